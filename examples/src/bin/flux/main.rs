@@ -1,0 +1,61 @@
+//! `flux`: the one command-line tool of flux-rs. Each crate contributes its subcommands in a module
+//! of its own beside this file; this file only parses and dispatches.
+//!
+//! Exit codes are part of the contract: 0 success, 1 a negative verdict (for example an invalid
+//! proof of work), 2 unusable input (bad hex, wrong lengths, unreadable files, usage errors).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod keys;
+mod parallel;
+mod pow;
+mod tx;
+
+/// The flux-rs command-line tool.
+#[derive(Debug, Parser)]
+#[command(
+    name = "flux",
+    version,
+    about = "flux-rs: the Flux network as Rust crates"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Every top-level subcommand; one variant per crate area.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Equihash proof of work: verify and solve (flux-pow).
+    #[command(subcommand)]
+    Pow(pow::PowCommand),
+    /// The t1 address of a WIF key or hex public key (flux-tx).
+    Address(keys::AddressArgs),
+    /// Sign and verify messages like fluxd signmessage/verifymessage (flux-tx).
+    #[command(subcommand)]
+    Message(keys::MessageCommand),
+    /// Transactions: decode raw bytes to JSON (flux-tx).
+    #[command(subcommand)]
+    Tx(tx::TxCommand),
+    /// Blocks: decode raw bytes to JSON (flux-tx).
+    #[command(subcommand)]
+    Block(tx::BlockCommand),
+    /// Parallel assets: chain addresses, snapshots from reward events (flux-parallel).
+    #[command(subcommand)]
+    Parallel(parallel::ParallelCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Pow(command) => pow::run(command),
+        Command::Address(args) => keys::run_address(args),
+        Command::Message(command) => keys::run_message(command),
+        Command::Parallel(command) => parallel::run(command),
+        Command::Tx(command) => tx::run_tx(command),
+        Command::Block(command) => tx::run_block(command),
+    }
+}

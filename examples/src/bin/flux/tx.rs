@@ -1,0 +1,242 @@
+//! `flux tx decode <HEX>` and `flux block decode <HEX>`: decode consensus bytes (flux-tx) and print
+//! one JSON object on stdout.
+//!
+//! Output contract (fields are added, never renamed):
+//! - transaction: `txid`, `version`, `overwintered`, `version_group_id`, `size`, `coinbase`,
+//!   `lock_time`, `expiry_height`, `inputs` (`txid`, `vout`, `script_sig_hex`, `sequence`),
+//!   `outputs` (`n`, `value_zat`, `value_flux`, `script_pubkey_hex`, `address` or null),
+//!   `value_balance_zat`, `sapling_spends`, `sapling_outputs`, `join_splits`, and for fluxnode
+//!   transactions a `fluxnode` object (`type` start|confirm|unknown and the type's fields);
+//! - block: `hash`, `version`, `proof` (work|node), `prev_block`, `merkle_root`,
+//!   `merkle_root_matches`, `merkle_mutated`, `final_sapling_root`, `time`, `bits`, `nonce` and
+//!   `solution_size` (work) or `collateral` and `signature_hex` (node), `size`, `transactions`.
+//!
+//! Bad hex or bytes that do not decode: the reason on stderr, exit code 2.
+
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use flux_tx::address::Address;
+use flux_tx::fluxnode::{CollateralSigner, FluxnodeTx};
+use flux_tx::{Block, BlockProof, FluxDecode, Network, OutPoint, Transaction};
+use serde_json::{Value, json};
+
+/// Networks for address rendering.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AddressNetwork {
+    /// Mainnet (t1/t3).
+    Main,
+    /// Testnet and regtest (tm/t2).
+    Test,
+}
+
+/// Arguments of `flux tx decode` and `flux block decode`.
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// The consensus bytes as hex.
+    hex: String,
+    /// Which network's address prefixes to render output addresses with.
+    #[arg(long, value_enum, default_value = "main")]
+    network: AddressNetwork,
+}
+
+/// `flux tx ...`.
+#[derive(Debug, clap::Subcommand)]
+pub enum TxCommand {
+    /// Decode a raw transaction and print it as JSON.
+    Decode(DecodeArgs),
+}
+
+/// `flux block ...`.
+#[derive(Debug, clap::Subcommand)]
+pub enum BlockCommand {
+    /// Decode a raw block and print it as JSON.
+    Decode(DecodeArgs),
+}
+
+fn network(arg: AddressNetwork) -> Network {
+    match arg {
+        AddressNetwork::Main => Network::Mainnet,
+        AddressNetwork::Test => Network::Testnet,
+    }
+}
+
+fn bytes_of(hex_text: &str) -> Result<Vec<u8>, String> {
+    hex::decode(hex_text.trim()).map_err(|e| format!("not valid hex: {e}"))
+}
+
+fn print_or_fail<T: FluxDecode>(
+    args: &DecodeArgs,
+    what: &str,
+    render: impl Fn(&T, usize, Network) -> Value,
+) -> ExitCode {
+    let decoded = bytes_of(&args.hex).and_then(|bytes| {
+        T::decode_exact(&bytes)
+            .map(|value| (value, bytes.len()))
+            .map_err(|e| format!("not a valid {what}: {e}"))
+    });
+    match decoded {
+        Ok((value, size)) => {
+            println!("{:#}", render(&value, size, network(args.network)));
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs `flux tx ...`.
+pub fn run_tx(command: TxCommand) -> ExitCode {
+    match command {
+        TxCommand::Decode(args) => print_or_fail::<Transaction>(&args, "transaction", tx_json),
+    }
+}
+
+/// Runs `flux block ...`.
+pub fn run_block(command: BlockCommand) -> ExitCode {
+    match command {
+        BlockCommand::Decode(args) => print_or_fail::<Block>(&args, "block", block_json),
+    }
+}
+
+fn outpoint_json(outpoint: &OutPoint) -> Value {
+    json!({ "txid": outpoint.txid.to_string(), "vout": outpoint.index })
+}
+
+fn flux_value(zat: i64) -> String {
+    let sign = if zat < 0 { "-" } else { "" };
+    let abs = zat.unsigned_abs();
+    format!("{sign}{}.{:08}", abs / 100_000_000, abs % 100_000_000)
+}
+
+fn fluxnode_json(node: &FluxnodeTx) -> Value {
+    match node {
+        FluxnodeTx::Start(start) => {
+            let mut value = json!({
+                "type": "start",
+                "internal_version": start.internal_version,
+                "collateral": outpoint_json(&start.collateral),
+                "node_pubkey_hex": hex::encode(&start.node_pubkey),
+                "sig_time": start.sig_time,
+                "signature_hex": hex::encode(&start.sig),
+                "uses_delegates": start.delegates.is_some(),
+            });
+            match &start.signer {
+                CollateralSigner::PubKey(key) => {
+                    value["collateral_pubkey_hex"] = json!(hex::encode(key));
+                }
+                CollateralSigner::P2sh(script) => {
+                    value["redeem_script_hex"] = json!(hex::encode(script.as_bytes()));
+                }
+            }
+            value
+        }
+        FluxnodeTx::Confirm(confirm) => json!({
+            "type": "confirm",
+            "collateral": outpoint_json(&confirm.collateral),
+            "sig_time": confirm.sig_time,
+            "benchmark_tier": confirm.benchmark_tier,
+            "benchmark_sig_time": confirm.benchmark_sig_time,
+            "update_type": confirm.update_type,
+            "ip": String::from_utf8_lossy(&confirm.ip),
+            "signature_hex": hex::encode(&confirm.sig),
+            "benchmark_signature_hex": hex::encode(&confirm.benchmark_sig),
+        }),
+        FluxnodeTx::Untyped(kind) => json!({ "type": "unknown", "n_type": kind }),
+    }
+}
+
+fn tx_json(tx: &Transaction, size: usize, network: Network) -> Value {
+    let inputs: Vec<Value> = tx
+        .inputs()
+        .iter()
+        .map(|input| {
+            json!({
+                "txid": input.prevout.txid.to_string(),
+                "vout": input.prevout.index,
+                "script_sig_hex": hex::encode(input.script_sig.as_bytes()),
+                "sequence": input.sequence,
+            })
+        })
+        .collect();
+    let outputs: Vec<Value> = tx
+        .outputs()
+        .iter()
+        .enumerate()
+        .map(|(n, output)| {
+            json!({
+                "n": n,
+                "value_zat": output.value,
+                "value_flux": flux_value(output.value),
+                "script_pubkey_hex": hex::encode(output.script_pubkey.as_bytes()),
+                "address": Address::from_script(&output.script_pubkey, network)
+                    .map(|address| address.to_string()),
+            })
+        })
+        .collect();
+    let standard = tx.standard();
+    let mut value = json!({
+        "txid": tx.txid().to_string(),
+        "version": tx.version,
+        "overwintered": tx.overwintered,
+        "version_group_id": format!("{:08x}", tx.version_group_id),
+        "size": size,
+        "coinbase": tx.is_coinbase(),
+        "lock_time": standard.map(|s| s.lock_time),
+        "expiry_height": standard.map(|s| s.expiry_height),
+        "inputs": inputs,
+        "outputs": outputs,
+        "value_balance_zat": standard.map(|s| s.sapling.value_balance),
+        "sapling_spends": standard.map_or(0, |s| s.sapling.spends.len()),
+        "sapling_outputs": standard.map_or(0, |s| s.sapling.outputs.len()),
+        "join_splits": standard
+            .and_then(|s| s.join_splits.as_ref())
+            .map_or(0, |bundle| bundle.join_splits.len()),
+    });
+    if let Some(node) = tx.fluxnode() {
+        value["fluxnode"] = fluxnode_json(node);
+    }
+    value
+}
+
+fn block_json(block: &Block, size: usize, network: Network) -> Value {
+    let header = &block.header;
+    let (root, mutated) = block.compute_merkle_root();
+    let mut value = json!({
+        "hash": block.hash().to_string(),
+        "version": header.version,
+        "prev_block": header.prev_block.to_string(),
+        "merkle_root": header.merkle_root.to_string(),
+        "merkle_root_matches": root == header.merkle_root,
+        "merkle_mutated": mutated,
+        "final_sapling_root": header.final_sapling_root.to_string(),
+        "time": header.time,
+        "bits": format!("{:08x}", header.bits),
+        "size": size,
+        "transactions": block
+            .transactions
+            .iter()
+            .map(|tx| tx_json(tx, flux_tx::FluxEncode::encoded(tx).len(), network))
+            .collect::<Vec<_>>(),
+    });
+    match &header.proof {
+        BlockProof::Work { nonce, solution } => {
+            let mut display = *nonce;
+            display.reverse();
+            value["proof"] = json!("work");
+            value["nonce"] = json!(hex::encode(display));
+            value["solution_size"] = json!(solution.len());
+        }
+        BlockProof::Node {
+            collateral,
+            signature,
+        } => {
+            value["proof"] = json!("node");
+            value["collateral"] = outpoint_json(collateral);
+            value["signature_hex"] = json!(hex::encode(signature));
+        }
+    }
+    value
+}

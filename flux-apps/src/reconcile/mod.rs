@@ -1,0 +1,839 @@
+//! The reconcile loop, kube-rs style: [`reconcile`] compares one app's desired state with what the
+//! engines run and makes the changes, returning when to look again ([`Action`]); [`error_policy`]
+//! turns a failure into a requeue with exponential backoff; [`Controller`] drives both for many
+//! apps and never runs one app twice at once.
+//!
+//! What one [`reconcile`] pass does:
+//!
+//! 1. an expired app (its `expires_at` reached, see [`Context::set_height`]) is removed everywhere;
+//! 2. every node's engine is asked what the app runs there (engines that do not answer keep their
+//!    instances for [`ReconcileConfig::unreachable_grace`], then the instance is placed elsewhere);
+//! 3. [`crate::placement`] keeps the instances that still pass every rule and picks nodes for the
+//!    missing ones;
+//! 4. nodes that should not run the app any more lose its containers, network and volumes;
+//! 5. on each placed node, missing containers are created and started, stopped ones are restarted
+//!    after FluxOS's crash backoff (0 s, 30 s, 5 min, 15 min, 30 min, reset after 10 min of stable
+//!    running, `cfg:129-130`), and containers built from an older spec are replaced one node at a
+//!    time (a rolling update: at most [`ReconcileConfig::max_unavailable`] instances down).
+//!
+//! Applying a pass to a converged app changes nothing (no engine mutation), and every runtime error
+//! is collected and returned after the other nodes were handled, so one broken engine never stops
+//! the others and never crashes the loop.
+
+mod controller;
+pub mod desired;
+
+use core::fmt;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use flux_pow::BlockHeight;
+use tokio::time::Instant;
+
+pub use controller::Controller;
+pub use desired::{AppDeployment, ComponentTemplate, MountTemplate};
+
+use crate::placement::{Cluster, Node, PlacementError, PlacementPolicy, Shortfall};
+use crate::runtime::{ContainerRuntime, ContainerState, ObservedContainer, RuntimeError};
+
+/// What to do after a reconcile: look again after a delay, or wait for a change of the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Action {
+    requeue_after: Option<Duration>,
+}
+
+impl Action {
+    /// Reconcile again after `delay`.
+    pub const fn requeue(delay: Duration) -> Self {
+        Action {
+            requeue_after: Some(delay),
+        }
+    }
+
+    /// Reconcile again only when the app changes.
+    pub const fn await_change() -> Self {
+        Action {
+            requeue_after: None,
+        }
+    }
+
+    /// The delay, if any.
+    pub const fn requeue_after(&self) -> Option<Duration> {
+        self.requeue_after
+    }
+}
+
+/// A ladder of waits between restarts of a crashed container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackoffPolicy {
+    /// Wait before the n-th restart of a crash series; the last step repeats.
+    pub steps: Vec<Duration>,
+    /// Running this long since the last restart ends the crash series.
+    pub stable_after: Duration,
+}
+
+impl BackoffPolicy {
+    /// FluxOS's ladder: 0, 30 s, 5 min, 15 min, 30 min; reset after 10 min stable (`cfg:129-130`).
+    pub fn fluxos() -> Self {
+        BackoffPolicy {
+            steps: [0, 30, 300, 900, 1800]
+                .into_iter()
+                .map(Duration::from_secs)
+                .collect(),
+            stable_after: Duration::from_secs(600),
+        }
+    }
+
+    /// The wait before restart number `attempt` (0-based) of a series.
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let index = usize::try_from(attempt)
+            .unwrap_or(usize::MAX)
+            .min(self.steps.len().saturating_sub(1));
+        self.steps.get(index).copied().unwrap_or(Duration::ZERO)
+    }
+}
+
+/// Tuning of the reconcile loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReconcileConfig {
+    /// How often a converged app is looked at again.
+    pub resync: Duration,
+    /// Crash restart ladder.
+    pub restart_backoff: BackoffPolicy,
+    /// First requeue delay after a failed reconcile; doubles per consecutive failure.
+    pub error_backoff_base: Duration,
+    /// Longest requeue delay after failures.
+    pub error_backoff_max: Duration,
+    /// Pause between two nodes of a rolling update (FluxOS: 5 s between components).
+    pub rollout_pause: Duration,
+    /// Most instances of an app that may be down at once because of a rolling update.
+    pub max_unavailable: u32,
+    /// How long a node whose engine does not answer keeps its instances.
+    pub unreachable_grace: Duration,
+}
+
+impl Default for ReconcileConfig {
+    fn default() -> Self {
+        ReconcileConfig {
+            resync: Duration::from_secs(30),
+            restart_backoff: BackoffPolicy::fluxos(),
+            error_backoff_base: Duration::from_secs(1),
+            error_backoff_max: Duration::from_secs(300),
+            rollout_pause: Duration::from_secs(5),
+            max_unavailable: 1,
+            unreachable_grace: Duration::from_secs(120),
+        }
+    }
+}
+
+/// A node and the engine that runs its containers.
+#[derive(Debug)]
+pub struct NodeHandle<R> {
+    /// What placement knows about the node.
+    pub node: Node,
+    /// Its engine.
+    pub runtime: Arc<R>,
+}
+
+/// One runtime operation that failed on a node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeFailure {
+    /// Node id.
+    pub node: String,
+    /// What was being done, for example `create fluxweb_app`.
+    pub action: String,
+    /// The runtime's error.
+    pub error: RuntimeError,
+}
+
+impl fmt::Display for NodeFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "node {}: {}: {}", self.node, self.action, self.error)
+    }
+}
+
+/// Why a reconcile did not complete.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReconcileError {
+    /// Runtime operations failed; everything else in the pass was applied.
+    #[error("{} runtime operation(s) failed, first: {}", .0.len(), .0.first().map(ToString::to_string).unwrap_or_default())]
+    Runtime(Vec<NodeFailure>),
+    /// The reconcile task panicked; the loop goes on.
+    #[error("reconcile of {app} panicked: {message}")]
+    Panicked {
+        /// App name.
+        app: String,
+        /// Panic message, if it was a string.
+        message: String,
+    },
+}
+
+/// What the loop knows about one app after its latest pass.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AppStatus {
+    /// Instances wanted.
+    pub wanted: u32,
+    /// Nodes chosen for it.
+    pub nodes: Vec<String>,
+    /// Instances whose every container runs the current spec.
+    pub ready: u32,
+    /// Instances still running an older spec.
+    pub outdated: u32,
+    /// Containers waiting for their next restart.
+    pub backing_off: u32,
+    /// Set when placement could not find enough nodes.
+    pub shortfall: Option<Shortfall>,
+    /// The app expired and was removed.
+    pub expired: bool,
+    /// The latest error, if the latest pass failed.
+    pub last_error: Option<String>,
+}
+
+impl fmt::Display for AppStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.expired {
+            return f.write_str("expired, removed");
+        }
+        write!(f, "{}/{} ready", self.ready, self.wanted)?;
+        if self.outdated > 0 {
+            write!(f, ", {} updating", self.outdated)?;
+        }
+        if self.backing_off > 0 {
+            write!(f, ", {} in restart backoff", self.backing_off)?;
+        }
+        if let Some(shortfall) = &self.shortfall {
+            write!(f, ", {shortfall}")?;
+        }
+        if let Some(error) = &self.last_error {
+            write!(f, ", error: {error}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct RestartRecord {
+    attempts: u32,
+    last_start: Instant,
+    down_since: Option<Instant>,
+}
+
+/// Shared state of the loop: the nodes, placement, restart and error history, app status.
+pub struct Context<R> {
+    config: ReconcileConfig,
+    nodes: BTreeMap<String, NodeHandle<R>>,
+    cluster: Mutex<Cluster>,
+    restarts: Mutex<HashMap<(String, String), RestartRecord>>,
+    failures: Mutex<HashMap<String, u32>>,
+    unreachable_since: Mutex<HashMap<String, Instant>>,
+    height: Mutex<Option<BlockHeight>>,
+    status: Mutex<BTreeMap<String, AppStatus>>,
+}
+
+impl<R> fmt::Debug for Context<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("config", &self.config)
+            .field("nodes", &self.nodes.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Reconcile tasks may panic (the controller survives that); their state stays usable.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl<R: ContainerRuntime> Context<R> {
+    /// A context over `nodes`.
+    ///
+    /// # Errors
+    ///
+    /// [`PlacementError::DuplicateNode`] when two nodes share an id.
+    pub fn new(
+        nodes: Vec<NodeHandle<R>>,
+        policy: PlacementPolicy,
+        config: ReconcileConfig,
+    ) -> Result<Self, PlacementError> {
+        let cluster = Cluster::new(
+            nodes.iter().map(|handle| handle.node.clone()).collect(),
+            policy,
+        )?;
+        let nodes = nodes
+            .into_iter()
+            .map(|handle| (handle.node.id.clone(), handle))
+            .collect();
+        Ok(Context {
+            config,
+            nodes,
+            cluster: Mutex::new(cluster),
+            restarts: Mutex::new(HashMap::new()),
+            failures: Mutex::new(HashMap::new()),
+            unreachable_since: Mutex::new(HashMap::new()),
+            height: Mutex::new(None),
+            status: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ReconcileConfig {
+        &self.config
+    }
+
+    /// The node handles, by id.
+    pub fn nodes(&self) -> &BTreeMap<String, NodeHandle<R>> {
+        &self.nodes
+    }
+
+    /// Sets the current chain height, against which `expires_at` is checked.
+    pub fn set_height(&self, height: BlockHeight) {
+        *lock(&self.height) = Some(height);
+    }
+
+    /// The status of one app after its latest pass.
+    pub fn status(&self, app: &str) -> Option<AppStatus> {
+        lock(&self.status).get(app).cloned()
+    }
+
+    /// The status of every app.
+    pub fn statuses(&self) -> BTreeMap<String, AppStatus> {
+        lock(&self.status).clone()
+    }
+
+    /// Runs `f` on the placement state (for example to explain a decision).
+    pub fn with_cluster<T>(&self, f: impl FnOnce(&Cluster) -> T) -> T {
+        f(&lock(&self.cluster))
+    }
+
+    fn set_status(&self, app: &str, status: AppStatus) {
+        lock(&self.status).insert(app.to_owned(), status);
+    }
+}
+
+/// Errors collected during a pass.
+#[derive(Default)]
+struct Failures(Vec<NodeFailure>);
+
+impl Failures {
+    fn push(&mut self, node: &str, action: impl Into<String>, error: RuntimeError) {
+        self.0.push(NodeFailure {
+            node: node.to_owned(),
+            action: action.into(),
+            error,
+        });
+    }
+
+    fn into_result<T>(self, ok: T) -> Result<T, ReconcileError> {
+        if self.0.is_empty() {
+            Ok(ok)
+        } else {
+            Err(ReconcileError::Runtime(self.0))
+        }
+    }
+}
+
+/// Asks every node's engine for the app's containers, concurrently. Unreachable nodes are `Err`.
+async fn observe<R: ContainerRuntime>(
+    app: &str,
+    ctx: &Context<R>,
+) -> BTreeMap<String, Result<Vec<ObservedContainer>, RuntimeError>> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (id, handle) in &ctx.nodes {
+        let runtime = Arc::clone(&handle.runtime);
+        let (id, app) = (id.clone(), app.to_owned());
+        tasks.spawn(async move {
+            let listed = runtime.list_containers().await;
+            (
+                id,
+                listed.map(|all| all.into_iter().filter(|c| c.app == app).collect::<Vec<_>>()),
+            )
+        });
+    }
+    let mut observed = BTreeMap::new();
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok((id, listed)) = joined {
+            observed.insert(id, listed);
+        }
+    }
+    for id in ctx.nodes.keys() {
+        observed.entry(id.clone()).or_insert_with(|| {
+            Err(RuntimeError::Unreachable {
+                endpoint: id.clone(),
+                message: "list task failed".into(),
+            })
+        });
+    }
+    observed
+}
+
+/// Removes every container, the network and the volumes of `app` from one node.
+async fn remove_from_node<R: ContainerRuntime>(
+    app: &str,
+    node: &str,
+    runtime: &R,
+    containers: &[ObservedContainer],
+    failures: &mut Failures,
+) {
+    let mut removed_all = true;
+    for container in containers {
+        if let Err(error) = runtime.remove_container(&container.name).await {
+            failures.push(node, format!("remove container {}", container.name), error);
+            removed_all = false;
+        }
+    }
+    if !removed_all {
+        return;
+    }
+    match runtime.list_networks().await {
+        Ok(networks) => {
+            for network in networks.into_iter().filter(|n| n.app == app) {
+                if let Err(error) = runtime.remove_network(&network.name).await {
+                    failures.push(node, format!("remove network {}", network.name), error);
+                }
+            }
+        }
+        Err(error) => failures.push(node, "list networks", error),
+    }
+    match runtime.list_volumes().await {
+        Ok(volumes) => {
+            for volume in volumes.into_iter().filter(|v| v.app == app) {
+                if let Err(error) = runtime.remove_volume(&volume.name).await {
+                    failures.push(node, format!("remove volume {}", volume.name), error);
+                }
+            }
+        }
+        Err(error) => failures.push(node, "list volumes", error),
+    }
+}
+
+/// Removes `app` from every node (its containers, networks and volumes) and forgets its placement.
+/// Idempotent: cleaning an app that is gone changes nothing.
+///
+/// # Errors
+///
+/// [`ReconcileError::Runtime`] with every operation that failed; call again to finish.
+pub async fn cleanup<R: ContainerRuntime>(
+    app: &str,
+    ctx: &Context<R>,
+) -> Result<(), ReconcileError> {
+    let observed = observe(app, ctx).await;
+    let mut failures = Failures::default();
+    for (id, listed) in observed {
+        let handle = &ctx.nodes[&id];
+        match listed {
+            Ok(containers) => {
+                remove_from_node(app, &id, &*handle.runtime, &containers, &mut failures).await
+            }
+            Err(error) => failures.push(&id, "list containers", error),
+        }
+    }
+    lock(&ctx.cluster).release(app);
+    lock(&ctx.restarts).retain(|(_, container), _| !belongs_to(container, app));
+    failures.into_result(())
+}
+
+fn belongs_to(container: &str, app: &str) -> bool {
+    container.ends_with(&format!("_{app}")) || container == crate::runtime::app_identifier(app)
+}
+
+/// Removes from every node what this controller owns but no app in `desired` explains: containers,
+/// networks and volumes of deleted apps. Returns how many objects were removed.
+///
+/// # Errors
+///
+/// [`ReconcileError::Runtime`] with every operation that failed.
+pub async fn sweep_orphans<R: ContainerRuntime>(
+    desired: &BTreeSet<String>,
+    ctx: &Context<R>,
+) -> Result<usize, ReconcileError> {
+    let mut failures = Failures::default();
+    let mut removed = 0;
+    for (id, handle) in &ctx.nodes {
+        let runtime = &handle.runtime;
+        match runtime.list_containers().await {
+            Ok(containers) => {
+                for container in containers.into_iter().filter(|c| !desired.contains(&c.app)) {
+                    match runtime.remove_container(&container.name).await {
+                        Ok(()) => removed += 1,
+                        Err(error) => {
+                            failures.push(id, format!("remove container {}", container.name), error)
+                        }
+                    }
+                }
+            }
+            Err(error) => {
+                failures.push(id, "list containers", error);
+                continue;
+            }
+        }
+        if let Ok(networks) = runtime.list_networks().await {
+            for network in networks.into_iter().filter(|n| !desired.contains(&n.app)) {
+                match runtime.remove_network(&network.name).await {
+                    Ok(()) => removed += 1,
+                    Err(error) => {
+                        failures.push(id, format!("remove network {}", network.name), error)
+                    }
+                }
+            }
+        }
+        if let Ok(volumes) = runtime.list_volumes().await {
+            for volume in volumes.into_iter().filter(|v| !desired.contains(&v.app)) {
+                match runtime.remove_volume(&volume.name).await {
+                    Ok(()) => removed += 1,
+                    Err(error) => {
+                        failures.push(id, format!("remove volume {}", volume.name), error)
+                    }
+                }
+            }
+        }
+    }
+    failures.into_result(removed)
+}
+
+/// How one placed node stands before this pass changes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NodeReadiness {
+    Ready,
+    /// Every container runs, some from an older spec.
+    Outdated,
+    /// Some container is missing or not running.
+    Unavailable,
+}
+
+/// Reconciles one app: see the [module documentation](self).
+///
+/// # Errors
+///
+/// [`ReconcileError::Runtime`] when runtime operations failed; everything else in the pass was
+/// applied, and [`error_policy`] decides when to try again.
+pub async fn reconcile<R: ContainerRuntime>(
+    app: Arc<AppDeployment>,
+    ctx: Arc<Context<R>>,
+) -> Result<Action, ReconcileError> {
+    let config = ctx.config.clone();
+    let now = Instant::now();
+
+    let height = *lock(&ctx.height);
+    if let (Some(expires), Some(height)) = (app.expires_at, height)
+        && height >= expires
+    {
+        let result = cleanup(&app.name, &ctx).await;
+        let status = AppStatus {
+            wanted: app.instances(),
+            expired: true,
+            last_error: result.as_ref().err().map(ToString::to_string),
+            ..AppStatus::default()
+        };
+        ctx.set_status(&app.name, status);
+        return result.map(|()| Action::await_change());
+    }
+
+    let observed = observe(&app.name, &ctx).await;
+    let mut failures = Failures::default();
+
+    // Nodes whose engine did not answer keep their instances for a grace period.
+    let previous: Vec<String> = lock(&ctx.cluster).placement_of(&app.name);
+    let mut keep_unreachable = BTreeSet::new();
+    {
+        let mut since = lock(&ctx.unreachable_since);
+        let mut cluster = lock(&ctx.cluster);
+        for (id, listed) in &observed {
+            match listed {
+                Ok(_) => {
+                    since.remove(id);
+                    cluster.set_available(id, ctx.nodes[id].node.available);
+                }
+                Err(error) => {
+                    failures.push(id, "list containers", error.clone());
+                    let down_since = *since.entry(id.clone()).or_insert(now);
+                    cluster.set_available(id, false);
+                    if now.duration_since(down_since) < config.unreachable_grace {
+                        keep_unreachable.insert(id.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    // Current instances: previous placement order first (oldest first), then other nodes that run
+    // containers of the app.
+    let mut current: Vec<String> = previous
+        .iter()
+        .filter(|id| match observed.get(*id) {
+            Some(Ok(containers)) => !containers.is_empty(),
+            Some(Err(_)) => keep_unreachable.contains(*id),
+            None => false,
+        })
+        .cloned()
+        .collect();
+    for (id, listed) in &observed {
+        if let Ok(containers) = listed
+            && !containers.is_empty()
+            && !current.contains(id)
+        {
+            current.push(id.clone());
+        }
+    }
+    let current_refs: Vec<&str> = current.iter().map(String::as_str).collect();
+    let placement = lock(&ctx.cluster).place(&app.placement, &current_refs);
+    let placed: BTreeSet<&str> = placement.nodes.iter().map(String::as_str).collect();
+
+    // Nodes that should not run the app any more.
+    for (id, listed) in &observed {
+        if let Ok(containers) = listed
+            && !placed.contains(id.as_str())
+            && !containers.is_empty()
+        {
+            let runtime = &ctx.nodes[id].runtime;
+            remove_from_node(&app.name, id, &**runtime, containers, &mut failures).await;
+            lock(&ctx.restarts).retain(|(node, _), _| node != id);
+        }
+    }
+
+    // Readiness of each placed, reachable node.
+    let mut plans = Vec::new();
+    for id in &placement.nodes {
+        let Some(Ok(containers)) = observed.get(id) else {
+            continue;
+        };
+        let handle = &ctx.nodes[id];
+        let desired = app.container_specs(handle.node.ip);
+        let by_name: HashMap<&str, &ObservedContainer> =
+            containers.iter().map(|c| (c.name.as_str(), c)).collect();
+        let mut readiness = NodeReadiness::Ready;
+        for spec in &desired {
+            match by_name.get(spec.name.as_str()) {
+                Some(c) if c.state.is_running() || c.state == ContainerState::Paused => {
+                    if c.spec_hash != spec.fingerprint() && readiness == NodeReadiness::Ready {
+                        readiness = NodeReadiness::Outdated;
+                    }
+                }
+                _ => readiness = NodeReadiness::Unavailable,
+            }
+        }
+        if containers
+            .iter()
+            .any(|c| !desired.iter().any(|d| d.name == c.name))
+            && readiness == NodeReadiness::Ready
+        {
+            readiness = NodeReadiness::Outdated;
+        }
+        plans.push((id.clone(), desired, containers.clone(), readiness));
+    }
+    let unavailable = plans
+        .iter()
+        .filter(|p| p.3 == NodeReadiness::Unavailable)
+        .count();
+    let mut rollout_budget = usize::try_from(config.max_unavailable)
+        .unwrap_or(usize::MAX)
+        .saturating_sub(unavailable);
+
+    let mut wake_at: Option<Instant> = None;
+    let mut status = AppStatus {
+        wanted: app.instances(),
+        nodes: placement.nodes.clone(),
+        shortfall: placement.shortfall.clone(),
+        ..AppStatus::default()
+    };
+    let mut rolled = false;
+
+    for (id, desired, containers, readiness) in plans {
+        let runtime = &ctx.nodes[&id].runtime;
+        let replace_outdated = match readiness {
+            NodeReadiness::Outdated if rollout_budget > 0 => {
+                rollout_budget -= 1;
+                rolled = true;
+                true
+            }
+            NodeReadiness::Outdated => {
+                status.outdated += 1;
+                false
+            }
+            _ => false,
+        };
+        let mut node_ready = true;
+        // Containers of the app that no longer belong to its spec (a removed component).
+        for stale in containers
+            .iter()
+            .filter(|c| !desired.iter().any(|d| d.name == c.name))
+        {
+            if (replace_outdated || readiness == NodeReadiness::Unavailable)
+                && let Err(error) = runtime.remove_container(&stale.name).await
+            {
+                failures.push(&id, format!("remove container {}", stale.name), error);
+            }
+        }
+        let mut infrastructure_ready = false;
+        for spec in &desired {
+            let existing = containers.iter().find(|c| c.name == spec.name);
+            let key = (id.clone(), spec.name.clone());
+            let needs_create = match existing {
+                None => true,
+                Some(c) if c.spec_hash != spec.fingerprint() && replace_outdated => {
+                    if let Err(error) = runtime.remove_container(&c.name).await {
+                        failures.push(&id, format!("remove outdated container {}", c.name), error);
+                        node_ready = false;
+                        continue;
+                    }
+                    lock(&ctx.restarts).remove(&key);
+                    true
+                }
+                Some(c)
+                    if matches!(c.state, ContainerState::Dead | ContainerState::Removing)
+                        || (c.spec_hash != spec.fingerprint() && !c.state.is_running()) =>
+                {
+                    // Dead, or down and outdated anyway: recreate from the current spec.
+                    if let Err(error) = runtime.remove_container(&c.name).await {
+                        failures.push(&id, format!("remove stopped container {}", c.name), error);
+                        node_ready = false;
+                        continue;
+                    }
+                    true
+                }
+                Some(c)
+                    if c.state.is_running()
+                        || matches!(
+                            c.state,
+                            ContainerState::Paused | ContainerState::Restarting
+                        ) =>
+                {
+                    if c.spec_hash != spec.fingerprint() {
+                        node_ready = false;
+                    }
+                    continue;
+                }
+                Some(_) => {
+                    // Stopped or never started: restart on FluxOS's crash ladder.
+                    node_ready = false;
+                    let due = {
+                        let mut restarts = lock(&ctx.restarts);
+                        let record = restarts.entry(key.clone()).or_insert(RestartRecord {
+                            attempts: 0,
+                            last_start: now,
+                            down_since: None,
+                        });
+                        if record.down_since.is_none() {
+                            if now.duration_since(record.last_start)
+                                >= config.restart_backoff.stable_after
+                            {
+                                record.attempts = 0;
+                            }
+                            record.down_since = Some(now);
+                        }
+                        record.down_since.unwrap_or(now)
+                            + config.restart_backoff.delay(record.attempts)
+                    };
+                    if due > now {
+                        status.backing_off += 1;
+                        wake_at = Some(wake_at.map_or(due, |w| w.min(due)));
+                        continue;
+                    }
+                    match runtime.start_container(&spec.name).await {
+                        Ok(()) => {
+                            let mut restarts = lock(&ctx.restarts);
+                            if let Some(record) = restarts.get_mut(&key) {
+                                record.attempts = record.attempts.saturating_add(1);
+                                record.last_start = now;
+                                record.down_since = None;
+                            }
+                            node_ready = true;
+                        }
+                        Err(error) => {
+                            failures.push(&id, format!("restart container {}", spec.name), error)
+                        }
+                    }
+                    continue;
+                }
+            };
+            if !needs_create {
+                continue;
+            }
+            if !infrastructure_ready {
+                if let Err(error) = runtime.ensure_network(&app.network()).await {
+                    failures.push(&id, format!("create network {}", app.network().name), error);
+                    node_ready = false;
+                    break;
+                }
+                let mut volumes_ok = true;
+                for volume in app.volumes() {
+                    if let Err(error) = runtime.ensure_volume(&volume).await {
+                        failures.push(&id, format!("create volume {}", volume.name), error);
+                        volumes_ok = false;
+                    }
+                }
+                if !volumes_ok {
+                    node_ready = false;
+                    break;
+                }
+                infrastructure_ready = true;
+            }
+            let created = runtime.create_container(spec).await;
+            let started = match created {
+                Ok(()) => runtime.start_container(&spec.name).await,
+                Err(error) => Err(error),
+            };
+            match started {
+                Ok(()) => {
+                    lock(&ctx.restarts).insert(
+                        key,
+                        RestartRecord {
+                            attempts: 0,
+                            last_start: now,
+                            down_since: None,
+                        },
+                    );
+                }
+                Err(error) => {
+                    failures.push(
+                        &id,
+                        format!("create and start container {}", spec.name),
+                        error,
+                    );
+                    node_ready = false;
+                }
+            }
+        }
+        if node_ready {
+            status.ready += 1;
+        }
+    }
+
+    let mut delay = config.resync;
+    if rolled || status.outdated > 0 {
+        delay = delay.min(config.rollout_pause);
+    }
+    if let Some(wake) = wake_at {
+        delay = delay.min(wake.saturating_duration_since(now));
+    }
+    status.last_error = failures.0.first().map(ToString::to_string);
+    ctx.set_status(&app.name, status);
+    failures.into_result(Action::requeue(delay))
+}
+
+/// Decides when to retry after a failed reconcile: `error_backoff_base · 2^(n−1)` for the n-th
+/// consecutive failure of the app, capped at `error_backoff_max`. [`Controller`] resets the count
+/// after a success.
+pub fn error_policy<R: ContainerRuntime>(
+    app: Arc<AppDeployment>,
+    error: &ReconcileError,
+    ctx: Arc<Context<R>>,
+) -> Action {
+    let _ = error;
+    let mut failures = lock(&ctx.failures);
+    let count = failures.entry(app.name.clone()).or_insert(0);
+    *count = count.saturating_add(1);
+    let exponent = (*count - 1).min(20);
+    let delay = ctx
+        .config
+        .error_backoff_base
+        .saturating_mul(1u32 << exponent)
+        .min(ctx.config.error_backoff_max);
+    Action::requeue(delay)
+}
+
+/// Forgets the consecutive-failure count of an app (after a successful reconcile).
+pub fn reset_error_backoff<R>(app: &str, ctx: &Context<R>) {
+    lock(&ctx.failures).remove(app);
+}

@@ -1,0 +1,26 @@
+//! Flux nodes: tiers and their collateral by height, the monetary schedule and how each block's
+//! subsidy is split between the miner (or the dev fund) and the three node tiers, and a reward
+//! calculator with APR, all as fluxd computes them.
+//!
+//! ```
+//! use flux_nodes::{RewardEstimate, Tier, reward_split};
+//! use flux_pow::{BlockHeight, Network};
+//!
+//! // 2022: 75 FLUX blocks, half to the nodes.
+//! let split = reward_split(Network::Mainnet, BlockHeight(1_100_000));
+//! assert_eq!(split.tiers[0].to_string(), "5.625 FLUX"); // Cumulus
+//!
+//! let estimate = RewardEstimate::new(Network::Mainnet, Tier::Stratus, 871, BlockHeight(1_100_000))?;
+//! assert_eq!(format!("{:.2}", estimate.apr_percent), "16.97");
+//! # Ok::<(), flux_nodes::RewardError>(())
+//! ```
+//!
+//! The deterministic fluxnode list and Titan staking pools are not built yet (issue 4).
+
+pub mod calculator;
+pub mod subsidy;
+pub mod tier;
+
+pub use calculator::{RewardError, RewardEstimate};
+pub use subsidy::{RewardSplit, SubsidyParams, block_subsidy, reward_split, tier_payout};
+pub use tier::{Hardware, Tier, UnknownTierError};

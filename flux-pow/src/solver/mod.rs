@@ -1,0 +1,215 @@
+//! A multi-core Equihash solver (Wagner's algorithm) for every parameter set [`EquihashParams`]
+//! can describe with a collision length of at most 25 bits: 200,9, 144,5, 125,4 (ZelHash, with
+//! its twist), 96,5 and 48,5.
+//!
+//! The lists of the Wagner tree live in a bucketed, fixed-width layout (see `layout.rs`): rows are
+//! grouped by the top bits of the digit the next round collides on, hash words and tree entries
+//! are stored apart in a few large vectors per thread, and no row is an allocation of its own.
+//! Each level is split into parts that rayon processes in parallel; a part's hash words are freed
+//! as soon as the next level has consumed them.
+//!
+//! Every solution handed out has passed [`verify_indices`] (fluxd's own rules: collisions, index
+//! order, distinct indices, zero final XOR) and is reported once, however many tree paths lead to
+//! it.
+//!
+//! ```
+//! use core::ops::ControlFlow;
+//! use flux_pow::equihash::{EquihashParams, verify};
+//! use flux_pow::solver::{solve, SolveOptions};
+//!
+//! let params = EquihashParams::EH48_5;
+//! let mut found = Vec::new();
+//! for nonce in 0u8..8 {
+//!     let mut header = [0u8; 140];
+//!     header[108] = nonce;
+//!     let report = solve(&params, &header, &SolveOptions::default(), |solution| {
+//!         found.push((header, solution.to_vec()));
+//!         ControlFlow::Continue(())
+//!     })
+//!     .unwrap();
+//!     assert!(!report.cancelled);
+//! }
+//! assert!(!found.is_empty());
+//! for (header, solution) in &found {
+//!     assert_eq!(verify(&params, header, solution), Ok(()));
+//! }
+//! ```
+
+mod layout;
+mod rounds;
+
+use alloc::collections::BTreeSet;
+use alloc::vec::Vec;
+use core::ops::ControlFlow;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use crate::equihash::{EquihashParams, solution_from_indices, verify_indices};
+use layout::{Level, Shape};
+use rounds::RoundContext;
+
+/// Options of one [`solve`] call.
+#[derive(Clone, Copy, Default)]
+pub struct SolveOptions<'a> {
+    /// Stop once this many solutions have been handed to the callback (`None`: all of them).
+    pub max_solutions: Option<usize>,
+    /// Polled between units of work; returning `true` abandons the solve (a miner uses it when a
+    /// new block arrives). The report then has `cancelled` set.
+    pub cancel: Option<&'a (dyn Fn() -> bool + Sync)>,
+}
+
+impl core::fmt::Debug for SolveOptions<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SolveOptions")
+            .field("max_solutions", &self.max_solutions)
+            .field("cancel", &self.cancel.map(|_| "<hook>"))
+            .finish()
+    }
+}
+
+/// What one [`solve`] call did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SolveReport {
+    /// Solutions handed to the callback, in the order they were handed out.
+    pub solutions: usize,
+    /// Final-round candidates (pairs whose last digits collide), valid or not.
+    pub candidates: usize,
+    /// Candidates rejected because an index repeats or the tree is not in canonical order.
+    pub invalid_candidates: usize,
+    /// Candidates that were another tree path to a solution already reported.
+    pub duplicate_candidates: usize,
+    /// Rows dropped because a bucket overflowed its fixed capacity (a few solutions may be lost;
+    /// zero in practice for the Flux parameter sets).
+    pub dropped_rows: u64,
+    /// Intermediate rows discarded because both subtrees cancelled completely (the same leaves
+    /// reached twice: anything built on them repeats an index).
+    pub duplicate_subtrees: u64,
+    /// The search ended early: the cancel hook fired, the callback asked to stop, or
+    /// `max_solutions` was reached.
+    pub cancelled: bool,
+}
+
+/// Why [`solve`] could not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SolverError {
+    /// The parameter set's collision length is beyond what the bucketed layout addresses.
+    UnsupportedParams {
+        /// `n` of the set.
+        n: u32,
+        /// `k` of the set.
+        k: u32,
+    },
+}
+
+impl core::fmt::Display for SolverError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            SolverError::UnsupportedParams { n, k } => write!(
+                f,
+                "equihash {n},{k} is not supported by the solver (collision length above 25 bits)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SolverError {}
+
+/// Runs Wagner's algorithm over `input` (`I || V`: for a block, the 140 header bytes version
+/// through nonce) on all rayon threads and hands each verified solution (its minimal `nSolution` bytes, without the
+/// compactsize prefix) to `on_solution`, which may stop the search with `ControlFlow::Break`.
+///
+/// # Errors
+///
+/// [`SolverError::UnsupportedParams`] for a collision length above 25 bits.
+pub fn solve(
+    params: &EquihashParams,
+    input: &[u8],
+    options: &SolveOptions<'_>,
+    mut on_solution: impl FnMut(&[u8]) -> ControlFlow<()>,
+) -> Result<SolveReport, SolverError> {
+    let shape = Shape::new(params.collision_bit_length(), params.k()).ok_or(
+        SolverError::UnsupportedParams {
+            n: params.n(),
+            k: params.k(),
+        },
+    )?;
+    let never: &(dyn Fn() -> bool + Sync) = &|| false;
+    let ctx = RoundContext {
+        shape,
+        cancel: options.cancel.unwrap_or(never),
+        cancelled: AtomicBool::new(false),
+        dropped_rows: AtomicU64::new(0),
+        zero_rows: AtomicU64::new(0),
+    };
+
+    let mut levels: Vec<Level> = Vec::with_capacity(params.k() as usize);
+    levels.push(rounds::generate(&ctx, params, input));
+    for level in 0..params.k() - 1 {
+        let next = match levels.last_mut() {
+            Some(current) => rounds::collide(&ctx, current, level),
+            None => break,
+        };
+        levels.push(next);
+    }
+    let finals = match levels.last_mut() {
+        Some(last) => rounds::final_round(&ctx, last),
+        None => Vec::new(),
+    };
+
+    let mut report = SolveReport {
+        candidates: finals.len(),
+        ..SolveReport::default()
+    };
+    let mut seen: BTreeSet<Vec<u32>> = BTreeSet::new();
+    let mut indices = Vec::with_capacity(params.indices_per_solution());
+    let final_level = params.k() as usize;
+    for entry in finals {
+        if ctx.cancelled.load(Ordering::Relaxed) {
+            break;
+        }
+        indices.clear();
+        if rounds::expand(&shape, &levels, final_level, entry, &mut indices).is_none()
+            || verify_indices(params, input, &indices).is_err()
+        {
+            report.invalid_candidates += 1;
+            continue;
+        }
+        if !seen.insert(indices.clone()) {
+            report.duplicate_candidates += 1;
+            continue;
+        }
+        let Ok(solution) = solution_from_indices(params, &indices) else {
+            report.invalid_candidates += 1;
+            continue;
+        };
+        report.solutions += 1;
+        let stop = on_solution(&solution).is_break()
+            || options
+                .max_solutions
+                .is_some_and(|max| report.solutions >= max);
+        if stop {
+            ctx.cancelled.store(true, Ordering::Relaxed);
+            break;
+        }
+    }
+    report.dropped_rows = ctx.dropped_rows.load(Ordering::Relaxed);
+    report.duplicate_subtrees = ctx.zero_rows.load(Ordering::Relaxed);
+    report.cancelled = ctx.cancelled.load(Ordering::Relaxed);
+    Ok(report)
+}
+
+/// Solves `input` and returns every solution (minimal encoding), sorted: the form the vector
+/// tests compare against.
+///
+/// # Errors
+///
+/// As [`solve`].
+pub fn solve_all(params: &EquihashParams, input: &[u8]) -> Result<Vec<Vec<u8>>, SolverError> {
+    let mut solutions = Vec::new();
+    solve(params, input, &SolveOptions::default(), |solution| {
+        solutions.push(solution.to_vec());
+        ControlFlow::Continue(())
+    })?;
+    solutions.sort();
+    Ok(solutions)
+}

@@ -1,0 +1,245 @@
+//! Signatures inside fluxnode START and CONFIRM transactions (tx versions 5 and 6).
+//!
+//! Fluxnode transactions have no inputs, so no signature hash: their signatures are compact
+//! message signatures with the daemon's message magic (`CObfuScationSigner`,
+//! fluxd `src/fluxnode/obfuscation.cpp:54-84`) over text built from the transaction
+//! (`CheckFluxnodeTxSignatures`, `src/fluxnode/fluxnode.cpp:88-205`):
+//!
+//! - START: the transaction's txid in display hex (`GetHash().GetHex()`; the txid of a fluxnode
+//!   transaction is computed without its signature fields), signed by the collateral key, by one
+//!   of the keys of the P2SH redeem script (version 6 P2SH nodes), or by a registered delegate;
+//! - CONFIRM: `COutPoint(<first 10 hex digits of the txid>, <n>)<n><update type><sig time>`,
+//!   signed by the node key announced in the START;
+//! - the benchmark signature of a CONFIRM: the node signature's raw bytes followed by
+//!   `<benchmark tier><benchmark sig time><ip>`, signed by the benchmark key in force
+//!   (`CheckBenchmarkSignature`, `fluxnode.cpp:186-202`).
+//!
+//! Verification recovers the key from the signature and compares its HASH160 with the
+//! expected key's (`pubkey2.GetID() == pubkey.GetID()`), so the compression flag in the
+//! signature header must match the expected key's form.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt::Write as _;
+
+use crate::keys::{PrivateKey, hash160};
+use crate::message::{self, COMPACT_SIGNATURE_SIZE, MessageMagic, MessageSignature};
+use crate::script::standard::{ScriptTemplate, classify};
+
+/// Why a fluxnode signature does not verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NodeSignatureError {
+    /// The signature is not 65 bytes (`RecoverCompact` fails: "Error recovering public key").
+    #[error("fluxnode signature is {length} bytes, a compact signature has 65")]
+    SignatureLength {
+        /// Its length.
+        length: usize,
+    },
+    /// No key can be recovered from the signature and message.
+    #[error("no public key can be recovered from the fluxnode signature")]
+    Unrecoverable,
+    /// The recovered key is not the expected one ("keys don't match").
+    #[error("fluxnode signature was made by another key")]
+    WrongSigner,
+    /// The P2SH redeem script is not a multisig script with at least one valid-length key
+    /// (`fluxnode-tx-p2shnodes-listpubkeys-failed-to-list-keys`).
+    #[error("P2SH fluxnode redeem script lists no multisig keys")]
+    NotMultisig,
+}
+
+/// Display hex of a 32-byte hash in internal order (`uint256::GetHex`: bytes reversed).
+pub fn display_hex(hash: &[u8; 32]) -> String {
+    let mut out = String::with_capacity(64);
+    for byte in hash.iter().rev() {
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
+/// The text a START transaction's signature covers: its txid (internal byte order) in display hex.
+pub fn start_message(txid: &[u8; 32]) -> String {
+    display_hex(txid)
+}
+
+/// The text a CONFIRM transaction's signature covers
+/// (`collateralIn.ToString() + to_string(collateralIn.n) + to_string(nUpdateType) + to_string(sigTime)`,
+/// with `COutPoint::ToString()` = `COutPoint(<hash.ToString().substr(0,10)>, <n>)`,
+/// `primitives/transaction.cpp:141-144`).
+pub fn confirm_message(
+    collateral_txid: &[u8; 32],
+    collateral_index: u32,
+    update_type: i8,
+    sig_time: u32,
+) -> String {
+    let hex = display_hex(collateral_txid);
+    alloc::format!(
+        "COutPoint({}, {collateral_index}){collateral_index}{update_type}{sig_time}",
+        &hex[..10]
+    )
+}
+
+/// The bytes a CONFIRM's benchmark signature covers: the node signature's raw bytes, then
+/// `to_string(benchmarkTier) + to_string(benchmarkSigTime) + ip`.
+pub fn benchmark_message(
+    node_signature: &[u8],
+    benchmark_tier: i8,
+    benchmark_sig_time: u32,
+    ip: &str,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(node_signature.len() + ip.len() + 16);
+    out.extend_from_slice(node_signature);
+    out.extend_from_slice(alloc::format!("{benchmark_tier}{benchmark_sig_time}{ip}").as_bytes());
+    out
+}
+
+/// Signs a fluxnode message like `CObfuScationSigner::SignMessage` (daemon magic, compact
+/// signature with the key's compression flag).
+pub fn sign_node_message(key: &PrivateKey, message: &[u8]) -> [u8; COMPACT_SIGNATURE_SIZE] {
+    *message::sign_message(key, message, MessageMagic::Flux).as_bytes()
+}
+
+/// Verifies a fluxnode message signature against the expected public key's bytes
+/// (`CObfuScationSigner::VerifyMessage`).
+///
+/// # Errors
+/// [`NodeSignatureError::SignatureLength`], [`NodeSignatureError::Unrecoverable`] or
+/// [`NodeSignatureError::WrongSigner`].
+pub fn verify_node_message(
+    public_key: &[u8],
+    signature: &[u8],
+    message: &[u8],
+) -> Result<(), NodeSignatureError> {
+    let bytes: [u8; COMPACT_SIGNATURE_SIZE] =
+        signature
+            .try_into()
+            .map_err(|_| NodeSignatureError::SignatureLength {
+                length: signature.len(),
+            })?;
+    let recovered = MessageSignature::from_bytes(bytes)
+        .recover(message::message_hash(MessageMagic::Flux, message))
+        .map_err(|_| NodeSignatureError::Unrecoverable)?;
+    if recovered.pubkey_hash() == hash160(public_key) {
+        Ok(())
+    } else {
+        Err(NodeSignatureError::WrongSigner)
+    }
+}
+
+/// Verifies a P2SH (version 6) START signature: any key of the multisig redeem script may have
+/// signed (`fluxnode.cpp:127-145`; keys whose length does not fit their prefix are skipped, as
+/// `ListPubKeysFromMultiSigScript` does).
+///
+/// # Errors
+/// [`NodeSignatureError::NotMultisig`], or the error of the last key tried.
+pub fn verify_p2sh_start(
+    redeem_script: &[u8],
+    signature: &[u8],
+    txid: &[u8; 32],
+) -> Result<(), NodeSignatureError> {
+    let ScriptTemplate::Multisig { keys, .. } = classify(redeem_script) else {
+        return Err(NodeSignatureError::NotMultisig);
+    };
+    let valid_keys: Vec<&Vec<u8>> = keys
+        .iter()
+        .filter(|k| match k[0] {
+            0x02 | 0x03 => k.len() == 33,
+            0x04 | 0x06 | 0x07 => k.len() == 65,
+            _ => false,
+        })
+        .collect();
+    if valid_keys.is_empty() {
+        return Err(NodeSignatureError::NotMultisig);
+    }
+    let message = start_message(txid);
+    let mut last = NodeSignatureError::WrongSigner;
+    for key in valid_keys {
+        match verify_node_message(key, signature, message.as_bytes()) {
+            Ok(()) => return Ok(()),
+            Err(error) => last = error,
+        }
+    }
+    Err(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_texts_follow_the_daemon_formats() {
+        let mut txid = [0u8; 32];
+        txid[31] = 0xab; // displayed first
+        txid[0] = 0x01; // displayed last
+        let hex = display_hex(&txid);
+        assert!(hex.starts_with("ab00") && hex.ends_with("01"));
+        assert_eq!(
+            confirm_message(&txid, 1, 0, 1_650_000_000),
+            "COutPoint(ab00000000, 1)101650000000"
+        );
+        assert_eq!(
+            confirm_message(&txid, 0, -1, 5),
+            "COutPoint(ab00000000, 0)0-15"
+        );
+        let mut want = alloc::vec![0xff, 0x00];
+        want.extend_from_slice(b"271.2.3.4:16125");
+        assert_eq!(
+            benchmark_message(&[0xff, 0x00], 2, 7, "1.2.3.4:16125"),
+            want
+        );
+    }
+
+    #[test]
+    fn node_signatures_round_trip() {
+        let key = PrivateKey::from_secret_bytes([0x33; 32], true).unwrap();
+        let public = key.public_key().to_bytes();
+        let message = confirm_message(&[7; 32], 0, 0, 1);
+        let signature = sign_node_message(&key, message.as_bytes());
+        assert_eq!(
+            verify_node_message(&public, &signature, message.as_bytes()),
+            Ok(())
+        );
+        assert_eq!(
+            verify_node_message(&public, &signature, b"other"),
+            Err(NodeSignatureError::WrongSigner)
+        );
+        assert_eq!(
+            verify_node_message(&public, &signature[..64], message.as_bytes()),
+            Err(NodeSignatureError::SignatureLength { length: 64 })
+        );
+        // The uncompressed form of the same key is another key ID.
+        let uncompressed = PrivateKey::from_secret_bytes([0x33; 32], false)
+            .unwrap()
+            .public_key()
+            .to_bytes();
+        assert_eq!(
+            verify_node_message(&uncompressed, &signature, message.as_bytes()),
+            Err(NodeSignatureError::WrongSigner)
+        );
+    }
+
+    #[test]
+    fn p2sh_start_accepts_any_multisig_key() {
+        let keys =
+            [0x41u8, 0x42, 0x43].map(|b| PrivateKey::from_secret_bytes([b; 32], true).unwrap());
+        let public: Vec<Vec<u8>> = keys.iter().map(|k| k.public_key().to_bytes()).collect();
+        let refs: Vec<&[u8]> = public.iter().map(Vec::as_slice).collect();
+        let redeem = crate::script::standard::multisig(2, &refs).unwrap();
+        let txid = [0x5a; 32];
+        for key in &keys {
+            let signature = sign_node_message(key, start_message(&txid).as_bytes());
+            assert_eq!(verify_p2sh_start(&redeem, &signature, &txid), Ok(()));
+        }
+        let outsider = PrivateKey::from_secret_bytes([0x44; 32], true).unwrap();
+        let signature = sign_node_message(&outsider, start_message(&txid).as_bytes());
+        assert_eq!(
+            verify_p2sh_start(&redeem, &signature, &txid),
+            Err(NodeSignatureError::WrongSigner)
+        );
+        assert_eq!(
+            verify_p2sh_start(&[0x51], &signature, &txid),
+            Err(NodeSignatureError::NotMultisig)
+        );
+    }
+}
