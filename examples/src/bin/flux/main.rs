@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 mod keys;
 mod parallel;
 mod pow;
+mod rewards;
 mod tx;
 
 /// The flux-rs command-line tool.
@@ -43,6 +44,8 @@ enum Command {
     /// Blocks: decode raw bytes to JSON (flux-tx).
     #[command(subcommand)]
     Block(tx::BlockCommand),
+    /// Node rewards: FLUX per block, per node and APR for a tier (flux-nodes).
+    Rewards(rewards::RewardsArgs),
     /// Parallel assets: chain addresses, snapshots from reward events (flux-parallel).
     #[command(subcommand)]
     Parallel(parallel::ParallelCommand),
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Command::Address(args) => keys::run_address(args),
         Command::Message(command) => keys::run_message(command),
         Command::Parallel(command) => parallel::run(command),
+        Command::Rewards(args) => rewards::run(args),
         Command::Tx(command) => tx::run_tx(command),
         Command::Block(command) => tx::run_block(command),
     }
