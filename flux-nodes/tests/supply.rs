@@ -8,6 +8,8 @@
 //! 440M during the second PON year. The test pins both facts against closed-form sums, so a change
 //! to any constant of the schedule fails it.
 
+#![allow(clippy::print_stdout)]
+
 use flux_nodes::{SubsidyParams, reward_split};
 use flux_pow::{BlockHeight, Network};
 use flux_tx::{COIN, MAX_MONEY};
