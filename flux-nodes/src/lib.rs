@@ -19,6 +19,7 @@
 
 pub mod calculator;
 pub mod subsidy;
+pub mod titan;
 pub mod tier;
 
 pub use calculator::{RewardError, RewardEstimate};
