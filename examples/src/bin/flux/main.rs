@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 mod keys;
 mod parallel;
 mod pow;
+mod titan;
 mod tx;
 
 /// The flux-rs command-line tool.
@@ -46,6 +47,9 @@ enum Command {
     /// Parallel assets: chain addresses, snapshots from reward events (flux-parallel).
     #[command(subcommand)]
     Parallel(parallel::ParallelCommand),
+    /// Titan staking pools: simulate stakes, fees and payouts (flux-nodes).
+    #[command(subcommand)]
+    Titan(titan::TitanCommand),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
         Command::Address(args) => keys::run_address(args),
         Command::Message(command) => keys::run_message(command),
         Command::Parallel(command) => parallel::run(command),
+        Command::Titan(command) => titan::run(command),
         Command::Tx(command) => tx::run_tx(command),
         Command::Block(command) => tx::run_block(command),
     }
