@@ -42,7 +42,9 @@ fn sample_file_simulates_and_conserves_every_zatoshi() {
     let payouts: u64 = stakes.iter().map(|s| zat(&s["payout_zat"])).sum();
     assert_eq!(payouts, zat(&report["to_stakers_zat"]));
     assert_eq!(
-        payouts + zat(&report["operator_fees_zat"]) + zat(&report["redeem_fees_zat"])
+        payouts
+            + zat(&report["operator_fees_zat"])
+            + zat(&report["redeem_fees_zat"])
             + zat(&report["remainder_zat"]),
         zat(&report["received_zat"])
     );
@@ -131,7 +133,10 @@ fn unusable_input_exits_2_with_a_message() {
     );
     let unknown_term = temp_file(
         "term.json",
-        &sample.replace(r#""term": "6m", "start_height": 2100010"#, r#""term": "2y", "start_height": 2100010"#),
+        &sample.replace(
+            r#""term": "6m", "start_height": 2100010"#,
+            r#""term": "2y", "start_height": 2100010"#,
+        ),
     );
     let bad_json = temp_file("bad.json", "{\"terms\": [");
     let locked = temp_file(

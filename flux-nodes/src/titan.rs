@@ -55,22 +55,31 @@
 //!   whose start has not come yet may always be cancelled.
 //!
 //! ```
-//! use flux_nodes::titan::{LockTerm, PoolParams, StakeId, StakeRequest, TitanPool};
+//! use flux_nodes::titan::{LockTerm, PoolParams, StakeId, StakeRequest, TitanError, TitanPool};
 //! use flux_pow::BlockHeight;
 //! use flux_tx::Amount;
 //!
 //! let flux = |n| Amount::from_flux(n).unwrap();
-//! let term = LockTerm::new("3m", 259_200, 780, flux(1_000_000));
-//! let mut pool = TitanPool::new(PoolParams::titan(), vec![term])?;
-//! pool.add_stake(StakeRequest::new(StakeId(1), flux(30_000), "3m", BlockHeight(100)))?;
-//! pool.add_stake(StakeRequest::new(StakeId(2), flux(10_000), "3m", BlockHeight(100)))?;
+//! let terms = vec![
+//!     LockTerm::new("3m", 259_200, 600, flux(1_000_000)),
+//!     LockTerm::new("12m", 1_051_200, 900, flux(1_000_000)),
+//! ];
+//! let mut pool = TitanPool::new(PoolParams::titan(), terms)?;
+//! for id in 1..=3 {
+//!     pool.add_stake(StakeRequest::new(StakeId(id), flux(10_000), "3m", BlockHeight(100)))?;
+//! }
+//! pool.add_stake(StakeRequest::new(StakeId(4), flux(10_000), "12m", BlockHeight(100)))?;
+//! // Below the 50 FLUX minimum: a typed error.
+//! let small = StakeRequest::new(StakeId(5), flux(49), "3m", BlockHeight(100));
+//! assert!(matches!(pool.add_stake(small), Err(TitanError::BelowMinimum { .. })));
 //!
 //! // One full Stratus node; it receives 9 FLUX in block 100.
 //! let report = pool.accrue_block(BlockHeight(100), flux(9))?;
 //! assert_eq!(report.running_nodes, 1);
 //! assert_eq!(report.operator_fee, Amount::from_zat(90_000_000).unwrap()); // 10 %
-//! assert_eq!(pool.stake(StakeId(1)).unwrap().accrued, Amount::from_zat(607_500_000).unwrap());
-//! assert_eq!(pool.stake(StakeId(2)).unwrap().accrued, Amount::from_zat(202_500_000).unwrap());
+//! // 8.1 FLUX shared by amount × APR: weights 6 : 6 : 6 : 9.
+//! assert_eq!(pool.stake(StakeId(1)).unwrap().accrued, Amount::from_zat(180_000_000).unwrap());
+//! assert_eq!(pool.stake(StakeId(4)).unwrap().accrued, Amount::from_zat(270_000_000).unwrap());
 //! assert!(pool.totals().is_conserved());
 //! # Ok::<(), flux_nodes::titan::TitanError>(())
 //! ```
@@ -846,9 +855,7 @@ impl TitanPool {
                 let periods = (height.0 - stake.maturity.0) / blocks;
                 let lock_start = stake.maturity.0 + periods * blocks;
                 let Some(maturity) = lock_start.checked_add(blocks) else {
-                    stake.status = StakeStatus::Matured {
-                        at: stake.maturity,
-                    };
+                    stake.status = StakeStatus::Matured { at: stake.maturity };
                     continue;
                 };
                 stake.principal = stake
@@ -864,9 +871,7 @@ impl TitanPool {
                 stake.maturity = BlockHeight(maturity);
                 reordered = true;
             } else {
-                stake.status = StakeStatus::Matured {
-                    at: stake.maturity,
-                };
+                stake.status = StakeStatus::Matured { at: stake.maturity };
             }
         }
         if reordered {
@@ -1025,9 +1030,7 @@ impl TitanPool {
             });
         }
         let fee = fee_rule.min(available);
-        let paid = available
-            .checked_sub(fee)
-            .ok_or(overflow("a redemption"))?;
+        let paid = available.checked_sub(fee).ok_or(overflow("a redemption"))?;
         let redeemed = stake
             .redeemed
             .checked_add(paid)

@@ -107,9 +107,13 @@ fn run(pool: &mut TitanPool, ops: &[Op]) -> Result<(), TestCaseError> {
                 auto_reinvest,
             } => {
                 let name = format!("t{term}");
-                let request =
-                    StakeRequest::new(StakeId(id), zat(amount), name, BlockHeight(height + start_in))
-                        .with_auto_reinvest(auto_reinvest);
+                let request = StakeRequest::new(
+                    StakeId(id),
+                    zat(amount),
+                    name,
+                    BlockHeight(height + start_in),
+                )
+                .with_auto_reinvest(auto_reinvest);
                 let _ = pool.add_stake(request);
             }
             Op::Block { gap, received } => {
@@ -118,8 +122,9 @@ fn run(pool: &mut TitanPool, ops: &[Op]) -> Result<(), TestCaseError> {
                     Ok(report) => {
                         // Per block: in = out.
                         let inflow = report.received.zat() + carry_before.zat();
-                        let outflow =
-                            report.operator_fee.zat() + report.distributed.zat() + report.carry.zat();
+                        let outflow = report.operator_fee.zat()
+                            + report.distributed.zat()
+                            + report.carry.zat();
                         prop_assert_eq!(inflow, outflow);
                         prop_assert_eq!(report.running_nodes, pool.running_nodes());
                         // Only full nodes run.

@@ -46,8 +46,8 @@ use flux_tx::amount::AmountError;
 use serde::Deserialize;
 
 use super::{
-    EarlyExit, LockTerm, PoolEvent, PoolParams, StakeId, StakeRequest, StratusRotation,
-    TitanError, TitanPool,
+    EarlyExit, LockTerm, PoolEvent, PoolParams, StakeId, StakeRequest, StratusRotation, TitanError,
+    TitanPool,
 };
 
 /// Why a stakes file cannot be simulated.
@@ -222,7 +222,11 @@ impl Simulation {
                 "pool.redeem_minimum",
                 &mut params.redeem_minimum,
             ),
-            (&pool_doc.redeem_fee, "pool.redeem_fee", &mut params.redeem_fee),
+            (
+                &pool_doc.redeem_fee,
+                "pool.redeem_fee",
+                &mut params.redeem_fee,
+            ),
         ];
         for (value, field, target) in overrides {
             if let Some(value) = value {
@@ -313,7 +317,10 @@ mod tests {
         assert_eq!(simulation.from, BlockHeight(2_100_000));
         assert_eq!(simulation.rotation.network_nodes, 2);
         assert_eq!(simulation.pool.params().operator_fee_bps, 500);
-        assert_eq!(simulation.pool.params().early_exit, EarlyExit::ForfeitRewards);
+        assert_eq!(
+            simulation.pool.params().early_exit,
+            EarlyExit::ForfeitRewards
+        );
         assert_eq!(simulation.pool.stakes().len(), 4);
         assert_eq!(
             simulation.events,
@@ -357,7 +364,10 @@ mod tests {
             Simulation::from_json(&amount).unwrap_err().to_string(),
             "stakes[2].amount: \"ten\" is not an amount: write FLUX as digits with at most one '.', e.g. 1.5 or 1.5 FLUX"
         );
-        let term = FILE.replace(r#""term": "1m", "start_height": 2100001"#, r#""term": "9m", "start_height": 2100001"#);
+        let term = FILE.replace(
+            r#""term": "1m", "start_height": 2100001"#,
+            r#""term": "9m", "start_height": 2100001"#,
+        );
         assert!(matches!(
             Simulation::from_json(&term),
             Err(StakesFileError::Stake {
@@ -370,7 +380,10 @@ mod tests {
             Simulation::from_json(&huge),
             Err(StakesFileError::Amount { .. })
         ));
-        let network = FILE.replace("\"network_stratus_nodes\"", "\"network\": \"moon\", \"network_stratus_nodes\"");
+        let network = FILE.replace(
+            "\"network_stratus_nodes\"",
+            "\"network\": \"moon\", \"network_stratus_nodes\"",
+        );
         assert_eq!(
             Simulation::from_json(&network).unwrap_err(),
             StakesFileError::Network("moon".into())
