@@ -811,7 +811,7 @@ impl TitanPool {
                 left -= part;
                 room -= part;
                 if let Some(node) = nodes.last_mut() {
-                    let part = amount_from_u128(part, "").unwrap_or(Amount::MAX);
+                    let part = amount_from_u128(part, "a node part").unwrap_or(Amount::MAX);
                     node.collateral = node.collateral.checked_add(part).unwrap_or(Amount::MAX);
                     node.full = room == 0;
                     node.stakes.push((stake.id, part));
