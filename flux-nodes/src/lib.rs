@@ -15,11 +15,13 @@
 //! # Ok::<(), flux_nodes::RewardError>(())
 //! ```
 //!
-//! The deterministic fluxnode list and Titan staking pools are not built yet (issue 4).
+//! Titan staking pools (stakes pooled into Stratus nodes, exact pro-rata accrual) are in
+//! [`titan`]; the deterministic fluxnode list is not built yet (issue 4).
 
 pub mod calculator;
 pub mod subsidy;
 pub mod tier;
+pub mod titan;
 
 pub use calculator::{RewardError, RewardEstimate};
 pub use subsidy::{RewardSplit, SubsidyParams, block_subsidy, reward_split, tier_payout};

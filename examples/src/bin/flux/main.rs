@@ -13,6 +13,7 @@ mod keys;
 mod parallel;
 mod pow;
 mod rewards;
+mod titan;
 mod tx;
 
 /// The flux-rs command-line tool.
@@ -49,6 +50,9 @@ enum Command {
     /// Parallel assets: chain addresses, snapshots from reward events (flux-parallel).
     #[command(subcommand)]
     Parallel(parallel::ParallelCommand),
+    /// Titan staking pools: simulate stakes, fees and payouts (flux-nodes).
+    #[command(subcommand)]
+    Titan(titan::TitanCommand),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
         Command::Message(command) => keys::run_message(command),
         Command::Parallel(command) => parallel::run(command),
         Command::Rewards(args) => rewards::run(args),
+        Command::Titan(command) => titan::run(command),
         Command::Tx(command) => tx::run_tx(command),
         Command::Block(command) => tx::run_block(command),
     }
