@@ -16,13 +16,16 @@
 //! ```
 //!
 //! Titan staking pools (stakes pooled into Stratus nodes, exact pro-rata accrual) are in
-//! [`titan`]; the deterministic fluxnode list is not built yet (issue 4).
+//! [`titan`]; the deterministic fluxnode list, a pure state machine over blocks with exact undo, is
+//! [`list`].
 
 pub mod calculator;
+pub mod list;
 pub mod subsidy;
 pub mod tier;
 pub mod titan;
 
 pub use calculator::{RewardError, RewardEstimate};
+pub use list::{BlockChanges, BlockUndo, FluxnodeList, ListError, NodeRecord, NodeStatus};
 pub use subsidy::{RewardSplit, SubsidyParams, block_subsidy, reward_split, tier_payout};
 pub use tier::{Hardware, Tier, UnknownTierError};
