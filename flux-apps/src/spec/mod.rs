@@ -27,7 +27,8 @@
 //!   "instances":3,"contacts":[],"geolocation":[],"expire":88000,"nodes":[],"staticip":false,"enterprise":""}"#;
 //! let spec = AppSpec::from_fluxos_json(json)?;
 //! assert!(spec.validate(2_800_000, &ValidationOptions::strict()).is_empty());
-//! assert_eq!(flux_apps::spec::price::price_per_period(&spec, 2_800_000), 0.28);
+//! // 0.5 cpu, 500 MB, 5 GB: 0.22 for three instances, 0.08 per instance, 0.24 for three.
+//! assert_eq!(flux_apps::spec::price::price_per_period(&spec, 2_800_000), 0.24);
 //! # Ok::<(), flux_apps::spec::ParseError>(())
 //! ```
 

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod app;
 mod keys;
 mod parallel;
 mod pow;
@@ -43,6 +44,9 @@ enum Command {
     /// Blocks: decode raw bytes to JSON (flux-tx).
     #[command(subcommand)]
     Block(tx::BlockCommand),
+    /// App specs: validate, canonical JSON and price like FluxOS (flux-apps).
+    #[command(subcommand)]
+    App(app::AppCommand),
     /// Parallel assets: chain addresses, snapshots from reward events (flux-parallel).
     #[command(subcommand)]
     Parallel(parallel::ParallelCommand),
@@ -54,6 +58,7 @@ fn main() -> ExitCode {
         Command::Pow(command) => pow::run(command),
         Command::Address(args) => keys::run_address(args),
         Command::Message(command) => keys::run_message(command),
+        Command::App(command) => app::run(command),
         Command::Parallel(command) => parallel::run(command),
         Command::Tx(command) => tx::run_tx(command),
         Command::Block(command) => tx::run_block(command),
