@@ -52,7 +52,11 @@ fn real_specs_validate_canonicalise_and_price_like_fluxos() {
             assert_eq!(text(&out.stdout), "valid\n");
         } else {
             assert_eq!(out.status.code(), Some(1), "{id}");
-            let first = text(&out.stdout).lines().next().unwrap_or_default().to_owned();
+            let first = text(&out.stdout)
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
             assert_eq!(first, eval["error"].as_str().unwrap(), "{id}");
         }
 
@@ -67,7 +71,10 @@ fn real_specs_validate_canonicalise_and_price_like_fluxos() {
         let out = flux(&["app", "price", path, "--height", &height, "--json"]);
         assert_eq!(out.status.code(), Some(0), "{id}: {}", text(&out.stderr));
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(json["price_per_month_flux"], eval["price_per_month_flux"], "{id}");
+        assert_eq!(
+            json["price_per_month_flux"], eval["price_per_month_flux"],
+            "{id}"
+        );
         assert_eq!(
             json["min_registration_fee_flux"], eval["min_registration_fee_flux"],
             "{id}"
@@ -115,7 +122,10 @@ fn every_violation_is_listed_one_per_line() {
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
-    assert!(lines.contains(&"Maximum number of instances is 100"), "{stdout}");
+    assert!(
+        lines.contains(&"Maximum number of instances is 100"),
+        "{stdout}"
+    );
     assert!(lines.contains(&"Flux App name is too long. Maximum 32 characters allowed"));
     assert!(lines.contains(&"Too many contacts defined. Maximum of 5 allowed."));
 }

@@ -2,10 +2,10 @@
 //! unmodified FluxOS v8.17.0 formatter, validator and pricing code: every verdict, message,
 //! canonical string, hash and price must match.
 
+use flux_apps::spec::js::JsValue;
 use flux_apps::spec::price::{price_per_period, registration_fee, to_cents};
 use flux_apps::spec::{AppSpec, ValidationOptions, check_json, message_hash};
 use proptest::prelude::*;
-use flux_apps::spec::js::JsValue;
 use serde_json::Value;
 
 const VALID: &str = concat!(
@@ -36,7 +36,10 @@ fn real_specs_match_fluxos() {
         let h = height(&eval["height"]);
         let raw = serde_json::to_string(&entry["spec"]).unwrap();
         let report = check_json(&raw, h, &ValidationOptions::fluxos()).unwrap();
-        let spec = report.spec.clone().unwrap_or_else(|| panic!("{id}: no spec"));
+        let spec = report
+            .spec
+            .clone()
+            .unwrap_or_else(|| panic!("{id}: no spec"));
 
         // Canonical string, byte for byte.
         assert_eq!(
@@ -90,8 +93,8 @@ fn the_real_signed_message_hashes_in_its_legacy_order() {
         .unwrap();
     // The signed spec is the raw spec as the user sent it (legacy key order, numeric ports);
     // reading the file with the order-keeping JsValue reproduces it.
-    let file = flux_apps::spec::js::JsValue::parse(&std::fs::read_to_string(VALID).unwrap())
-        .unwrap();
+    let file =
+        flux_apps::spec::js::JsValue::parse(&std::fs::read_to_string(VALID).unwrap()).unwrap();
     let JsValue::Array(specs) = file.get("specs").unwrap() else {
         panic!("specs")
     };
@@ -189,7 +192,10 @@ fn every_violation_is_reported_not_only_the_first() {
         "Too much CPU resources assigned for fluxbad_",
     ] {
         let want = want.replace("bad_ must", "fluxbad_ must");
-        assert!(messages.contains(&want), "missing {want:?} in {messages:#?}");
+        assert!(
+            messages.contains(&want),
+            "missing {want:?} in {messages:#?}"
+        );
     }
 }
 

@@ -155,8 +155,12 @@ fn component_array_message(component: &str, field: ComponentField) -> String {
 fn component_missing_message(component: &str, field: ComponentField) -> String {
     match field {
         ComponentField::Name => "Invalid Flux App component name".to_owned(),
-        ComponentField::Description => format!("Invalid Flux App component {component} description"),
-        ComponentField::Secrets => format!("Secrets for Flux App component {component} are invalid"),
+        ComponentField::Description => {
+            format!("Invalid Flux App component {component} description")
+        }
+        ComponentField::Secrets => {
+            format!("Secrets for Flux App component {component} are invalid")
+        }
         ComponentField::Repoauth => {
             format!("Repository Authentication for Flux App component {component} are invalid")
         }
@@ -232,7 +236,9 @@ pub enum SpecError {
     #[error("Flux App was requested as tiered setup but specifications are missing")]
     TierFieldsMissing,
     /// `tiered` is true but a tier field of the component is missing or falsy (v4–7).
-    #[error("Flux App component {component} was requested as tiered setup but specifications are missing")]
+    #[error(
+        "Flux App component {component} was requested as tiered setup but specifications are missing"
+    )]
     ComponentTierFieldsMissing {
         /// Component name.
         component: String,
@@ -486,7 +492,9 @@ pub enum SpecError {
         component: String,
     },
     /// A component name has characters outside `[a-zA-Z0-9]`.
-    #[error("Flux App component name contains special characters. Only a-z, A-Z and 0-9 are allowed")]
+    #[error(
+        "Flux App component name contains special characters. Only a-z, A-Z and 0-9 are allowed"
+    )]
     ComponentNameInvalidCharacters {
         /// Component name.
         component: String,
@@ -516,7 +524,9 @@ pub enum SpecError {
         component: String,
     },
     /// `secrets` longer than 15000.
-    #[error("Maximum length of secrets is 15000. Consider uploading to Flux Storage for bigger payload.")]
+    #[error(
+        "Maximum length of secrets is 15000. Consider uploading to Flux Storage for bigger payload."
+    )]
     SecretsTooLong {
         /// Component name.
         component: String,
@@ -663,7 +673,9 @@ pub enum SpecError {
         hdd: f64,
     },
     /// A geolocation entry that is not `ac…`/`a!c…` (or legacy `a…`/`b…`) with valid codes.
-    #[error("geolocation entry `{geolocation}` is not ac<CONTINENT>[_<COUNTRY>[_<REGION>]], a!c… or a legacy aXX/bXX code")]
+    #[error(
+        "geolocation entry `{geolocation}` is not ac<CONTINENT>[_<COUNTRY>[_<REGION>]], a!c… or a legacy aXX/bXX code"
+    )]
     GeolocationInvalid {
         /// The entry.
         geolocation: String,

@@ -150,7 +150,11 @@ fn format_v1(raw: &JsValue, h: Header) -> Result<AppSpec, Fatal> {
     }
     let port = to_number(raw.get("port"));
     let container_port = to_number(raw.get("containerPort"));
-    let env = string_array(raw, "enviromentParameters", ArrayField::EnvironmentParameters)?;
+    let env = string_array(
+        raw,
+        "enviromentParameters",
+        ArrayField::EnvironmentParameters,
+    )?;
     let commands = string_array(raw, "commands", ArrayField::Commands)?;
     let (cpu, ram, hdd) = (
         to_number(raw.get("cpu")),
@@ -205,7 +209,11 @@ fn format_v2_v3(
     }
     let ports = string_array(raw, "ports", ArrayField::Ports)?;
     let domains = string_array(raw, "domains", ArrayField::Domains)?;
-    let env = string_array(raw, "enviromentParameters", ArrayField::EnvironmentParameters)?;
+    let env = string_array(
+        raw,
+        "enviromentParameters",
+        ArrayField::EnvironmentParameters,
+    )?;
     let commands = string_array(raw, "commands", ArrayField::Commands)?;
     let container_ports = string_array(raw, "containerPorts", ArrayField::ContainerPorts)?;
     let (cpu, ram, hdd) = (
@@ -582,7 +590,9 @@ fn format_compose(
                 v8_errors.push(SpecError::EnterpriseMissing);
                 Enterprise::default()
             }
-            Some(v) if v.is_truthy() => Enterprise::Text(ensure_string(Some(v)).unwrap_or_default()),
+            Some(v) if v.is_truthy() => {
+                Enterprise::Text(ensure_string(Some(v)).unwrap_or_default())
+            }
             Some(JsValue::Bool(b)) => Enterprise::Bool(*b),
             Some(JsValue::Number(n)) => Enterprise::Number(*n),
             Some(_) => Enterprise::Text(String::new()),

@@ -179,15 +179,8 @@ pub fn to_number(value: Option<&JsValue>) -> f64 {
 fn is_js_whitespace(c: char) -> bool {
     matches!(
         c,
-        '\u{9}'
-            | '\u{a}'
-            | '\u{b}'
-            | '\u{c}'
-            | '\u{d}'
-            | ' '
-            | '\u{a0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200a}'
+        '\u{9}' | '\u{a}' | '\u{b}' | '\u{c}' | '\u{d}' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
                 | '\u{2028}'
                 | '\u{2029}'
                 | '\u{202f}'
@@ -313,7 +306,12 @@ pub fn number_to_string(x: f64) -> String {
         if digits.len() == 1 {
             format!("{digits}e{sign}{}", e.unsigned_abs())
         } else {
-            format!("{}.{}e{sign}{}", &digits[..1], &digits[1..], e.unsigned_abs())
+            format!(
+                "{}.{}e{sign}{}",
+                &digits[..1],
+                &digits[1..],
+                e.unsigned_abs()
+            )
         }
     }
 }
@@ -343,7 +341,9 @@ pub fn is_decimal_limit_str(value: &str, decimals: usize) -> bool {
 }
 
 fn decimal_part_len(text: &str) -> usize {
-    text.split('.').nth(1).map_or(0, |part| part.chars().count())
+    text.split('.')
+        .nth(1)
+        .map_or(0, |part| part.chars().count())
 }
 
 fn write_json_string(s: &str, out: &mut String) {

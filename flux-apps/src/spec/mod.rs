@@ -189,12 +189,7 @@ impl AppSpec {
     }
 
     /// The message hash of this spec in canonical form; see [`message_hash`].
-    pub fn message_hash(
-        &self,
-        message_type: &str,
-        timestamp_ms: u64,
-        signature: &str,
-    ) -> String {
+    pub fn message_hash(&self, message_type: &str, timestamp_ms: u64, signature: &str) -> String {
         message_hash(
             message_type,
             1,

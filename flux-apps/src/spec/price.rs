@@ -152,7 +152,11 @@ pub fn price_per_period_with(spec: &AppSpec, height: u32, table: &[PricePeriod])
         };
         total += enterprise_ports(&counted) * p.port;
         let price = ceil2(total);
-        return if price < p.min_price { p.min_price } else { price };
+        return if price < p.min_price {
+            p.min_price
+        } else {
+            price
+        };
     }
     let (mut cpu, mut ram, mut hdd) = (0.0, 0.0, 0.0);
     for c in &components {
@@ -210,7 +214,11 @@ pub fn registration_fee_with(spec: &AppSpec, height: u32, table: &[PricePeriod])
     let mut price = price_per_period_with(spec, height, table);
     price *= lifetime_blocks(spec, height) / default;
     price = ceil2(price);
-    if price < p.min_price { p.min_price } else { price }
+    if price < p.min_price {
+        p.min_price
+    } else {
+        price
+    }
 }
 
 /// The minimum FLUX an update at `height` must pay, given the previous spec and the height of

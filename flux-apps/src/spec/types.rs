@@ -456,18 +456,26 @@ impl<'de> Deserialize<'de> for AppSpec {
             .ok_or_else(|| de::Error::custom("missing or non-numeric spec version"))?;
         let err = |e: serde_json::Error| de::Error::custom(e);
         // Version numbers are compared exactly; 2.0 is 2.
-        let spec = match version {
-            v if v == 1.0 => AppSpec::V1(serde_json::from_value(value).map_err(err)?),
-            v if v == 2.0 => AppSpec::V2(serde_json::from_value(value).map_err(err)?),
-            v if v == 3.0 => AppSpec::V3(serde_json::from_value(value).map_err(err)?),
-            v if v == 4.0 => AppSpec::V4(serde_json::from_value(value).map_err(err)?),
-            v if v == 5.0 => AppSpec::V5(serde_json::from_value(value).map_err(err)?),
-            v if v == 6.0 => AppSpec::V6(serde_json::from_value(value).map_err(err)?),
-            v if v == 7.0 => AppSpec::V7(serde_json::from_value(value).map_err(err)?),
-            v if v == 8.0 => AppSpec::V8(serde_json::from_value(value).map_err(err)?),
-            v => {
+        let number = if version.fract() == 0.0 && (1.0..=8.0).contains(&version) {
+            // Whole and in 1..=8, so exact.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let n = version as u8;
+            n
+        } else {
+            0
+        };
+        let spec = match number {
+            1 => AppSpec::V1(serde_json::from_value(value).map_err(err)?),
+            2 => AppSpec::V2(serde_json::from_value(value).map_err(err)?),
+            3 => AppSpec::V3(serde_json::from_value(value).map_err(err)?),
+            4 => AppSpec::V4(serde_json::from_value(value).map_err(err)?),
+            5 => AppSpec::V5(serde_json::from_value(value).map_err(err)?),
+            6 => AppSpec::V6(serde_json::from_value(value).map_err(err)?),
+            7 => AppSpec::V7(serde_json::from_value(value).map_err(err)?),
+            8 => AppSpec::V8(serde_json::from_value(value).map_err(err)?),
+            _ => {
                 return Err(de::Error::custom(format_args!(
-                    "unsupported spec version {v}"
+                    "unsupported spec version {version}"
                 )));
             }
         };
@@ -628,8 +636,16 @@ impl AppSpec {
     pub fn ports(&self) -> Vec<f64> {
         match self {
             AppSpec::V1(s) => vec![s.port],
-            AppSpec::V2(s) => s.ports.iter().map(|p| super::js::string_to_number(p)).collect(),
-            AppSpec::V3(s) => s.ports.iter().map(|p| super::js::string_to_number(p)).collect(),
+            AppSpec::V2(s) => s
+                .ports
+                .iter()
+                .map(|p| super::js::string_to_number(p))
+                .collect(),
+            AppSpec::V3(s) => s
+                .ports
+                .iter()
+                .map(|p| super::js::string_to_number(p))
+                .collect(),
             AppSpec::V4(s) => s.compose.iter().flat_map(|c| c.ports.clone()).collect(),
             AppSpec::V5(s) => s.compose.iter().flat_map(|c| c.ports.clone()).collect(),
             AppSpec::V6(s) => s.compose.iter().flat_map(|c| c.ports.clone()).collect(),

@@ -132,10 +132,8 @@ fn type_checks(spec: &AppSpec, options: &ValidationOptions, out: &mut Vec<SpecEr
                 out.push(SpecError::ContainerPortDecimals { version });
             }
         }
-        AppSpec::V8(s) => {
-            if !s.enterprise.is_set() && !s.nodes.is_empty() {
-                out.push(SpecError::NodesWithoutEnterprise);
-            }
+        AppSpec::V8(s) if !s.enterprise.is_set() && !s.nodes.is_empty() => {
+            out.push(SpecError::NodesWithoutEnterprise);
         }
         _ => {}
     }
@@ -207,7 +205,7 @@ fn type_checks(spec: &AppSpec, options: &ValidationOptions, out: &mut Vec<SpecEr
     }
     if let AppSpec::V8(s) = spec
         && s.datacenter == Some(true)
-        && !options.enterprise_owners.iter().any(|o| *o == s.owner)
+        && !options.enterprise_owners.contains(&s.owner)
     {
         out.push(SpecError::DatacenterNotEnterpriseOwner);
     }
@@ -426,7 +424,9 @@ fn compose_entries(spec: &AppSpec) -> Vec<ComposeEntry<'_>> {
         AppSpec::V4(s) => entries!(s.compose, c => None, None),
         AppSpec::V5(s) => entries!(s.compose, c => None, None),
         AppSpec::V6(s) => entries!(s.compose, c => None, None),
-        AppSpec::V7(s) => entries!(s.compose, c => Some(c.secrets.as_str()), Some(c.repoauth.as_str())),
+        AppSpec::V7(s) => {
+            entries!(s.compose, c => Some(c.secrets.as_str()), Some(c.repoauth.as_str()))
+        }
         AppSpec::V8(s) => entries!(s.compose, c => None, Some(c.repoauth.as_str())),
         _ => Vec::new(),
     }
@@ -485,9 +485,8 @@ fn compose_checks(spec: &AppSpec, height: u32, out: &mut Vec<SpecError>) {
                 component: component(),
             });
         }
-        let printed = |list: &[f64]| -> Vec<(String, f64)> {
-            list.iter().map(|p| (num(*p), *p)).collect()
-        };
+        let printed =
+            |list: &[f64]| -> Vec<(String, f64)> { list.iter().map(|p| (num(*p), *p)).collect() };
         port_checks(&printed(c.ports), height, out);
         if js_len(c.repotag) > 200 {
             out.push(SpecError::RepotagTooLong {
@@ -644,8 +643,16 @@ fn all_unique(values: &[f64]) -> bool {
 fn unique_ports(spec: &AppSpec, out: &mut Vec<SpecError>) {
     let unique = match spec {
         AppSpec::V1(_) => true,
-        AppSpec::V2(s) => s.ports.iter().enumerate().all(|(i, p)| !s.ports[..i].contains(p)),
-        AppSpec::V3(s) => s.ports.iter().enumerate().all(|(i, p)| !s.ports[..i].contains(p)),
+        AppSpec::V2(s) => s
+            .ports
+            .iter()
+            .enumerate()
+            .all(|(i, p)| !s.ports[..i].contains(p)),
+        AppSpec::V3(s) => s
+            .ports
+            .iter()
+            .enumerate()
+            .all(|(i, p)| !s.ports[..i].contains(p)),
         _ => all_unique(&spec.ports()),
     };
     if !unique {
@@ -700,7 +707,13 @@ fn hardware_checks(spec: &AppSpec, out: &mut Vec<SpecError>) {
         }
         if let Some(t) = c.tiers {
             for (tier, limit, cpu, ram, hdd) in [
-                (NodeTier::Cumulus, CUMULUS, t.cpubasic, t.rambasic, t.hddbasic),
+                (
+                    NodeTier::Cumulus,
+                    CUMULUS,
+                    t.cpubasic,
+                    t.rambasic,
+                    t.hddbasic,
+                ),
                 (NodeTier::Nimbus, NIMBUS, t.cpusuper, t.ramsuper, t.hddsuper),
                 (NodeTier::Stratus, STRATUS, t.cpubamf, t.rambamf, t.hddbamf),
             ] {
@@ -803,9 +816,9 @@ pub fn geolocation_entry_is_valid(entry: &str) -> bool {
             let parts: Vec<&str> = path.splitn(3, '_').collect();
             let continent_ok = parts.first().is_some_and(|c| CONTINENTS.contains(c));
             let country_ok = parts.get(1).is_none_or(|c| is_country(c));
-            let region_ok = parts
-                .get(2)
-                .is_none_or(|r| !r.is_empty() && !r.contains('_') && !r.chars().any(char::is_control));
+            let region_ok = parts.get(2).is_none_or(|r| {
+                !r.is_empty() && !r.contains('_') && !r.chars().any(char::is_control)
+            });
             continent_ok && country_ok && region_ok
         }
         GeoRule::LegacyContinent(code) => CONTINENTS.contains(&code.as_str()),
@@ -833,7 +846,8 @@ fn is_registry_host(part: &str) -> bool {
         && host
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-'))
-        && port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|c| c.is_ascii_digit()))
+        && port
+            .is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|c| c.is_ascii_digit()))
 }
 
 /// Whether a repotag is `[HOST[:PORT]/][NS/]REPO:TAG` with a tag.
@@ -1013,7 +1027,13 @@ fn not_a_string(field: String, value: &JsValue, out: &mut Vec<SpecError>) {
     }
 }
 
-fn string_fields(obj: &JsValue, prefix: &str, scalars: &[&str], arrays: &[&str], out: &mut Vec<SpecError>) {
+fn string_fields(
+    obj: &JsValue,
+    prefix: &str,
+    scalars: &[&str],
+    arrays: &[&str],
+    out: &mut Vec<SpecError>,
+) {
     for key in scalars {
         if let Some(v) = obj.get(key) {
             not_a_string(format!("{prefix}{key}"), v, out);
