@@ -14,9 +14,7 @@ fn mainnet_supply_to_the_last_reduction_stays_under_the_cap() {
     let mut pow_total: i64 = 0;
     for height in 0..=last_reduction as u32 {
         let split = reward_split(Network::Mainnet, BlockHeight(height));
-        let created = split
-            .total_created()
-            .expect("one block never exceeds MAX_MONEY");
+        let created = split.total_created().expect("one block never exceeds MAX_MONEY");
         // Every block's split adds up: tiers plus miner/dev fund equal the subsidy.
         let parts: i64 = split.tiers.iter().map(|t| t.zat()).sum::<i64>()
             + split.miner.zat()
@@ -29,15 +27,8 @@ fn mainnet_supply_to_the_last_reduction_stays_under_the_cap() {
     }
     // Premine 13.02M, PoW era, the 7.5M + 2.5M funds and ten 22M swap-pool outputs, then 20 years
     // of proof of node at 14 FLUX reduced by 10 % a year.
-    assert_eq!(
-        pow_total,
-        379_302_082_275_000_000 / 100 * 100 / COIN * COIN + (pow_total % COIN)
-    );
-    assert!(
-        total <= MAX_MONEY,
-        "supply {} exceeds the cap",
-        Amount::from_zat(total).is_some()
-    );
+    assert_eq!(pow_total, 379_302_082_275_000_000 / 100 * 100 / COIN * COIN + (pow_total % COIN));
+    assert!(total <= MAX_MONEY, "supply {} exceeds the cap", Amount::from_zat(total).is_some());
     let tail = reward_split(Network::Mainnet, BlockHeight(last_reduction as u32 + 1)).subsidy;
     // After the last reduction the subsidy stays at 14 * 0.9^20 FLUX (integer-truncated).
     assert_eq!(tail.zat(), {
