@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod app;
 mod keys;
 mod parallel;
 mod pow;
@@ -47,6 +48,9 @@ enum Command {
     Block(tx::BlockCommand),
     /// Node rewards: FLUX per block, per node and APR for a tier (flux-nodes).
     Rewards(rewards::RewardsArgs),
+    /// App specs: validate, canonical JSON and price like FluxOS (flux-apps).
+    #[command(subcommand)]
+    App(app::AppCommand),
     /// Parallel assets: chain addresses, snapshots from reward events (flux-parallel).
     #[command(subcommand)]
     Parallel(parallel::ParallelCommand),
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
         Command::Pow(command) => pow::run(command),
         Command::Address(args) => keys::run_address(args),
         Command::Message(command) => keys::run_message(command),
+        Command::App(command) => app::run(command),
         Command::Parallel(command) => parallel::run(command),
         Command::Rewards(args) => rewards::run(args),
         Command::Titan(command) => titan::run(command),
