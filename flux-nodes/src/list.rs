@@ -800,13 +800,12 @@ mod tests {
             if h % 7 == 0 {
                 changes.starts.push(start(h, Tier::ALL[(h % 3) as usize]));
             }
-            if h % 11 == 0 {
-                if let Some(n) = (h - 30..h - 1).find(|n| {
-                    list.get(&outpoint(*n))
-                        .is_some_and(|r| r.status == NodeStatus::Started)
-                }) {
-                    changes.confirms.push(confirm(n, false));
-                }
+            let pending = (h - 30..h - 1).find(|n| {
+                list.get(&outpoint(*n))
+                    .is_some_and(|r| r.status == NodeStatus::Started)
+            });
+            if let (0, Some(n)) = (h % 11, pending) {
+                changes.confirms.push(confirm(n, false));
             }
             if h % 97 == 0 {
                 changes.spent.push(outpoint(3));
