@@ -2,7 +2,9 @@
 //! vectors (FluxOS v8.17.0 verdicts, canonical strings and prices).
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+
+mod common;
+use common::flux;
 
 const VALID: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -12,13 +14,6 @@ const INVALID: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../shared/vectors/app_specs_invalid.json"
 );
-
-fn flux(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flux"))
-        .args(args)
-        .output()
-        .expect("flux runs")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).unwrap()

@@ -1,7 +1,10 @@
 //! `flux address` and `flux message`: output contracts and exit codes, on a key whose addresses
 //! are public knowledge and on the real FluxOS-signed app message in shared/vectors.
 
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
+use common::flux;
 
 const APP_SPECS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -11,13 +14,6 @@ const APP_SPECS: &str = concat!(
 const WIF_ONE: &str = "KwDiBf89QgGbjEhKnhXJuH7LrciVrZi3qYjgd9M7rFU73sVHnoWn";
 /// The generator point G, the public key of private key 1.
 const PUBKEY_ONE: &str = "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
-
-fn flux(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flux"))
-        .args(args)
-        .output()
-        .expect("flux runs")
-}
 
 fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()

@@ -2,18 +2,14 @@
 //! verification; output formats and exit codes.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
+use common::flux;
 
 use flux_pow::Network;
 use flux_tx::address::Address;
 use flux_tx::keys::PrivateKey;
-
-fn flux(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flux"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()

@@ -1,7 +1,8 @@
 //! `flux pow verify` and `flux pow solve`: output contracts and exit codes on the real genesis
 //! headers in shared/vectors.
 
-use std::process::{Command, Output};
+mod common;
+use common::flux;
 
 use flux_pow::equihash::{EquihashParams, verify};
 
@@ -9,13 +10,6 @@ const GENESIS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../shared/vectors/genesis.json"
 );
-
-fn flux(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flux"))
-        .args(args)
-        .output()
-        .expect("flux runs")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).unwrap()

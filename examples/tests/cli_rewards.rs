@@ -1,14 +1,8 @@
 //! `flux rewards`: the 2022 tier figures through the command line, the JSON contract and the
 //! exit code for bad input.
 
-use std::process::{Command, Output};
-
-fn flux(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flux"))
-        .args(args)
-        .output()
-        .expect("flux runs")
-}
+mod common;
+use common::flux;
 
 fn json(args: &[&str]) -> serde_json::Value {
     let out = flux(args);

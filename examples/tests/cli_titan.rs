@@ -2,16 +2,11 @@
 //! with a message for unusable input.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+
+mod common;
+use common::flux;
 
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/titan_stakes.json");
-
-fn flux(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flux"))
-        .args(args)
-        .output()
-        .expect("flux runs")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).unwrap()

@@ -1,19 +1,15 @@
 //! `flux tx decode` and `flux block decode` on the genesis block and its coinbase: the JSON
 //! contract and the exit codes.
 
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
+use common::flux;
 
 const GENESIS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../shared/vectors/genesis.json"
 );
-
-fn flux(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flux"))
-        .args(args)
-        .output()
-        .expect("flux runs")
-}
 
 fn genesis() -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(GENESIS).unwrap()).unwrap()
