@@ -34,7 +34,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use flux_pow::{BlockHeight, Network, NetworkUpgrade};
 use flux_tx::Amount;
-use flux_tx::transaction::OutPoint;
+use flux_tx::block::Block;
+use flux_tx::fluxnode::FluxnodeTx;
+use flux_tx::transaction::{OutPoint, TxBody};
 
 use crate::tier::Tier;
 
@@ -131,10 +133,73 @@ pub struct BlockChanges {
     pub spent: Vec<OutPoint>,
 }
 
+impl BlockChanges {
+    /// The changes of a decoded block: its START and CONFIRM transactions and every outpoint its
+    /// transactions spend. `collateral_amount` looks a START's collateral up in the UTXO set as it
+    /// was before the block (the consensus layer owns that set); the tier follows from the amount
+    /// at `height` (`CheckFluxnodeTxInput`).
+    ///
+    /// # Errors
+    ///
+    /// [`ListError::UnknownCollateral`] when the lookup finds no output, and
+    /// [`ListError::NotACollateral`] when its amount is no tier's collateral at `height`.
+    pub fn from_block(
+        network: Network,
+        height: BlockHeight,
+        block: &Block,
+        mut collateral_amount: impl FnMut(&OutPoint) -> Option<Amount>,
+    ) -> Result<BlockChanges, ListError> {
+        let mut changes = BlockChanges::default();
+        for tx in &block.transactions {
+            match &tx.body {
+                TxBody::Standard(standard) => {
+                    let prevouts = standard.inputs.iter().map(|input| input.prevout);
+                    changes
+                        .spent
+                        .extend(prevouts.filter(|prevout| !prevout.is_null()));
+                }
+                TxBody::Fluxnode(FluxnodeTx::Start(start)) => {
+                    let collateral = start.collateral;
+                    let amount = collateral_amount(&collateral)
+                        .ok_or(ListError::UnknownCollateral(collateral))?;
+                    let tier = Tier::from_collateral(network, height, amount)
+                        .ok_or(ListError::NotACollateral { collateral, amount })?;
+                    changes.starts.push(StartEvent {
+                        collateral,
+                        tier,
+                        collateral_amount: amount,
+                    });
+                }
+                TxBody::Fluxnode(FluxnodeTx::Confirm(confirm)) => {
+                    changes.confirms.push(ConfirmEvent {
+                        collateral: confirm.collateral,
+                        ip: String::from_utf8_lossy(&confirm.ip).into_owned(),
+                        update: confirm.update_type == 1,
+                    });
+                }
+                // fluxd rejects other fluxnode types before they reach the list.
+                TxBody::Fluxnode(_) => {}
+            }
+        }
+        Ok(changes)
+    }
+}
+
 /// Why a block cannot be applied or undone. The list is unchanged after any error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ListError {
+    /// A START whose collateral output is not in the UTXO set.
+    #[error("START for {0:?} refused: its collateral output is not an unspent output")]
+    UnknownCollateral(OutPoint),
+    /// A START whose collateral amount is no tier's collateral at the block's height.
+    #[error("START for {collateral:?} refused: {amount} is not a tier's collateral at this height")]
+    NotACollateral {
+        /// The collateral.
+        collateral: OutPoint,
+        /// Its amount.
+        amount: Amount,
+    },
     /// Blocks are applied one height after another.
     #[error("block at height {got} does not follow the list's tip; expected height {expected}")]
     NotNextHeight {
