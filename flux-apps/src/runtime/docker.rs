@@ -38,6 +38,9 @@ use super::{
     LABEL_SPEC_HASH, NetworkSpec, ObservedContainer, ObservedResource, RuntimeError, VolumeSpec,
 };
 
+/// The `nofile` ulimit FluxOS gives app containers.
+pub const FLUXOS_NOFILE: i64 = 100_000;
+
 /// Label holding the scope of a [`DockerRuntime::scoped`] runtime.
 pub const LABEL_SCOPE: &str = "io.flux-rs.scope";
 /// Label holding the logical (unscoped) name of a container, network or volume.
@@ -301,6 +304,7 @@ pub struct DockerRuntime {
     scope: Option<String>,
     host_ip: Option<IpAddr>,
     port_offset: u16,
+    nofile: Option<i64>,
 }
 
 impl DockerRuntime {
@@ -313,7 +317,16 @@ impl DockerRuntime {
             scope: None,
             host_ip: None,
             port_offset: 0,
+            nofile: Some(FLUXOS_NOFILE),
         }
+    }
+
+    /// The `nofile` ulimit of the containers: FluxOS's 100,000 by default; `None` keeps the
+    /// engine's default. Hosts whose hard limit is lower (containers then fail to start with
+    /// "error setting rlimit type 7") need a lower value or `None`.
+    pub fn nofile_limit(mut self, limit: Option<i64>) -> Self {
+        self.nofile = limit;
+        self
     }
 
     /// Names become `<name>.<scope>` on the engine and listing sees only this scope, so several
@@ -459,11 +472,13 @@ impl DockerRuntime {
                 .as_deref()
                 .map(|network| self.engine_name(network)),
             mounts: Some(mounts),
-            ulimits: Some(vec![ResourcesUlimits {
-                name: Some("nofile".into()),
-                soft: Some(100_000),
-                hard: Some(100_000),
-            }]),
+            ulimits: self.nofile.map(|limit| {
+                vec![ResourcesUlimits {
+                    name: Some("nofile".into()),
+                    soft: Some(limit),
+                    hard: Some(limit),
+                }]
+            }),
             extra_hosts: Some(vec!["fluxnode.service:169.254.43.43".into()]),
             log_config: Some(HostConfigLogConfig {
                 typ: Some("json-file".into()),

@@ -1,0 +1,171 @@
+//! The reconcile loop on the local Docker engine: an app of 3 instances on 3 simulated nodes (one
+//! per loopback address), each answering HTTP; a killed container comes back; deleting the app
+//! removes every container, network and volume it made.
+//!
+//! Without a reachable engine (or without `/bin/busybox`, Debian's busybox-static) the test prints
+//! why and returns; with `FLUX_REQUIRE_DOCKER=1` (as in CI) it fails instead.
+#![allow(clippy::print_stderr)]
+
+use std::io::{Read, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use flux_apps::placement::{Node, PlacementPolicy, Tier};
+use flux_apps::reconcile::{
+    AppDeployment, ComponentTemplate, Context, Controller, NodeHandle, ReconcileConfig,
+};
+use flux_apps::runtime::docker::{BuildContext, DockerEngine, DockerRuntime};
+use flux_apps::runtime::{LABEL_OWNER, PortMapping};
+
+const IMAGE: &str = "flux-rs-test/busybox-httpd:1";
+const PORT: u16 = 31_080;
+
+/// The local engine, or `None` after printing why the test cannot run here.
+async fn engine_or_skip() -> Option<DockerEngine> {
+    let required = std::env::var("FLUX_REQUIRE_DOCKER").is_ok_and(|v| v == "1");
+    let reason = if !Path::new("/bin/busybox").exists() {
+        "no /bin/busybox (apt-get install busybox-static)".to_owned()
+    } else {
+        match DockerEngine::local().await {
+            Ok(engine) => return Some(engine),
+            Err(error) => format!("no Docker engine reachable: {error}"),
+        }
+    };
+    assert!(!required, "FLUX_REQUIRE_DOCKER=1 but {reason}");
+    eprintln!("skipping the Docker engine test: {reason}");
+    None
+}
+
+fn http_get(ip: IpAddr, port: u16) -> Option<String> {
+    let mut stream =
+        TcpStream::connect_timeout(&SocketAddr::new(ip, port), Duration::from_millis(300)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
+    stream.write_all(b"GET / HTTP/1.0\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response.starts_with("HTTP/1.").then_some(response)
+}
+
+async fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> Option<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if done() {
+            return Some(start.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
+fn docker_names(filter: &str, kind: &str) -> Vec<String> {
+    let args: Vec<&str> = match kind {
+        "container" => vec!["ps", "-a", "--filter", filter, "--format", "{{.Names}}"],
+        "network" => vec!["network", "ls", "--filter", filter, "--format", "{{.Name}}"],
+        _ => vec!["volume", "ls", "--filter", filter, "--format", "{{.Name}}"],
+    };
+    let out = Command::new("docker")
+        .args(&args)
+        .output()
+        .expect("docker CLI");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_instances_answer_http_recover_and_clean_up() {
+    let Some(engine) = engine_or_skip().await else {
+        return;
+    };
+    let context = BuildContext::busybox_httpd(Path::new("/bin/busybox"), "hello from flux-rs\n")
+        .expect("read busybox");
+    engine
+        .build_image(&context, IMAGE)
+        .await
+        .expect("build the image");
+
+    let owner = format!("flux-rs-test-{}", std::process::id());
+    let ips: Vec<IpAddr> = (11..14)
+        .map(|last| IpAddr::V4(Ipv4Addr::new(127, 0, 0, last)))
+        .collect();
+    let nodes = ips
+        .iter()
+        .enumerate()
+        .map(|(i, ip)| NodeHandle {
+            node: Node::new(format!("node{i}"), *ip, Tier::Stratus),
+            runtime: Arc::new(
+                DockerRuntime::new(engine.clone(), owner.clone())
+                    .scoped(format!("node{i}"))
+                    .bind_host_ip(*ip)
+                    // This machine's hard nofile limit (20,000) is below FluxOS's 100,000.
+                    .nofile_limit(None),
+            ),
+        })
+        .collect();
+    let config = ReconcileConfig {
+        resync: Duration::from_millis(200),
+        ..ReconcileConfig::default()
+    };
+    let ctx = Context::new(nodes, PlacementPolicy::with_seed(7), config).expect("context");
+    let controller = Arc::new(Controller::new(Arc::new(ctx)));
+    let mut web = ComponentTemplate::new("web", IMAGE);
+    web.ports.push(PortMapping {
+        host_port: PORT,
+        container_port: 80,
+    });
+    controller.apply(AppDeployment::new("hello", 3, vec![web]));
+
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = Arc::clone(&controller);
+    let loop_task = tokio::spawn(async move {
+        running
+            .run(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+
+    let all_answer = || ips.iter().all(|ip| http_get(*ip, PORT).is_some());
+    let took = wait_until(Duration::from_secs(60), all_answer).await;
+    assert!(took.is_some(), "three instances did not answer HTTP");
+    let body = http_get(ips[0], PORT).unwrap_or_default();
+    assert!(body.contains("hello from flux-rs"), "{body}");
+
+    // Kill one container behind the loop's back: it must come back.
+    let owner_filter = format!("label={LABEL_OWNER}={owner}");
+    let victim = docker_names(&owner_filter, "container")
+        .into_iter()
+        .find(|name| name.ends_with(".node0"))
+        .expect("node0 runs a container");
+    let killed = Command::new("docker")
+        .args(["kill", &victim])
+        .output()
+        .expect("docker kill");
+    assert!(killed.status.success());
+    let restored = wait_until(Duration::from_secs(20), || http_get(ips[0], PORT).is_some()).await;
+    eprintln!("killed container answered again after {restored:?}");
+    assert!(restored.is_some(), "the killed instance was not restored");
+
+    controller.delete("hello");
+    let cleaned = wait_until(Duration::from_secs(30), || {
+        !controller.cleanup_pending() && docker_names(&owner_filter, "container").is_empty()
+    })
+    .await;
+    let _ = stop.send(());
+    let _ = loop_task.await;
+    assert!(cleaned.is_some(), "containers left behind");
+    assert!(
+        docker_names(&owner_filter, "network").is_empty(),
+        "networks left behind"
+    );
+    assert!(
+        docker_names(&owner_filter, "volume").is_empty(),
+        "volumes left behind"
+    );
+    let _ = engine.remove_image(IMAGE).await;
+}
