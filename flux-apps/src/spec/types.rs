@@ -505,6 +505,9 @@ pub struct ComponentView<'a> {
     pub hdd: f64,
     /// Per-tier resources of a tiered container.
     pub tiers: Option<&'a Tiers>,
+    /// Public and container ports of a compose component (v4+); `None` for v1–3, whose ports
+    /// are app-level fields.
+    pub compose_ports: Option<(&'a [f64], &'a [f64])>,
 }
 
 impl AppSpec {
@@ -675,6 +678,7 @@ impl AppSpec {
                 ram: res.1,
                 hdd: res.2,
                 tiers,
+                compose_ports: None,
             }
         }
         macro_rules! compose {
@@ -691,6 +695,7 @@ impl AppSpec {
                         ram: $c.ram,
                         hdd: $c.hdd,
                         tiers: $tiers,
+                        compose_ports: Some((&$c.ports[..], &$c.container_ports[..])),
                     })
                     .collect()
             };

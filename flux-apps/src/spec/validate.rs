@@ -138,45 +138,17 @@ fn type_checks(spec: &AppSpec, options: &ValidationOptions, out: &mut Vec<SpecEr
         _ => {}
     }
     // Per-container hardware decimals; compose port decimals.
-    let compose_ports: Vec<(&str, &[f64], &[f64])> = match spec {
-        AppSpec::V4(s) => s
-            .compose
-            .iter()
-            .map(|c| (c.name.as_str(), &c.ports[..], &c.container_ports[..]))
-            .collect(),
-        AppSpec::V5(s) => s
-            .compose
-            .iter()
-            .map(|c| (c.name.as_str(), &c.ports[..], &c.container_ports[..]))
-            .collect(),
-        AppSpec::V6(s) => s
-            .compose
-            .iter()
-            .map(|c| (c.name.as_str(), &c.ports[..], &c.container_ports[..]))
-            .collect(),
-        AppSpec::V7(s) => s
-            .compose
-            .iter()
-            .map(|c| (c.name.as_str(), &c.ports[..], &c.container_ports[..]))
-            .collect(),
-        AppSpec::V8(s) => s
-            .compose
-            .iter()
-            .map(|c| (c.name.as_str(), &c.ports[..], &c.container_ports[..]))
-            .collect(),
-        _ => Vec::new(),
-    };
     let components = spec.components();
-    for (i, component) in components.iter().enumerate() {
-        if let Some((name, ports, container_ports)) = compose_ports.get(i) {
+    for component in &components {
+        if let Some((ports, container_ports)) = component.compose_ports {
             if !ports.iter().all(|p| is_decimal_limit(*p, 0)) {
                 out.push(SpecError::ComponentPortDecimals {
-                    component: (*name).to_owned(),
+                    component: component.name.to_owned(),
                 });
             }
             if !container_ports.iter().all(|p| is_decimal_limit(*p, 0)) {
                 out.push(SpecError::ComponentContainerPortDecimals {
-                    component: (*name).to_owned(),
+                    component: component.name.to_owned(),
                 });
             }
         }
