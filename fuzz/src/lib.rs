@@ -6,6 +6,7 @@
 //! `cargo install cargo-fuzz`).
 
 pub mod address;
+pub mod app;
 pub mod equihash;
 pub mod parallel;
 pub mod tx;
