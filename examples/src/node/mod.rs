@@ -1,0 +1,4 @@
+//! The reference node: a devnet that mines, validates, stores and serves a Flux chain with every
+//! flux-rs crate.
+
+pub mod rpc;

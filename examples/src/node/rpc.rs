@@ -1,0 +1,443 @@
+//! A fluxd-compatible JSON-RPC endpoint over HTTP/1.1 on loopback, and the client the reference node
+//! uses to sync from another node.
+//!
+//! fluxd speaks bitcoind's JSON-RPC 1.0 dialect (`src/rpc/server.cpp`, `src/httprpc.cpp`): a POST of
+//! `{"method", "params": [..], "id"}` answered by `{"result", "error", "id"}`, where an error is
+//! `{"code", "message"}` with bitcoind's codes and the HTTP status is 500 (404 for an unknown method).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::{TcpListener, TcpStream};
+
+/// The largest request body the server reads (a `sendrawtransaction` of fluxd's largest
+/// transaction, hex-encoded, fits easily).
+pub const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
+
+/// The largest response body the client reads (a hex block of fluxd's 2 MB maximum, with room).
+pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+/// bitcoind/fluxd RPC error codes (`src/rpc/protocol.h`).
+pub mod code {
+    /// The request is not valid JSON-RPC.
+    pub const INVALID_REQUEST: i64 = -32600;
+    /// No such method.
+    pub const METHOD_NOT_FOUND: i64 = -32601;
+    /// The body is not JSON.
+    pub const PARSE_ERROR: i64 = -32700;
+    /// A parameter has the wrong type or is missing (`RPC_TYPE_ERROR`).
+    pub const TYPE_ERROR: i64 = -3;
+    /// A block, transaction or key that does not exist (`RPC_INVALID_ADDRESS_OR_KEY`).
+    pub const INVALID_ADDRESS_OR_KEY: i64 = -5;
+    /// A parameter is out of range (`RPC_INVALID_PARAMETER`).
+    pub const INVALID_PARAMETER: i64 = -8;
+    /// Bytes that do not decode (`RPC_DESERIALIZATION_ERROR`).
+    pub const DESERIALIZATION_ERROR: i64 = -22;
+    /// A transaction the node's rules reject (`RPC_VERIFY_REJECTED`).
+    pub const VERIFY_REJECTED: i64 = -26;
+    /// A transaction already in the chain (`RPC_VERIFY_ALREADY_IN_CHAIN`).
+    pub const VERIFY_ALREADY_IN_CHAIN: i64 = -27;
+}
+
+/// An error answer: a bitcoind error code and a message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("rpc error {code}: {message}")]
+pub struct RpcError {
+    /// The bitcoind error code (see [`code`]).
+    pub code: i64,
+    /// What went wrong, for the caller.
+    pub message: String,
+}
+
+impl RpcError {
+    /// An error with `code` and `message`.
+    pub fn new(code: i64, message: impl Into<String>) -> Self {
+        RpcError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The error for a method this node does not serve.
+    pub fn method_not_found(method: &str) -> Self {
+        RpcError::new(code::METHOD_NOT_FOUND, format!("Method not found: {method}"))
+    }
+}
+
+/// Reads positional parameters the way fluxd's handlers do, with fluxd's type errors.
+#[derive(Debug, Clone, Copy)]
+pub struct Params<'a>(pub &'a [Value]);
+
+impl Params<'_> {
+    /// Parameter `index` as a string.
+    pub fn string(&self, index: usize, name: &str) -> Result<&str, RpcError> {
+        match self.0.get(index) {
+            Some(Value::String(text)) => Ok(text),
+            Some(_) => Err(RpcError::new(
+                code::TYPE_ERROR,
+                format!("Expected type string for {name}"),
+            )),
+            None => Err(RpcError::new(
+                code::INVALID_PARAMETER,
+                format!("missing parameter {name}"),
+            )),
+        }
+    }
+
+    /// Parameter `index` as an integer, when present.
+    pub fn optional_integer(&self, index: usize, name: &str) -> Result<Option<i64>, RpcError> {
+        match self.0.get(index) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(number)) => number.as_i64().map(Some).ok_or_else(|| {
+                RpcError::new(code::TYPE_ERROR, format!("Expected integer for {name}"))
+            }),
+            // fluxd's getblock takes verbosity 0/1/2, and older clients send booleans.
+            Some(Value::Bool(flag)) => Ok(Some(i64::from(*flag))),
+            Some(_) => Err(RpcError::new(
+                code::TYPE_ERROR,
+                format!("Expected integer for {name}"),
+            )),
+        }
+    }
+
+    /// Parameter `index` as an integer.
+    pub fn integer(&self, index: usize, name: &str) -> Result<i64, RpcError> {
+        self.optional_integer(index, name)?.ok_or_else(|| {
+            RpcError::new(code::INVALID_PARAMETER, format!("missing parameter {name}"))
+        })
+    }
+}
+
+/// What answers the calls: method name and positional parameters in, result out.
+pub trait RpcHandler: Send + Sync + 'static {
+    /// Answers one call.
+    fn call(&self, method: &str, params: Params<'_>) -> Result<Value, RpcError>;
+}
+
+impl<F> RpcHandler for F
+where
+    F: Fn(&str, Params<'_>) -> Result<Value, RpcError> + Send + Sync + 'static,
+{
+    fn call(&self, method: &str, params: Params<'_>) -> Result<Value, RpcError> {
+        self(method, params)
+    }
+}
+
+/// Answers one JSON-RPC request object (already parsed), as fluxd would.
+fn answer_one(handler: &dyn RpcHandler, request: &Value) -> (StatusCode, Value) {
+    let id = request.get("id").cloned().unwrap_or(Value::Null);
+    let Some(method) = request.get("method").and_then(Value::as_str) else {
+        let error = RpcError::new(code::INVALID_REQUEST, "Method must be a string");
+        return (StatusCode::BAD_REQUEST, envelope(Err(error), id));
+    };
+    let params: &[Value] = match request.get("params") {
+        None | Some(Value::Null) => &[],
+        Some(Value::Array(params)) => params,
+        Some(_) => {
+            let error = RpcError::new(code::INVALID_REQUEST, "Params must be an array");
+            return (StatusCode::BAD_REQUEST, envelope(Err(error), id));
+        }
+    };
+    let result = handler.call(method, Params(params));
+    let status = match &result {
+        Ok(_) => StatusCode::OK,
+        Err(error) if error.code == code::METHOD_NOT_FOUND => StatusCode::NOT_FOUND,
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    (status, envelope(result, id))
+}
+
+fn envelope(result: Result<Value, RpcError>, id: Value) -> Value {
+    match result {
+        Ok(result) => json!({"result": result, "error": null, "id": id}),
+        Err(error) => json!({
+            "result": null,
+            "error": {"code": error.code, "message": error.message},
+            "id": id,
+        }),
+    }
+}
+
+/// Answers a whole HTTP request body: one call, or a batch (an array of calls, answered with an
+/// array and status 200, as bitcoind does).
+pub fn answer_body(handler: &dyn RpcHandler, body: &[u8]) -> (StatusCode, Value) {
+    let request: Value = match serde_json::from_slice(body) {
+        Ok(request) => request,
+        Err(error) => {
+            let error = RpcError::new(code::PARSE_ERROR, format!("Parse error: {error}"));
+            return (StatusCode::INTERNAL_SERVER_ERROR, envelope(Err(error), Value::Null));
+        }
+    };
+    match &request {
+        Value::Array(calls) => {
+            let answers = calls.iter().map(|call| answer_one(handler, call).1).collect();
+            (StatusCode::OK, Value::Array(answers))
+        }
+        Value::Object(_) => answer_one(handler, &request),
+        _ => {
+            let error = RpcError::new(code::PARSE_ERROR, "Top-level object parse error");
+            (StatusCode::INTERNAL_SERVER_ERROR, envelope(Err(error), Value::Null))
+        }
+    }
+}
+
+fn http_response(status: StatusCode, body: Value) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+async fn serve_request(
+    handler: Arc<dyn RpcHandler>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    if request.method() != Method::POST {
+        let error = RpcError::new(code::INVALID_REQUEST, "JSON-RPC requires POST");
+        return Ok(http_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            envelope(Err(error), Value::Null),
+        ));
+    }
+    let body = match Limited::new(request.into_body(), MAX_REQUEST_BYTES)
+        .collect()
+        .await
+    {
+        Ok(collected) => collected.to_bytes(),
+        Err(error) => {
+            let error = RpcError::new(code::INVALID_REQUEST, format!("unreadable body: {error}"));
+            return Ok(http_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                envelope(Err(error), Value::Null),
+            ));
+        }
+    };
+    // Handlers touch the chain store (disk): keep them off the async workers.
+    let answer = tokio::task::spawn_blocking(move || answer_body(handler.as_ref(), &body)).await;
+    Ok(match answer {
+        Ok((status, body)) => http_response(status, body),
+        Err(_) => http_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            envelope(
+                Err(RpcError::new(code::INVALID_REQUEST, "internal error")),
+                Value::Null,
+            ),
+        ),
+    })
+}
+
+/// Serves JSON-RPC on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    handler: Arc<dyn RpcHandler>,
+    shutdown: impl Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            () = &mut shutdown => return,
+            accepted = listener.accept() => accepted,
+        };
+        // A failed accept (too many open files, a reset) affects one client, not the server.
+        let Ok((stream, _)) = accepted else { continue };
+        let handler = Arc::clone(&handler);
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                serve_request(Arc::clone(&handler), request)
+            });
+            // A client that hangs up mid-request is its own problem.
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// Why a call to another node failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The node could not be reached.
+    #[error("cannot reach {addr}: {source}")]
+    Connect {
+        /// The node's address.
+        addr: SocketAddr,
+        /// The socket error.
+        source: std::io::Error,
+    },
+    /// The HTTP exchange failed.
+    #[error("http error talking to {addr}: {source}")]
+    Http {
+        /// The node's address.
+        addr: SocketAddr,
+        /// The HTTP error.
+        source: hyper::Error,
+    },
+    /// The answer was not a JSON-RPC response.
+    #[error("malformed answer from {addr}: {reason}")]
+    Malformed {
+        /// The node's address.
+        addr: SocketAddr,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The node answered with an error.
+    #[error(transparent)]
+    Rpc(#[from] RpcError),
+}
+
+/// A JSON-RPC client for one node (a new connection per call: sync is not chatty enough to need
+/// more, and a dropped connection then costs one call).
+#[derive(Debug, Clone, Copy)]
+pub struct RpcClient {
+    addr: SocketAddr,
+}
+
+impl RpcClient {
+    /// A client for the node listening on `addr`.
+    pub fn new(addr: SocketAddr) -> Self {
+        RpcClient { addr }
+    }
+
+    /// The node's address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Calls `method` with `params` and returns its result.
+    ///
+    /// # Errors
+    /// [`ClientError`] when the node is unreachable, the exchange fails, or the node answers with
+    /// an error.
+    pub async fn call(&self, method: &str, params: Value) -> Result<Value, ClientError> {
+        let addr = self.addr;
+        let stream = TcpStream::connect(addr)
+            .await
+            .map_err(|source| ClientError::Connect { addr, source })?;
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                .await
+                .map_err(|source| ClientError::Http { addr, source })?;
+        tokio::spawn(connection);
+        let body = json!({"jsonrpc": "1.0", "id": "flux-rs", "method": method, "params": params});
+        let request = Request::post("/")
+            .header(hyper::header::HOST, addr.to_string())
+            .header(hyper::header::CONTENT_TYPE, "application/json")
+            .body(Full::new(Bytes::from(body.to_string())))
+            .map_err(|error| ClientError::Malformed {
+                addr,
+                reason: error.to_string(),
+            })?;
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|source| ClientError::Http { addr, source })?;
+        let bytes = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
+            .collect()
+            .await
+            .map_err(|error| ClientError::Malformed {
+                addr,
+                reason: error.to_string(),
+            })?
+            .to_bytes();
+        let mut answer: Value =
+            serde_json::from_slice(&bytes).map_err(|error| ClientError::Malformed {
+                addr,
+                reason: error.to_string(),
+            })?;
+        match answer.get("error") {
+            None | Some(Value::Null) => {}
+            Some(error) => {
+                let code = error.get("code").and_then(Value::as_i64).unwrap_or(0);
+                let message = error
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned();
+                return Err(RpcError::new(code, message).into());
+            }
+        }
+        answer
+            .get_mut("result")
+            .map(Value::take)
+            .ok_or_else(|| ClientError::Malformed {
+                addr,
+                reason: "no result".into(),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn echo(method: &str, params: Params<'_>) -> Result<Value, RpcError> {
+        match method {
+            "getblockhash" => Ok(json!(params.integer(0, "height")?)),
+            "fail" => Err(RpcError::new(code::INVALID_PARAMETER, "Block height out of range")),
+            other => Err(RpcError::method_not_found(other)),
+        }
+    }
+
+    #[test]
+    fn answers_like_fluxd() {
+        let (status, body) = answer_body(&echo, br#"{"method":"getblockhash","params":[7],"id":3}"#);
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body, json!({"result": 7, "error": null, "id": 3}));
+
+        let (status, body) = answer_body(&echo, br#"{"method":"fail","id":1}"#);
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body["error"]["code"], json!(-8));
+
+        let (status, body) = answer_body(&echo, br#"{"method":"nope","id":1}"#);
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(body["error"]["code"], json!(-32601));
+
+        let (status, body) = answer_body(&echo, br#"{"method":"getblockhash","params":["x"]}"#);
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body["error"]["code"], json!(-3));
+
+        let (status, body) = answer_body(&echo, b"not json");
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body["error"]["code"], json!(-32700));
+
+        let (status, body) = answer_body(
+            &echo,
+            br#"[{"method":"getblockhash","params":[1],"id":1},{"method":"nope","id":2}]"#,
+        );
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body[0]["result"], json!(1));
+        assert_eq!(body[1]["error"]["code"], json!(-32601));
+    }
+
+    #[tokio::test]
+    async fn client_and_server_over_loopback() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(listener, Arc::new(echo), async {
+            let _ = stopped.await;
+        }));
+        let client = RpcClient::new(addr);
+        assert_eq!(
+            client.call("getblockhash", json!([42])).await.unwrap(),
+            json!(42)
+        );
+        match client.call("fail", json!([])).await {
+            Err(ClientError::Rpc(error)) => assert_eq!(error.code, code::INVALID_PARAMETER),
+            other => panic!("expected an rpc error, got {other:?}"),
+        }
+        stop.send(()).unwrap();
+        server.await.unwrap();
+    }
+}
