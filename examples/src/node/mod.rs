@@ -1,4 +1,5 @@
 //! The reference node: a devnet that mines, validates, stores and serves a Flux chain with every
 //! flux-rs crate.
 
+pub mod economy;
 pub mod rpc;
