@@ -3,3 +3,4 @@
 
 pub mod economy;
 pub mod rpc;
+pub mod wallet;
