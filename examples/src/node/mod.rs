@@ -2,5 +2,6 @@
 //! flux-rs crate.
 
 pub mod economy;
+pub mod fluxd_json;
 pub mod rpc;
 pub mod wallet;
