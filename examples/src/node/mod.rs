@@ -3,5 +3,6 @@
 
 pub mod economy;
 pub mod fluxd_json;
+pub mod operators;
 pub mod rpc;
 pub mod wallet;

@@ -1,0 +1,251 @@
+//! The devnet's three fluxnode operators (one per tier): they fund their collateral from the
+//! premine, announce the node with a signed START, confirm it with a signed CONFIRM (node key and
+//! benchmark key) and re-confirm it before the confirmation expires, all as real transactions the
+//! chain validates.
+//!
+//! Each step reads the chain's fluxnode list, not a private state machine, so a restarted node
+//! picks up where the chain is.
+
+use flux_nodes::list::{FluxnodeList, NodeStatus};
+use flux_nodes::Tier;
+use flux_pow::BlockHeight;
+use flux_tx::amount::Amount;
+use flux_tx::builder::{BuildError, build_p2pkh};
+use flux_tx::fluxnode::{CollateralSigner, FluxnodeConfirm, FluxnodeStart, FluxnodeTx};
+use flux_tx::fluxnode_sig::{benchmark_message, confirm_message, sign_node_message, start_message};
+use flux_tx::transaction::{FLUXNODE_TX_VERSION, OutPoint, Transaction, TxBody};
+
+use super::wallet::{KEY_NETWORK, Wallet};
+
+/// `FLUXNODE_CONFIRM_UPDATE_TYPE_INITIAL`: the first confirmation of a started node.
+pub const UPDATE_INITIAL: i8 = 0;
+/// `FLUXNODE_CONFIRM_UPDATE_TYPE_UPDATE`: a later confirmation (keeps the node in the list).
+pub const UPDATE_CONFIRM: i8 = 1;
+
+/// Blocks after its last confirmation at which an operator confirms again: past the Kamata-era
+/// minimum distance of 40 blocks between confirmations and well before the 60-block expiry
+/// (`fluxnode.cpp`, `FLUXNODE_CONFIRM_UPDATE_MIN_HEIGHT_V1`, `FLUXNODE_CONFIRMATION_EXPIRATION_V1`).
+pub const RECONFIRM_AFTER: u32 = 45;
+
+/// The fee every operator transaction pays.
+pub const FEE_ZAT: i64 = 10_000;
+
+/// The wallet label of the miner (and premine) key.
+pub const MINER: &str = "miner";
+/// The wallet label of the benchmark key that countersigns CONFIRMs on the devnet.
+pub const BENCHMARK: &str = "benchmark";
+
+/// One operator's labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operator {
+    /// The tier it runs.
+    pub tier: Tier,
+    /// The label of its collateral key.
+    pub collateral_key: &'static str,
+    /// The label of its node key.
+    pub node_key: &'static str,
+    /// The IP its CONFIRMs announce (loopback addresses, one per node).
+    pub ip: &'static str,
+}
+
+/// The three devnet operators.
+pub const OPERATORS: [Operator; 3] = [
+    Operator {
+        tier: Tier::Cumulus,
+        collateral_key: "cumulus-collateral",
+        node_key: "cumulus-node",
+        ip: "127.0.0.21:16125",
+    },
+    Operator {
+        tier: Tier::Nimbus,
+        collateral_key: "nimbus-collateral",
+        node_key: "nimbus-node",
+        ip: "127.0.0.22:16125",
+    },
+    Operator {
+        tier: Tier::Stratus,
+        collateral_key: "stratus-collateral",
+        node_key: "stratus-node",
+        ip: "127.0.0.23:16125",
+    },
+];
+
+/// Every wallet label the devnet uses.
+pub fn wallet_labels() -> Vec<&'static str> {
+    let mut labels = vec![MINER, BENCHMARK];
+    for operator in OPERATORS {
+        labels.push(operator.collateral_key);
+        labels.push(operator.node_key);
+    }
+    labels
+}
+
+/// Why an operator could not act.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OperatorError {
+    /// A wallet key is missing (the wallet was built without [`wallet_labels`]).
+    #[error("the wallet has no key {0}")]
+    MissingKey(&'static str),
+    /// Funding the collaterals failed.
+    #[error("cannot fund the collaterals: {0}")]
+    Funding(#[from] BuildError),
+}
+
+fn fluxnode_tx(body: FluxnodeTx) -> Transaction {
+    Transaction {
+        overwintered: false,
+        version: FLUXNODE_TX_VERSION,
+        version_group_id: 0,
+        body: TxBody::Fluxnode(body),
+    }
+}
+
+/// The collateral of `operator`: the wallet output of its collateral key holding exactly the
+/// tier's collateral (spent or not in the mempool, the wallet drops it only once mined).
+fn collateral_of(wallet: &Wallet, operator: &Operator, next_height: BlockHeight) -> Option<OutPoint> {
+    let amount = Amount::from_flux(operator.tier.v1_collateral_flux())?;
+    wallet
+        .spendable(operator.collateral_key, next_height)
+        .into_iter()
+        .find(|utxo| utxo.amount == amount)
+        .map(|utxo| utxo.outpoint)
+}
+
+/// What the operators want mined next, given the chain's list after the tip and the wallet.
+///
+/// `pending` says whether operator transactions are already waiting in the mempool; then nothing
+/// new is made, so one step never double-spends the premine or sends two STARTs.
+///
+/// # Errors
+/// [`OperatorError`] when a key is missing or the premine cannot pay the collaterals.
+pub fn next_transactions(
+    wallet: &Wallet,
+    list: &FluxnodeList,
+    next_height: BlockHeight,
+    now: u32,
+    pending: bool,
+) -> Result<Vec<Transaction>, OperatorError> {
+    if pending {
+        return Ok(Vec::new());
+    }
+    let key = |label: &'static str| wallet.key(label).ok_or(OperatorError::MissingKey(label));
+    let mut txs = Vec::new();
+
+    let unfunded: Vec<&Operator> = OPERATORS
+        .iter()
+        .filter(|operator| {
+            collateral_of(wallet, operator, next_height).is_none()
+                && wallet.balance(operator.collateral_key) == Amount::ZERO
+        })
+        .collect();
+    if !unfunded.is_empty() {
+        let miner = key(MINER)?;
+        let funds = wallet.spendable(MINER, next_height);
+        let mut payments = Vec::new();
+        for operator in &unfunded {
+            let address = wallet
+                .address(operator.collateral_key)
+                .ok_or(OperatorError::MissingKey(operator.collateral_key))?;
+            let amount = Amount::from_flux(operator.tier.v1_collateral_flux())
+                .ok_or(BuildError::AmountOverflow)?;
+            payments.push((address, amount));
+        }
+        let needed = payments
+            .iter()
+            .try_fold(Amount::ZERO, |sum, (_, amount)| sum.checked_add(*amount));
+        let available = funds
+            .iter()
+            .try_fold(Amount::ZERO, |sum, utxo| sum.checked_add(utxo.amount));
+        // Until the premine matures there is nothing to fund with: wait, not an error.
+        if let (Some(needed), Some(available)) = (needed, available)
+            && available > needed
+        {
+            let change = wallet.address(MINER).ok_or(OperatorError::MissingKey(MINER))?;
+            let fee = Amount::from_zat(FEE_ZAT).ok_or(BuildError::AmountOverflow)?;
+            txs.push(build_p2pkh(
+                miner,
+                &funds,
+                &payments,
+                fee,
+                &change,
+                KEY_NETWORK,
+                next_height,
+            )?);
+        }
+        return Ok(txs);
+    }
+
+    for operator in &OPERATORS {
+        let Some(collateral) = collateral_of(wallet, operator, next_height) else {
+            continue;
+        };
+        let collateral_key = key(operator.collateral_key)?;
+        let node_key = key(operator.node_key)?;
+        match list.get(&collateral).map(|node| (node.status, node.last_confirmed_height)) {
+            None => {
+                let mut start = FluxnodeStart {
+                    internal_version: None,
+                    collateral,
+                    signer: CollateralSigner::PubKey(collateral_key.public_key().to_bytes()),
+                    node_pubkey: node_key.public_key().to_bytes(),
+                    sig_time: now,
+                    sig: Vec::new(),
+                    delegates: None,
+                };
+                // The signature covers the txid, which leaves the signature out.
+                let txid = fluxnode_tx(FluxnodeTx::Start(start.clone())).txid();
+                start.sig = sign_node_message(collateral_key, start_message(&txid.0).as_bytes())
+                    .to_vec();
+                txs.push(fluxnode_tx(FluxnodeTx::Start(start)));
+            }
+            Some((NodeStatus::Started, _)) => {
+                txs.push(confirm(wallet, operator, collateral, UPDATE_INITIAL, now)?);
+            }
+            Some((NodeStatus::Confirmed, last))
+                if next_height.0 >= last.saturating_add(RECONFIRM_AFTER) =>
+            {
+                txs.push(confirm(wallet, operator, collateral, UPDATE_CONFIRM, now)?);
+            }
+            // Confirmed recently, or waiting out DoS protection.
+            Some(_) => {}
+        }
+    }
+    Ok(txs)
+}
+
+fn confirm(
+    wallet: &Wallet,
+    operator: &Operator,
+    collateral: OutPoint,
+    update_type: i8,
+    now: u32,
+) -> Result<Transaction, OperatorError> {
+    let node_key = wallet
+        .key(operator.node_key)
+        .ok_or(OperatorError::MissingKey(operator.node_key))?;
+    let benchmark_key = wallet
+        .key(BENCHMARK)
+        .ok_or(OperatorError::MissingKey(BENCHMARK))?;
+    let sig = sign_node_message(
+        node_key,
+        confirm_message(&collateral.txid.0, collateral.index, update_type, now).as_bytes(),
+    )
+    .to_vec();
+    let benchmark_tier = operator.tier.number() as i8;
+    let benchmark_sig = sign_node_message(
+        benchmark_key,
+        &benchmark_message(&sig, benchmark_tier, now, operator.ip),
+    )
+    .to_vec();
+    Ok(fluxnode_tx(FluxnodeTx::Confirm(FluxnodeConfirm {
+        collateral,
+        sig_time: now,
+        benchmark_tier,
+        benchmark_sig_time: now,
+        update_type,
+        ip: operator.ip.as_bytes().to_vec(),
+        sig,
+        benchmark_sig,
+    })))
+}
