@@ -149,10 +149,7 @@ pub fn transaction(
         );
         value.insert("collateral_output_index".into(), json!(collateral.index));
         if let FluxnodeTx::Confirm(confirm) = node {
-            value.insert(
-                "ip".into(),
-                json!(String::from_utf8_lossy(&confirm.ip)),
-            );
+            value.insert("ip".into(), json!(String::from_utf8_lossy(&confirm.ip)));
             value.insert("benchmark_tier".into(), json!(confirm.benchmark_tier));
             value.insert("update_type".into(), json!(confirm.update_type));
             value.insert("sigtime".into(), json!(confirm.sig_time));
@@ -196,7 +193,10 @@ fn header_fields(header: &BlockHeader, position: &ChainPosition<'_>) -> Map<Stri
         } => {
             value.insert(
                 "collateral".into(),
-                json!(format!("COutPoint({}, {})", collateral.txid, collateral.index)),
+                json!(format!(
+                    "COutPoint({}, {})",
+                    collateral.txid, collateral.index
+                )),
             );
             value.insert("blocksig".into(), json!(hex::encode(signature)));
         }
@@ -219,7 +219,12 @@ pub fn block_header(header: &BlockHeader, position: &ChainPosition<'_>) -> Value
 }
 
 /// `blockToJSON` of fluxd: verbosity 1 lists txids, 2 the decoded transactions.
-pub fn block(block: &Block, position: &ChainPosition<'_>, network: Network, verbosity: u8) -> Value {
+pub fn block(
+    block: &Block,
+    position: &ChainPosition<'_>,
+    network: Network,
+    verbosity: u8,
+) -> Value {
     let mut value = header_fields(&block.header, position);
     value.insert("size".into(), json!(block.encoded().len()));
     let txs: Vec<Value> = block

@@ -6,8 +6,8 @@
 //! Each step reads the chain's fluxnode list, not a private state machine, so a restarted node
 //! picks up where the chain is.
 
-use flux_nodes::list::{FluxnodeList, NodeStatus};
 use flux_nodes::Tier;
+use flux_nodes::list::{FluxnodeList, NodeStatus};
 use flux_pow::BlockHeight;
 use flux_tx::amount::Amount;
 use flux_tx::builder::{BuildError, build_p2pkh};
@@ -103,7 +103,11 @@ fn fluxnode_tx(body: FluxnodeTx) -> Transaction {
 
 /// The collateral of `operator`: the wallet output of its collateral key holding exactly the
 /// tier's collateral (spent or not in the mempool, the wallet drops it only once mined).
-fn collateral_of(wallet: &Wallet, operator: &Operator, next_height: BlockHeight) -> Option<OutPoint> {
+fn collateral_of(
+    wallet: &Wallet,
+    operator: &Operator,
+    next_height: BlockHeight,
+) -> Option<OutPoint> {
     let amount = Amount::from_flux(operator.tier.v1_collateral_flux())?;
     wallet
         .spendable(operator.collateral_key, next_height)
@@ -161,7 +165,9 @@ pub fn next_transactions(
         if let (Some(needed), Some(available)) = (needed, available)
             && available > needed
         {
-            let change = wallet.address(MINER).ok_or(OperatorError::MissingKey(MINER))?;
+            let change = wallet
+                .address(MINER)
+                .ok_or(OperatorError::MissingKey(MINER))?;
             let fee = Amount::from_zat(FEE_ZAT).ok_or(BuildError::AmountOverflow)?;
             txs.push(build_p2pkh(
                 miner,
@@ -182,7 +188,10 @@ pub fn next_transactions(
         };
         let collateral_key = key(operator.collateral_key)?;
         let node_key = key(operator.node_key)?;
-        match list.get(&collateral).map(|node| (node.status, node.last_confirmed_height)) {
+        match list
+            .get(&collateral)
+            .map(|node| (node.status, node.last_confirmed_height))
+        {
             None => {
                 let mut start = FluxnodeStart {
                     internal_version: None,
@@ -195,8 +204,8 @@ pub fn next_transactions(
                 };
                 // The signature covers the txid, which leaves the signature out.
                 let txid = fluxnode_tx(FluxnodeTx::Start(start.clone())).txid();
-                start.sig = sign_node_message(collateral_key, start_message(&txid.0).as_bytes())
-                    .to_vec();
+                start.sig =
+                    sign_node_message(collateral_key, start_message(&txid.0).as_bytes()).to_vec();
                 txs.push(fluxnode_tx(FluxnodeTx::Start(start)));
             }
             Some((NodeStatus::Started, _)) => {

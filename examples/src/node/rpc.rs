@@ -67,7 +67,10 @@ impl RpcError {
 
     /// The error for a method this node does not serve.
     pub fn method_not_found(method: &str) -> Self {
-        RpcError::new(code::METHOD_NOT_FOUND, format!("Method not found: {method}"))
+        RpcError::new(
+            code::METHOD_NOT_FOUND,
+            format!("Method not found: {method}"),
+        )
     }
 }
 
@@ -172,18 +175,27 @@ pub fn answer_body(handler: &dyn RpcHandler, body: &[u8]) -> (StatusCode, Value)
         Ok(request) => request,
         Err(error) => {
             let error = RpcError::new(code::PARSE_ERROR, format!("Parse error: {error}"));
-            return (StatusCode::INTERNAL_SERVER_ERROR, envelope(Err(error), Value::Null));
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                envelope(Err(error), Value::Null),
+            );
         }
     };
     match &request {
         Value::Array(calls) => {
-            let answers = calls.iter().map(|call| answer_one(handler, call).1).collect();
+            let answers = calls
+                .iter()
+                .map(|call| answer_one(handler, call).1)
+                .collect();
             (StatusCode::OK, Value::Array(answers))
         }
         Value::Object(_) => answer_one(handler, &request),
         _ => {
             let error = RpcError::new(code::PARSE_ERROR, "Top-level object parse error");
-            (StatusCode::INTERNAL_SERVER_ERROR, envelope(Err(error), Value::Null))
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                envelope(Err(error), Value::Null),
+            )
         }
     }
 }
@@ -324,10 +336,9 @@ impl RpcClient {
         let stream = TcpStream::connect(addr)
             .await
             .map_err(|source| ClientError::Connect { addr, source })?;
-        let (mut sender, connection) =
-            hyper::client::conn::http1::handshake(TokioIo::new(stream))
-                .await
-                .map_err(|source| ClientError::Http { addr, source })?;
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|source| ClientError::Http { addr, source })?;
         tokio::spawn(connection);
         let body = json!({"jsonrpc": "1.0", "id": "flux-rs", "method": method, "params": params});
         let request = Request::post("/")
@@ -384,14 +395,18 @@ mod tests {
     fn echo(method: &str, params: Params<'_>) -> Result<Value, RpcError> {
         match method {
             "getblockhash" => Ok(json!(params.integer(0, "height")?)),
-            "fail" => Err(RpcError::new(code::INVALID_PARAMETER, "Block height out of range")),
+            "fail" => Err(RpcError::new(
+                code::INVALID_PARAMETER,
+                "Block height out of range",
+            )),
             other => Err(RpcError::method_not_found(other)),
         }
     }
 
     #[test]
     fn answers_like_fluxd() {
-        let (status, body) = answer_body(&echo, br#"{"method":"getblockhash","params":[7],"id":3}"#);
+        let (status, body) =
+            answer_body(&echo, br#"{"method":"getblockhash","params":[7],"id":3}"#);
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body, json!({"result": 7, "error": null, "id": 3}));
 

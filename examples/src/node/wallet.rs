@@ -114,11 +114,6 @@ impl Wallet {
         }
     }
 
-    /// Forgets that `outpoint` is spendable (it was put into a transaction not yet mined).
-    pub fn mark_spent(&mut self, outpoint: &OutPoint) {
-        self.outputs.remove(outpoint);
-    }
-
     /// `label`'s outputs spendable in a block at `next_height`, largest first.
     pub fn spendable(&self, label: &str, next_height: BlockHeight) -> Vec<Utxo> {
         let mut utxos: Vec<Utxo> = self

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 mod app;
 mod keys;
+mod node;
 mod parallel;
 mod pow;
 mod rewards;
@@ -57,6 +58,8 @@ enum Command {
     /// Titan staking pools: simulate stakes, fees and payouts (flux-nodes).
     #[command(subcommand)]
     Titan(titan::TitanCommand),
+    /// The reference node: a devnet that mines, registers fluxnodes and serves JSON-RPC.
+    Node(node::NodeArgs),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
         Command::Parallel(command) => parallel::run(command),
         Command::Rewards(args) => rewards::run(args),
         Command::Titan(command) => titan::run(command),
+        Command::Node(args) => node::run_node(args),
         Command::Tx(command) => tx::run_tx(command),
         Command::Block(command) => tx::run_block(command),
     }

@@ -1,0 +1,73 @@
+//! `flux node --devnet`: the reference node (see `examples::node`).
+//!
+//! Prints a summary line on stderr every few seconds; stops on Ctrl-C (or at `--stop-at`), exit 0.
+//! Exit 2 for unusable arguments, 1 when the node fails.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use examples::node::{NodeConfig, run};
+
+/// Arguments of `flux node`.
+#[derive(Debug, Args)]
+pub struct NodeArgs {
+    /// Run the devnet (the only network this node mines or follows).
+    #[arg(long, required = true)]
+    devnet: bool,
+    /// Directory of the chain store (created if missing).
+    #[arg(long, default_value = "flux-devnet")]
+    datadir: PathBuf,
+    /// Address of the JSON-RPC server (keep it on loopback).
+    #[arg(long, default_value = "127.0.0.1:36124")]
+    rpc_bind: SocketAddr,
+    /// Follow the node whose JSON-RPC listens here instead of mining.
+    #[arg(long)]
+    connect: Option<SocketAddr>,
+    /// Milliseconds between mined blocks once the fluxnodes run.
+    #[arg(long, default_value_t = 1000)]
+    block_interval_ms: u64,
+    /// Stop once the tip reaches this height.
+    #[arg(long)]
+    stop_at: Option<u32>,
+    /// Milliseconds between summary lines.
+    #[arg(long, default_value_t = 2000)]
+    status_interval_ms: u64,
+}
+
+/// Runs `flux node`.
+pub fn run_node(args: NodeArgs) -> ExitCode {
+    let config = NodeConfig {
+        data_dir: args.datadir,
+        rpc_bind: args.rpc_bind,
+        connect: args.connect,
+        block_interval: Duration::from_millis(args.block_interval_ms),
+        stop_at: args.stop_at,
+        status_interval: Duration::from_millis(args.status_interval_ms),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(run(config, async {
+        // Without a signal handler there is no Ctrl-C to wait for: run until stopped otherwise.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }));
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

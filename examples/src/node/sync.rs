@@ -1,0 +1,103 @@
+//! Following another node over its JSON-RPC: find the last block both chains share, then fetch
+//! and validate every block after it in order (a heavier remote branch reorganises this node).
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use flux_pow::BlockHeight;
+use flux_tx::{Block, FluxDecode};
+use serde_json::{Value, json};
+
+use super::rpc::{ClientError, RpcClient};
+use super::state::{NodeState, StateError};
+
+/// Blocks fetched per sync round before the state is settled and the summary can print.
+pub const BATCH: u32 = 500;
+
+/// Why a sync round failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SyncError {
+    /// The peer did not answer as a node should.
+    #[error("{0}")]
+    Peer(#[from] ClientError),
+    /// The peer sent something that is not a block hash or block.
+    #[error("peer sent a malformed {0}")]
+    Malformed(&'static str),
+    /// A block from the peer breaks a consensus rule: the peer is on another chain or lying.
+    #[error("block {height} from the peer is invalid: {error}")]
+    InvalidBlock {
+        /// Its height on the peer.
+        height: u32,
+        /// The rule it breaks.
+        error: flux_consensus::BlockError,
+    },
+    /// The local store or books failed.
+    #[error("{0}")]
+    State(#[from] StateError),
+    /// The local store failed.
+    #[error("chain store: {0}")]
+    Store(#[from] flux_consensus::StoreError),
+}
+
+fn lock(state: &Mutex<NodeState>) -> std::sync::MutexGuard<'_, NodeState> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+async fn remote_hash(client: &RpcClient, height: u32) -> Result<String, SyncError> {
+    match client.call("getblockhash", json!([height])).await? {
+        Value::String(hash) => Ok(hash),
+        _ => Err(SyncError::Malformed("block hash")),
+    }
+}
+
+/// One round: fetch and accept up to [`BATCH`] blocks the peer has beyond the last common block.
+/// Returns how many blocks were accepted.
+///
+/// # Errors
+/// [`SyncError`].
+pub async fn sync_once(
+    state: &Arc<Mutex<NodeState>>,
+    client: &RpcClient,
+) -> Result<u32, SyncError> {
+    let remote_height = client
+        .call("getblockcount", json!([]))
+        .await?
+        .as_u64()
+        .and_then(|height| u32::try_from(height).ok())
+        .ok_or(SyncError::Malformed("block count"))?;
+    let local_height = lock(state).chain().tip().0.0;
+    // Walk down from the lower tip until both chains agree (genesis always does).
+    let mut common = local_height.min(remote_height);
+    loop {
+        let local = lock(state).chain().block_hash(BlockHeight(common))?;
+        let remote = remote_hash(client, common).await?;
+        if local.map(|hash| hash.to_string()) == Some(remote) || common == 0 {
+            break;
+        }
+        common -= 1;
+    }
+    if remote_height <= common {
+        return Ok(0);
+    }
+    let last = remote_height.min(common.saturating_add(BATCH));
+    let mut accepted = 0;
+    for height in common + 1..=last {
+        let hash = remote_hash(client, height).await?;
+        let raw = client.call("getblock", json!([hash, 0])).await?;
+        let bytes = raw
+            .as_str()
+            .and_then(|text| hex::decode(text).ok())
+            .ok_or(SyncError::Malformed("block"))?;
+        let block = Block::decode_exact(&bytes).map_err(|_| SyncError::Malformed("block"))?;
+        if block.hash().to_string() != hash {
+            return Err(SyncError::Malformed("block (hash mismatch)"));
+        }
+        let mut guard = lock(state);
+        guard
+            .accept_block(&block)
+            .map_err(|error| SyncError::InvalidBlock { height, error })?;
+        accepted += 1;
+    }
+    lock(state).settle()?;
+    Ok(accepted)
+}
