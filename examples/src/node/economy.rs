@@ -136,7 +136,7 @@ impl Economy {
             .map(|payment| RewardEvent {
                 height: block.height,
                 time: UnixTime(u64::from(block.time)),
-                recipient: payment.address.clone(),
+                recipient: payment.address,
                 role: match payment.role {
                     PayeeRole::Miner => Role::Miner,
                     PayeeRole::Node(Tier::Cumulus) => Role::Node(NodeTier::Cumulus),
@@ -195,18 +195,18 @@ mod tests {
     fn pool_and_ledger_follow_the_payments() {
         let titan_node = address(7);
         let miner = address(1);
-        let mut economy = Economy::new(titan_node.clone(), BlockHeight(10)).unwrap();
+        let mut economy = Economy::new(titan_node, BlockHeight(10)).unwrap();
         let time = 1_790_000_000;
         for height in 10..40 {
             let mut payments = vec![Payment {
-                address: miner.clone(),
+                address: miner,
                 role: PayeeRole::Miner,
                 amount: Amount::from_flux(7).unwrap(),
             }];
             // Every third block it is the Titan node's turn.
             if height % 3 == 0 {
                 payments.push(Payment {
-                    address: titan_node.clone(),
+                    address: titan_node,
                     role: PayeeRole::Node(Tier::Stratus),
                     amount: Amount::from_zat(4_200_000_000).unwrap(),
                 });

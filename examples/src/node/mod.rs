@@ -9,6 +9,9 @@
 //! - [`rpc`] and [`methods`]: the fluxd-compatible JSON-RPC subset;
 //! - [`sync`]: following another node (`--connect`) through that RPC;
 //! - [`run`]: the loop that ties them together.
+//!
+//! The node logs and prints its live summary on stderr, like a daemon in the foreground.
+#![allow(clippy::print_stderr)]
 
 pub mod economy;
 pub mod fluxd_json;

@@ -129,7 +129,7 @@ impl Wallet {
                 script_pubkey: owned.script.clone(),
             })
             .collect();
-        utxos.sort_by(|a, b| b.amount.cmp(&a.amount));
+        utxos.sort_by_key(|utxo| core::cmp::Reverse(utxo.amount));
         utxos
     }
 

@@ -1,0 +1,319 @@
+//! The reference node as a user runs it: `flux node --devnet` mines, registers a fluxnode of each
+//! tier through START/CONFIRM, pays them, answers fluxd's RPC methods, takes a transaction through
+//! `sendrawtransaction`; a second node `--connect`ed to it reaches the same tip; a restarted node
+//! resumes from its store.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use examples::node::wallet::{KEY_NETWORK, devnet_key};
+use flux_pow::BlockHeight;
+use flux_tx::address::Address;
+use flux_tx::builder::{Utxo, build_p2pkh};
+use flux_tx::{Amount, FluxEncode, OutPoint, Script, Txid};
+use serde_json::{Value, json};
+
+/// A free loopback port (bound and released; the node binds it right after).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free port")
+}
+
+/// A running `flux node`, killed if the test fails before stopping it.
+struct Node {
+    child: Child,
+    port: u16,
+}
+
+impl Node {
+    fn start(data_dir: &Path, extra: &[&str]) -> Node {
+        let port = free_port();
+        let bind = format!("127.0.0.1:{port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_flux"))
+            .args(["node", "--devnet", "--block-interval-ms", "200"])
+            .args([
+                "--status-interval-ms",
+                "5000",
+                "--rpc-bind",
+                &bind,
+                "--datadir",
+            ])
+            .arg(data_dir)
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("flux node starts");
+        Node { child, port }
+    }
+
+    /// One JSON-RPC call over a plain HTTP/1.1 POST; `Err` carries the error object.
+    fn call(&self, method: &str, params: Value) -> Result<Value, Value> {
+        use std::io::{Read, Write};
+        let body =
+            json!({"jsonrpc": "1.0", "id": 1, "method": method, "params": params}).to_string();
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port))
+            .map_err(|e| json!({"connect": e.to_string()}))?;
+        write!(
+            stream,
+            "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .map_err(|e| json!({"write": e.to_string()}))?;
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .map_err(|e| json!({"read": e.to_string()}))?;
+        let (_, body) = response
+            .split_once("\r\n\r\n")
+            .ok_or(json!({"http": response.clone()}))?;
+        let answer: Value =
+            serde_json::from_str(body).map_err(|e| json!({"json": e.to_string()}))?;
+        if answer["error"].is_null() {
+            Ok(answer["result"].clone())
+        } else {
+            Err(answer["error"].clone())
+        }
+    }
+
+    fn ok(&self, method: &str, params: Value) -> Value {
+        self.call(method, params)
+            .unwrap_or_else(|error| panic!("{method} failed: {error}"))
+    }
+
+    /// Waits until `check` holds, failing after `limit`.
+    fn wait_for(&self, what: &str, limit: Duration, check: impl Fn(&Node) -> bool) {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if check(self) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("timed out after {limit:?} waiting for {what}");
+    }
+
+    fn height(&self) -> u64 {
+        self.call("getblockcount", json!([]))
+            .ok()
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0)
+    }
+
+    /// Ctrl-C, then the exit status.
+    fn interrupt(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill runs");
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "node ignored Ctrl-C"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn txid_of(text: &str) -> Txid {
+    let mut bytes: Vec<u8> = hex::decode(text).unwrap();
+    bytes.reverse();
+    Txid(bytes.try_into().unwrap())
+}
+
+#[test]
+fn devnet_node_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let a_dir = dir.path().join("a");
+    let a = Node::start(&a_dir, &[]);
+    a.wait_for("the RPC server", Duration::from_secs(30), |n| {
+        n.call("getblockcount", json!([])).is_ok()
+    });
+
+    // The premine matures at 101, collaterals are funded, STARTed and CONFIRMed: one node per
+    // tier, then paid in order.
+    a.wait_for("three confirmed fluxnodes", Duration::from_secs(120), |n| {
+        n.call("getfluxnodecount", json!([]))
+            .is_ok_and(|c| c["total"] == 3)
+    });
+    let count = a.ok("getfluxnodecount", json!([]));
+    for tier in ["cumulus-enabled", "nimbus-enabled", "stratus-enabled"] {
+        assert_eq!(count[tier], 1, "{count}");
+    }
+    let nodes = a.ok("listfluxnodes", json!([]));
+    let tiers: Vec<&str> = nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["tier"].as_str().unwrap())
+        .collect();
+    assert_eq!(tiers, ["CUMULUS", "NIMBUS", "STRATUS"]);
+    let amounts: Vec<f64> = nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["amount"].as_f64().unwrap())
+        .collect();
+    assert_eq!(amounts, [10_000.0, 25_000.0, 100_000.0]);
+
+    // Past the 60-block confirmation expiry, the operators' re-CONFIRMs keep them listed, and
+    // every block pays each tier's payment address.
+    let confirmed_at = nodes[0]["confirmed_height"].as_u64().unwrap();
+    a.wait_for(
+        "the confirmation window to pass",
+        Duration::from_secs(120),
+        |n| n.height() > confirmed_at + 70,
+    );
+    assert_eq!(a.ok("getfluxnodecount", json!([]))["total"], 3);
+    let tip = a.ok("getblockcount", json!([])).as_u64().unwrap();
+    let block = a.ok("getblock", json!([tip.to_string(), 2]));
+    let coinbase = &block["tx"][0];
+    let paid: Vec<String> = coinbase["vout"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|out| {
+            out["scriptPubKey"]["addresses"][0]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let nodes = a.ok("listfluxnodes", json!([]));
+    for node in nodes.as_array().unwrap() {
+        assert!(
+            paid.contains(&node["payment_address"].as_str().unwrap().to_owned()),
+            "{node} not in {paid:?}"
+        );
+    }
+    // fluxd's mainnet slow start at this height, split 3.75 / 6.25 / 15 % to the tiers.
+    let subsidy = a.ok("getblocksubsidy", json!([tip]))["miner"]
+        .as_f64()
+        .unwrap();
+    let total: f64 = coinbase["vout"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["value"].as_f64().unwrap())
+        .sum();
+    assert!(
+        (total - subsidy).abs() < 1e-8,
+        "coinbase {total} vs subsidy {subsidy}"
+    );
+
+    // The START of the Cumulus node is a real transaction in the chain.
+    let collateral_txid = nodes[0]["txhash"].as_str().unwrap();
+    let funding = a.ok("getrawtransaction", json!([collateral_txid, 1]));
+    assert!(funding["confirmations"].as_u64().unwrap() > 0);
+
+    // A payment from the miner's matured coinbase through sendrawtransaction.
+    let miner_key = devnet_key("miner");
+    let miner = Address::from_public_key(&miner_key.public_key(), KEY_NETWORK);
+    let block2 = a.ok("getblock", json!(["2", 2]));
+    let coinbase2 = &block2["tx"][0];
+    assert_eq!(
+        coinbase2["vout"][0]["scriptPubKey"]["addresses"][0],
+        miner.to_string()
+    );
+    let utxo = Utxo {
+        outpoint: OutPoint {
+            txid: txid_of(coinbase2["txid"].as_str().unwrap()),
+            index: 0,
+        },
+        amount: Amount::from_zat(coinbase2["vout"][0]["valueZat"].as_i64().unwrap()).unwrap(),
+        script_pubkey: Script::from(
+            hex::decode(
+                coinbase2["vout"][0]["scriptPubKey"]["hex"]
+                    .as_str()
+                    .unwrap(),
+            )
+            .unwrap(),
+        ),
+    };
+    let payee = Address::from_public_key(&devnet_key("test payee").public_key(), KEY_NETWORK);
+    let tip = a.ok("getblockcount", json!([])).as_u64().unwrap() as u32;
+    let tx = build_p2pkh(
+        &miner_key,
+        std::slice::from_ref(&utxo),
+        &[(payee, Amount::from_zat(1_000_000).unwrap())],
+        Amount::from_zat(10_000).unwrap(),
+        &miner,
+        KEY_NETWORK,
+        BlockHeight(tip + 1),
+    )
+    .unwrap();
+    let txid = a.ok("sendrawtransaction", json!([hex::encode(tx.encoded())]));
+    assert_eq!(txid, json!(tx.txid().to_string()));
+    a.wait_for("the payment to be mined", Duration::from_secs(30), |n| {
+        n.call("getrawtransaction", json!([txid, 1]))
+            .is_ok_and(|t| t["confirmations"].as_u64().unwrap_or(0) > 0)
+    });
+    let mined = a.ok("getrawtransaction", json!([txid, 1]));
+    assert_eq!(
+        mined["vout"][0]["scriptPubKey"]["addresses"][0],
+        payee.to_string()
+    );
+    // Spending the same coinbase output again is refused with fluxd's code.
+    let again = a
+        .call("sendrawtransaction", json!([hex::encode(tx.encoded())]))
+        .unwrap_err();
+    assert!(again["code"] == -27 || again["code"] == -26, "{again}");
+    let garbage = a.call("sendrawtransaction", json!(["00ff"])).unwrap_err();
+    assert_eq!(garbage["code"], -22);
+    assert_eq!(
+        a.call("getblockhash", json!([1_000_000])).unwrap_err()["code"],
+        -8
+    );
+    assert_eq!(
+        a.call("nosuchmethod", json!([])).unwrap_err()["code"],
+        -32601
+    );
+
+    // A second node follows the first and reaches the same tip.
+    let b = Node::start(
+        &dir.path().join("b"),
+        &["--connect", &format!("127.0.0.1:{}", a.port)],
+    );
+    b.wait_for("node B to catch up", Duration::from_secs(120), |b| {
+        let height = b.height();
+        height > u64::from(tip)
+            && b.call("getblockhash", json!([height])) == a.call("getblockhash", json!([height]))
+    });
+    assert_eq!(b.ok("getfluxnodecount", json!([]))["total"], 3);
+    assert_eq!(b.interrupt().code(), Some(0));
+
+    // Ctrl-C stops A cleanly; restarted on its store it resumes from the same tip.
+    let stopped_at = a.height();
+    let best = a.ok("getblockhash", json!([stopped_at]));
+    assert_eq!(a.interrupt().code(), Some(0));
+    let a2 = Node::start(&a_dir, &[]);
+    a2.wait_for("the restarted node's RPC", Duration::from_secs(30), |n| {
+        n.call("getblockcount", json!([])).is_ok()
+    });
+    assert!(a2.height() >= stopped_at);
+    assert_eq!(a2.ok("getblockhash", json!([stopped_at])), best);
+    a2.wait_for(
+        "a block on the resumed chain",
+        Duration::from_secs(30),
+        |n| n.height() > stopped_at,
+    );
+    assert_eq!(a2.interrupt().code(), Some(0));
+}
