@@ -242,7 +242,7 @@ fn each_invalid_variant_is_rejected_with_its_own_rule() {
     let premine = dev.coinbase_utxo(1);
     let respend = dev.pay(
         &key(1),
-        &[premine.clone()],
+        std::slice::from_ref(&premine),
         &[(&key(9), flux(1))],
         Amount::ZERO,
     );
@@ -260,7 +260,7 @@ fn each_invalid_variant_is_rejected_with_its_own_rule() {
     let young = dev.coinbase_utxo(60);
     let immature = dev.pay(
         &key(1),
-        &[young.clone()],
+        std::slice::from_ref(&young),
         &[(&key(9), flux(1))],
         Amount::ZERO,
     );
