@@ -1,0 +1,369 @@
+//! Header rules: the semantic ones need nothing but the header (and, for the Equihash schedule,
+//! its height); the contextual ones read the ancestors (`CheckBlockHeader`,
+//! `ContextualCheckBlockHeader`, fluxd `main.cpp:5318-5601`, `pow.cpp:220-280`).
+
+use rayon::prelude::*;
+
+use flux_pow::difficulty::{Compact, HeaderInfo, check_proof_of_work};
+use flux_pow::{BlockHeight, EquihashParams, NetworkUpgrade};
+use flux_tx::block::POW_HEADER_PREFIX_SIZE;
+use flux_tx::{BlockHash, BlockHeader};
+
+use crate::error::HeaderError;
+use crate::params::NetworkParams;
+
+/// The lowest block version (`MIN_BLOCK_VERSION`, `consensus/consensus.h`).
+pub const MIN_BLOCK_VERSION: i32 = 4;
+
+/// `version-too-low` (`main.cpp:5325`): `nVersion` is at least 4.
+///
+/// # Errors
+///
+/// [`HeaderError::VersionTooLow`].
+pub fn check_version(header: &BlockHeader) -> Result<(), HeaderError> {
+    if header.version < MIN_BLOCK_VERSION {
+        return Err(HeaderError::VersionTooLow {
+            version: header.version,
+        });
+    }
+    Ok(())
+}
+
+/// `CheckEquihashSolution` (`pow.cpp:220-256`, called at `main.cpp:5347`): the parameter set
+/// follows from the solution length alone, and the solution must verify over the 140-byte
+/// header prefix.
+///
+/// # Errors
+///
+/// [`HeaderError::UnsupportedSolutionSize`], [`HeaderError::InvalidSolution`], or
+/// [`HeaderError::ProofOfNodeUnsupported`] for a proof-of-node header.
+pub fn check_equihash_solution(header: &BlockHeader) -> Result<EquihashParams, HeaderError> {
+    let (Some(prefix), Some(solution)) = (header.pow_prefix(), header.solution()) else {
+        return Err(HeaderError::ProofOfNodeUnsupported);
+    };
+    let params = EquihashParams::from_solution_len(solution.len()).ok_or(
+        HeaderError::UnsupportedSolutionSize {
+            len: solution.len(),
+        },
+    )?;
+    debug_assert_eq!(prefix.len(), POW_HEADER_PREFIX_SIZE);
+    flux_pow::verify(&params, &prefix, solution).map_err(HeaderError::InvalidSolution)?;
+    Ok(params)
+}
+
+/// `CheckProofOfWork` (`pow.cpp:258-280`, called at `main.cpp:5352`): `nBits` is a positive
+/// target no easier than `powLimit`, and the block hash is at most that target. Regtest skips it,
+/// as the daemon does.
+///
+/// # Errors
+///
+/// [`HeaderError::HighHash`].
+pub fn check_proof_of_work_target(
+    params: &dyn NetworkParams,
+    header: &BlockHeader,
+) -> Result<(), HeaderError> {
+    check_proof_of_work(
+        &params.difficulty_params(),
+        header.hash().as_bytes(),
+        Compact(header.bits),
+    )
+    .map_err(HeaderError::HighHash)
+}
+
+/// `time-too-new` (`main.cpp:5356-5378`): at most 2 hours ahead of the clock while the chain
+/// tip is below LWMA's activation, then 360 s (300 s for proof-of-node headers).
+///
+/// The daemon compares the *active chain's* height, not the header's, with LWMA's activation;
+/// `tip_height` is that height.
+///
+/// # Errors
+///
+/// [`HeaderError::TimeTooNew`].
+pub fn check_future_time(
+    params: &dyn NetworkParams,
+    header: &BlockHeader,
+    tip_height: BlockHeight,
+    now: i64,
+) -> Result<(), HeaderError> {
+    let lwma_active = params.is_active(NetworkUpgrade::Lwma, tip_height);
+    let allowed_drift = if !lwma_active {
+        2 * 60 * 60
+    } else if header.is_proof_of_node() {
+        300
+    } else {
+        360
+    };
+    let time = i64::from(header.time);
+    if time > now + allowed_drift {
+        return Err(HeaderError::TimeTooNew {
+            time,
+            now,
+            allowed_drift,
+        });
+    }
+    Ok(())
+}
+
+/// `bad-equihash-solution-size` (`main.cpp:5500-5538`): the solution's parameter set is one the
+/// height accepts (`validEHparameterList`); the daemon's testnet exception below height 321 is
+/// kept.
+///
+/// # Errors
+///
+/// [`HeaderError::SolutionSizeNotForHeight`].
+pub fn check_solution_size_for_height(
+    params: &dyn NetworkParams,
+    header: &BlockHeader,
+    height: BlockHeight,
+) -> Result<(), HeaderError> {
+    let Some(solution) = header.solution() else {
+        return Ok(());
+    };
+    let len = solution.len();
+    let testnet_exception = params.name() == "test" && height.0 <= 320;
+    let allowed = params
+        .equihash_params_at(height)
+        .iter()
+        .any(|set| set.solution_len() == len);
+    if allowed || testnet_exception || len == 0 {
+        return Ok(());
+    }
+    Err(HeaderError::SolutionSizeNotForHeight {
+        len,
+        height: height.0,
+    })
+}
+
+/// `premature-pon-block` / `not-pon-block` (`main.cpp:5517-5545`): proof-of-work layout before
+/// proof of node, proof-of-node layout after.
+///
+/// # Errors
+///
+/// [`HeaderError::WrongProofKind`].
+pub fn check_proof_kind(
+    params: &dyn NetworkParams,
+    header: &BlockHeader,
+    height: BlockHeight,
+) -> Result<(), HeaderError> {
+    if params.is_pon_active(height) != header.is_proof_of_node() {
+        return Err(HeaderError::WrongProofKind { height: height.0 });
+    }
+    Ok(())
+}
+
+/// Everything a proof-of-work header must satisfy on its own, given the height it claims: the
+/// version, the era (not proof of node), the Equihash parameter set of that height, the solution
+/// and the target. This is what a light client checks for each header it is handed.
+///
+/// # Errors
+///
+/// The [`HeaderError`] of the first rule broken.
+pub fn check_header_for_height(
+    params: &dyn NetworkParams,
+    header: &BlockHeader,
+    height: BlockHeight,
+) -> Result<(), HeaderError> {
+    check_version(header)?;
+    check_proof_kind(params, header, height)?;
+    if header.is_proof_of_node() {
+        return Err(HeaderError::ProofOfNodeUnsupported);
+    }
+    check_solution_size_for_height(params, header, height)?;
+    check_equihash_solution(header)?;
+    check_proof_of_work_target(params, header)
+}
+
+/// `bad-diffbits` (`main.cpp:5553-5559`): `nBits` equals `GetNextWorkRequiredByFork` of the
+/// ancestors (an ascending window ending at the parent, see
+/// [`crate::params::DIFFICULTY_WINDOW`]).
+///
+/// # Errors
+///
+/// [`HeaderError::BadDiffBits`], or [`HeaderError::Difficulty`] when the window is too short.
+pub fn check_difficulty_bits(
+    params: &dyn NetworkParams,
+    header: &BlockHeader,
+    ancestors: &[HeaderInfo],
+) -> Result<(), HeaderError> {
+    let expected = params
+        .next_work_required(ancestors, Some(i64::from(header.time)))
+        .map_err(HeaderError::Difficulty)?;
+    if expected.0 != header.bits {
+        return Err(HeaderError::BadDiffBits {
+            expected: expected.0,
+            got: header.bits,
+        });
+    }
+    Ok(())
+}
+
+/// `GetMedianTimePast` of the last block of `ancestors`: the median of its time and up to ten
+/// of its ancestors' (`chain.h`). `None` for an empty window.
+pub fn median_time_past(ancestors: &[HeaderInfo]) -> Option<i64> {
+    let start = ancestors.len().saturating_sub(11);
+    let mut times: Vec<i64> = ancestors[start..].iter().map(|a| a.time).collect();
+    if times.is_empty() {
+        return None;
+    }
+    times.sort_unstable();
+    Some(times[times.len() / 2])
+}
+
+/// `time-too-old` (`main.cpp:5563-5572`): a proof-of-work block's time is after the median
+/// time past of its parent (a proof-of-node block's after its parent's time).
+///
+/// # Errors
+///
+/// [`HeaderError::TimeTooOld`].
+pub fn check_time_after_median(
+    header: &BlockHeader,
+    ancestors: &[HeaderInfo],
+) -> Result<(), HeaderError> {
+    let floor = if header.is_proof_of_node() {
+        ancestors.last().map(|parent| parent.time)
+    } else {
+        median_time_past(ancestors)
+    };
+    let Some(median_time_past) = floor else {
+        return Ok(());
+    };
+    let time = i64::from(header.time);
+    if time <= median_time_past {
+        return Err(HeaderError::TimeTooOld {
+            time,
+            median_time_past,
+        });
+    }
+    Ok(())
+}
+
+/// `CheckBlockAgaintCheckpoint` (`main.cpp:5582`, `checkpoints.cpp`): at a checkpointed height
+/// the hash must be the checkpoint's.
+///
+/// # Errors
+///
+/// [`HeaderError::CheckpointMismatch`].
+pub fn check_checkpoint(
+    params: &dyn NetworkParams,
+    height: BlockHeight,
+    hash: BlockHash,
+) -> Result<(), HeaderError> {
+    for (at, expected) in params.checkpoints() {
+        if at == height && expected != hash {
+            return Err(HeaderError::CheckpointMismatch {
+                height: height.0,
+                hash,
+                expected,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// What a header contributes to the difficulty rules.
+pub fn header_info(header: &BlockHeader, height: BlockHeight) -> HeaderInfo {
+    HeaderInfo {
+        height,
+        time: i64::from(header.time),
+        bits: Compact(header.bits),
+        version: header.version,
+    }
+}
+
+/// Why a header chain is rejected: the index of the first bad header and its rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("header {index} (height {height}): {error}")]
+pub struct HeaderChainError {
+    /// Position in the slice.
+    pub index: usize,
+    /// Its height.
+    pub height: u32,
+    /// The rule.
+    pub error: HeaderChainRule,
+}
+
+/// The rule a header of a chain breaks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HeaderChainRule {
+    /// It does not name the previous header as its parent.
+    #[error("does not link to the previous header")]
+    NotLinked,
+    /// A header rule.
+    #[error("{0}")]
+    Header(#[from] HeaderError),
+}
+
+/// Validates a chain of headers starting at `first_height` on top of `parent_window` (the
+/// ancestors of the first header, ascending and ending at its parent; empty when the first
+/// header is genesis): linkage, difficulty bits and median time past sequentially, and the
+/// expensive Equihash and target checks of every header in parallel (rayon).
+///
+/// # Errors
+///
+/// The [`HeaderChainError`] of the lowest bad header.
+pub fn validate_header_chain(
+    params: &dyn NetworkParams,
+    headers: &[BlockHeader],
+    first_height: BlockHeight,
+    parent_window: &[HeaderInfo],
+) -> Result<(), HeaderChainError> {
+    let height_of = |index: usize| BlockHeight(first_height.0.saturating_add(index as u32));
+    let failure = |index: usize, error: HeaderChainRule| HeaderChainError {
+        index,
+        height: height_of(index).0,
+        error,
+    };
+
+    // The proof checks are independent per header; the first failure by index wins, as in a
+    // sequential scan.
+    let pow_failure = headers
+        .par_iter()
+        .enumerate()
+        .filter_map(|(index, header)| {
+            check_header_for_height(params, header, height_of(index))
+                .err()
+                .map(|error| (index, error))
+        })
+        .min_by_key(|(index, _)| *index);
+
+    let mut window: Vec<HeaderInfo> = parent_window.to_vec();
+    let keep = crate::params::DIFFICULTY_WINDOW as usize;
+    let mut contextual_failure = None;
+    let mut previous_hash = None;
+    for (index, header) in headers.iter().enumerate() {
+        if let Some((bad, _)) = &pow_failure
+            && *bad <= index
+        {
+            break;
+        }
+        if let Some(previous) = previous_hash
+            && header.prev_block != previous
+        {
+            contextual_failure = Some(failure(index, HeaderChainRule::NotLinked));
+            break;
+        }
+        if !window.is_empty() {
+            let context = check_difficulty_bits(params, header, &window)
+                .and_then(|()| check_time_after_median(header, &window));
+            if let Err(error) = context {
+                contextual_failure = Some(failure(index, error.into()));
+                break;
+            }
+        }
+        window.push(header_info(header, height_of(index)));
+        if window.len() > keep {
+            window.remove(0);
+        }
+        previous_hash = Some(header.hash());
+    }
+    match (pow_failure, contextual_failure) {
+        (Some((pow_index, error)), Some(context)) if context.index < pow_index => {
+            let _ = error;
+            Err(context)
+        }
+        (Some((index, error)), _) => Err(failure(index, error.into())),
+        (None, Some(context)) => Err(context),
+        (None, None) => Ok(()),
+    }
+}

@@ -1,0 +1,505 @@
+//! Transaction rules: semantic (`CheckTransactionWithoutProofVerification`, `main.cpp:1693-1998`),
+//! contextual by height (`ContextualCheckTransaction`, `main.cpp:1213-1400`; `IsFinalTx`) and
+//! against the UTXO set (`Consensus::CheckTxInputs`, `main.cpp:3197-3265`, and the script checks).
+
+use std::collections::HashSet;
+
+use flux_pow::{BlockHeight, NetworkUpgrade};
+use flux_tx::encode::FluxEncode;
+use flux_tx::fluxnode::{CollateralSigner, FluxnodeTx};
+use flux_tx::fluxnode_sig::{start_message, verify_node_message, verify_p2sh_start};
+use flux_tx::script::VerifyFlags;
+use flux_tx::script::standard::{ScriptTemplate, classify};
+use flux_tx::sighash::SAPLING_VERSION_GROUP_ID;
+use flux_tx::sign::verify_input;
+use flux_tx::transaction::{
+    FLUXNODE_TX_UPGRADEABLE_VERSION, OVERWINTER_TX_VERSION, SAPLING_TX_VERSION, StandardTx, TxBody,
+};
+use flux_tx::{Amount, MAX_MONEY, OutPoint, Transaction, TxOut};
+
+use crate::error::TransactionError;
+use crate::params::{COINBASE_MATURITY, NetworkParams};
+
+/// `MAX_TX_SIZE_AFTER_SAPLING` (= `MAX_BLOCK_SIZE`, `consensus/consensus.h`).
+pub const MAX_TX_SIZE_AFTER_SAPLING: usize = 2_000_000;
+/// `MAX_TX_SIZE_BEFORE_SAPLING` (`consensus/consensus.h`).
+pub const MAX_TX_SIZE_BEFORE_SAPLING: usize = 100_000;
+/// `TX_EXPIRY_HEIGHT_THRESHOLD` (`consensus/consensus.h`).
+pub const TX_EXPIRY_HEIGHT_THRESHOLD: u32 = 500_000_000;
+/// `FLUXNODE_CONFIRM_TX_IP_ADDRESS_SIZE_V1` / `_V2` (`fluxnode/fluxnode.h`), the latter from the
+/// benchmark time 1647262800.
+pub const CONFIRM_IP_SIZE_V1: usize = 40;
+/// See [`CONFIRM_IP_SIZE_V1`].
+pub const CONFIRM_IP_SIZE_V2: usize = 60;
+/// `LOCKTIME_THRESHOLD`: lock times below it are heights, above it times.
+pub const LOCKTIME_THRESHOLD: u32 = 500_000_000;
+
+/// Bad-version rules (`main.cpp:1715-1735`): v1+ for plain transactions; overwintered ones v3+,
+/// with a known version group and an expiry height below the threshold.
+///
+/// # Errors
+///
+/// [`TransactionError::VersionTooLow`], [`TransactionError::OverwinterVersionTooLow`],
+/// [`TransactionError::UnknownVersionGroup`] or [`TransactionError::ExpiryHeightTooHigh`].
+pub fn check_version(tx: &Transaction) -> Result<(), TransactionError> {
+    let TxBody::Standard(body) = &tx.body else {
+        return Ok(());
+    };
+    if !tx.overwintered && tx.version < 1 {
+        return Err(TransactionError::VersionTooLow(tx.version));
+    }
+    if tx.overwintered {
+        if tx.version < OVERWINTER_TX_VERSION {
+            return Err(TransactionError::OverwinterVersionTooLow(tx.version));
+        }
+        if tx.version_group_id != flux_tx::sighash::OVERWINTER_VERSION_GROUP_ID
+            && tx.version_group_id != SAPLING_VERSION_GROUP_ID
+        {
+            return Err(TransactionError::UnknownVersionGroup(tx.version_group_id));
+        }
+        if body.expiry_height >= TX_EXPIRY_HEIGHT_THRESHOLD {
+            return Err(TransactionError::ExpiryHeightTooHigh(body.expiry_height));
+        }
+    }
+    Ok(())
+}
+
+fn has_shielded(body: &StandardTx) -> bool {
+    body.join_splits
+        .as_ref()
+        .is_some_and(|bundle| !bundle.join_splits.is_empty())
+        || !body.sapling.spends.is_empty()
+        || !body.sapling.outputs.is_empty()
+}
+
+/// Shielded parts are refused: their zk proofs are not verified here, and accepting them
+/// unverified would let invalid value in.
+///
+/// # Errors
+///
+/// [`TransactionError::ShieldedUnsupported`].
+pub fn check_transparent_only(tx: &Transaction) -> Result<(), TransactionError> {
+    match &tx.body {
+        TxBody::Standard(body) if has_shielded(body) => Err(TransactionError::ShieldedUnsupported),
+        _ => Ok(()),
+    }
+}
+
+/// `bad-txns-vin-empty` / `bad-txns-vout-empty` (`main.cpp:1738-1746`).
+///
+/// # Errors
+///
+/// [`TransactionError::NoInputs`] or [`TransactionError::NoOutputs`].
+pub fn check_inputs_and_outputs_present(tx: &Transaction) -> Result<(), TransactionError> {
+    let TxBody::Standard(body) = &tx.body else {
+        return Ok(());
+    };
+    if body.inputs.is_empty() && !has_shielded(body) {
+        return Err(TransactionError::NoInputs);
+    }
+    if body.outputs.is_empty() && !has_shielded(body) {
+        return Err(TransactionError::NoOutputs);
+    }
+    Ok(())
+}
+
+/// The fluxnode transaction field rules (`main.cpp:1757-1820`): START or CONFIRM, a non-null
+/// collateral, the START's collateral signature, a CONFIRM's benchmark tier 1-3, IP size and
+/// update type.
+///
+/// # Errors
+///
+/// One `Fluxnode*` [`TransactionError`] per rule.
+pub fn check_fluxnode_fields(tx: &Transaction) -> Result<(), TransactionError> {
+    let TxBody::Fluxnode(node) = &tx.body else {
+        return Ok(());
+    };
+    match node {
+        FluxnodeTx::Untyped(kind) => Err(TransactionError::FluxnodeInvalidType(*kind)),
+        FluxnodeTx::Start(start) => {
+            if start.collateral.is_null() {
+                return Err(TransactionError::FluxnodeNullCollateral);
+            }
+            check_start_signature(tx)
+        }
+        FluxnodeTx::Confirm(confirm) => {
+            if confirm.collateral.is_null() {
+                return Err(TransactionError::FluxnodeNullCollateral);
+            }
+            if !(1..=3).contains(&confirm.benchmark_tier) {
+                return Err(TransactionError::FluxnodeInvalidBenchmarkTier(
+                    confirm.benchmark_tier,
+                ));
+            }
+            let max = if confirm.benchmark_sig_time >= 1_647_262_800 {
+                CONFIRM_IP_SIZE_V2
+            } else {
+                CONFIRM_IP_SIZE_V1
+            };
+            if confirm.ip.len() > max {
+                return Err(TransactionError::FluxnodeIpTooLarge {
+                    len: confirm.ip.len(),
+                    max,
+                });
+            }
+            if confirm.update_type != 0 && confirm.update_type != 1 {
+                return Err(TransactionError::FluxnodeInvalidUpdateType(
+                    confirm.update_type,
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `CheckFluxnodeTxSignatures` for a START (`fluxnode.cpp:88-150`): the collateral key (or a key
+/// of the P2SH redeem script) signed the txid's display hex. Delegate signatures are not
+/// accepted here.
+///
+/// # Errors
+///
+/// [`TransactionError::FluxnodeBadSignature`].
+pub fn check_start_signature(tx: &Transaction) -> Result<(), TransactionError> {
+    let Some(FluxnodeTx::Start(start)) = tx.fluxnode() else {
+        return Ok(());
+    };
+    let txid = tx.txid();
+    let verified = match &start.signer {
+        CollateralSigner::PubKey(key) => {
+            verify_node_message(key, &start.sig, start_message(&txid.0).as_bytes())
+        }
+        CollateralSigner::P2sh(script) => verify_p2sh_start(script.as_bytes(), &start.sig, &txid.0),
+    };
+    verified.map_err(|_| TransactionError::FluxnodeBadSignature)
+}
+
+/// `bad-txns-oversize` (`main.cpp:1824-1827`; before Acadia `main.cpp:1378-1382` lowers the limit
+/// to 100,000 bytes).
+///
+/// # Errors
+///
+/// [`TransactionError::Oversize`].
+pub fn check_size(tx: &Transaction, max: usize) -> Result<(), TransactionError> {
+    let size = tx.encoded().len();
+    if size > max {
+        return Err(TransactionError::Oversize { size, max });
+    }
+    Ok(())
+}
+
+/// Output amounts in range, one by one and summed (`main.cpp:1829-1842`).
+///
+/// # Errors
+///
+/// [`TransactionError::NegativeOutput`], [`TransactionError::OutputTooLarge`] or
+/// [`TransactionError::OutputTotalTooLarge`].
+pub fn check_output_values(tx: &Transaction) -> Result<Amount, TransactionError> {
+    let mut total = Amount::ZERO;
+    for (index, output) in tx.outputs().iter().enumerate() {
+        if output.value < 0 {
+            return Err(TransactionError::NegativeOutput(index));
+        }
+        let amount = output
+            .amount()
+            .ok_or(TransactionError::OutputTooLarge(index))?;
+        total = total
+            .checked_add(amount)
+            .ok_or(TransactionError::OutputTotalTooLarge)?;
+    }
+    Ok(total)
+}
+
+/// `valueBalance` rules (`main.cpp:1844-1862`): zero without Sapling parts, within ±MAX_MONEY.
+///
+/// # Errors
+///
+/// [`TransactionError::ValueBalanceNonzero`] or [`TransactionError::ValueBalanceTooLarge`].
+pub fn check_value_balance(tx: &Transaction) -> Result<(), TransactionError> {
+    let TxBody::Standard(body) = &tx.body else {
+        return Ok(());
+    };
+    let sapling = &body.sapling;
+    if sapling.spends.is_empty() && sapling.outputs.is_empty() && sapling.value_balance != 0 {
+        return Err(TransactionError::ValueBalanceNonzero);
+    }
+    if sapling.value_balance > MAX_MONEY || sapling.value_balance < -MAX_MONEY {
+        return Err(TransactionError::ValueBalanceTooLarge);
+    }
+    Ok(())
+}
+
+/// `bad-txns-inputs-duplicate` (`main.cpp:1929-1937`).
+///
+/// # Errors
+///
+/// [`TransactionError::DuplicateInputs`].
+pub fn check_duplicate_inputs(tx: &Transaction) -> Result<(), TransactionError> {
+    let mut seen = HashSet::with_capacity(tx.inputs().len());
+    for input in tx.inputs() {
+        if !seen.insert(input.prevout) {
+            return Err(TransactionError::DuplicateInputs(input.prevout));
+        }
+    }
+    Ok(())
+}
+
+/// `bad-cb-length` (`main.cpp:1981-1984`) for a coinbase, `bad-txns-prevout-null`
+/// (`main.cpp:1988-1994`) for any other transaction.
+///
+/// # Errors
+///
+/// [`TransactionError::CoinbaseScriptSize`] or [`TransactionError::NullPrevout`].
+pub fn check_coinbase_script_or_prevouts(tx: &Transaction) -> Result<(), TransactionError> {
+    if tx.is_coinbase() {
+        let len = tx.inputs()[0].script_sig.len();
+        if !(2..=100).contains(&len) {
+            return Err(TransactionError::CoinbaseScriptSize(len));
+        }
+        return Ok(());
+    }
+    if tx.inputs().iter().any(|input| input.prevout.is_null()) {
+        return Err(TransactionError::NullPrevout);
+    }
+    Ok(())
+}
+
+/// `CheckTransaction` without proof verification (`main.cpp:1693-1998`): every context-free rule,
+/// in the daemon's order.
+///
+/// # Errors
+///
+/// The [`TransactionError`] of the first rule broken.
+pub fn check_transaction(tx: &Transaction) -> Result<(), TransactionError> {
+    check_version(tx)?;
+    check_inputs_and_outputs_present(tx)?;
+    check_fluxnode_fields(tx)?;
+    check_size(tx, MAX_TX_SIZE_AFTER_SAPLING)?;
+    check_output_values(tx)?;
+    check_value_balance(tx)?;
+    check_duplicate_inputs(tx)?;
+    check_coinbase_script_or_prevouts(tx)?;
+    check_transparent_only(tx)
+}
+
+/// `ContextualCheckTransaction` (`main.cpp:1213-1400`) for a transparent transaction at
+/// `height`: Overwinter format only from Acadia and, from then on, only v4 Sapling; not expired;
+/// fluxnode transactions only from Kamata (version 6 from P2SHNodes); the pre-Acadia size limit.
+///
+/// # Errors
+///
+/// The [`TransactionError`] of the first rule broken.
+pub fn check_transaction_at_height(
+    params: &dyn NetworkParams,
+    tx: &Transaction,
+    height: BlockHeight,
+) -> Result<(), TransactionError> {
+    let sapling_active = params.is_active(NetworkUpgrade::Acadia, height);
+    if !sapling_active && tx.overwintered {
+        return Err(TransactionError::OverwinterNotActive);
+    }
+    match &tx.body {
+        TxBody::Fluxnode(_) => {
+            if !params.fluxnode_transactions_active(height) {
+                return Err(TransactionError::FluxnodeNotActive);
+            }
+            if tx.version == FLUXNODE_TX_UPGRADEABLE_VERSION
+                && !params.is_active(NetworkUpgrade::P2shNodes, height)
+            {
+                return Err(TransactionError::P2shNodesNotActive);
+            }
+        }
+        TxBody::Standard(body) => {
+            if sapling_active {
+                let sapling = tx.overwintered
+                    && tx.version_group_id == SAPLING_VERSION_GROUP_ID
+                    && tx.version == SAPLING_TX_VERSION;
+                if !sapling {
+                    return Err(TransactionError::SaplingFormatRequired);
+                }
+                if !tx.is_coinbase() && is_expired(body.expiry_height, height) {
+                    return Err(TransactionError::Expired {
+                        expiry: body.expiry_height,
+                    });
+                }
+            } else {
+                check_size(tx, MAX_TX_SIZE_BEFORE_SAPLING)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `IsExpiredTx`: a non-zero expiry height below the block's height.
+fn is_expired(expiry_height: u32, height: BlockHeight) -> bool {
+    expiry_height != 0 && height.0 > expiry_height
+}
+
+/// `IsFinalTx` (`main.cpp`, `bad-txns-nonfinal` at `5646`): lock time zero, below the height or
+/// time it is compared with, or every input final.
+///
+/// # Errors
+///
+/// [`TransactionError::NonFinal`].
+pub fn check_final(
+    tx: &Transaction,
+    height: BlockHeight,
+    block_time: i64,
+) -> Result<(), TransactionError> {
+    let Some(body) = tx.standard() else {
+        return Ok(());
+    };
+    if body.lock_time == 0 {
+        return Ok(());
+    }
+    let cutoff = if body.lock_time < LOCKTIME_THRESHOLD {
+        i64::from(height.0)
+    } else {
+        block_time
+    };
+    if i64::from(body.lock_time) < cutoff {
+        return Ok(());
+    }
+    if body
+        .inputs
+        .iter()
+        .all(|input| input.sequence == flux_tx::sign::SEQUENCE_FINAL)
+    {
+        return Ok(());
+    }
+    Err(TransactionError::NonFinal)
+}
+
+/// An unspent output and where it came from (`CCoins`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coin {
+    /// The output.
+    pub output: TxOut,
+    /// Height of the block that created it.
+    pub height: u32,
+    /// Whether it is a coinbase output (subject to maturity).
+    pub is_coinbase: bool,
+}
+
+/// Read access to a UTXO set: the contextual transaction rules' view of the chain state.
+pub trait UtxoView {
+    /// The unspent output at `outpoint`, if any.
+    fn coin(&self, outpoint: &OutPoint) -> Option<Coin>;
+}
+
+impl UtxoView for std::collections::HashMap<OutPoint, Coin> {
+    fn coin(&self, outpoint: &OutPoint) -> Option<Coin> {
+        self.get(outpoint).cloned()
+    }
+}
+
+/// `Consensus::CheckTxInputs` and the script checks (`main.cpp:3197-3265`, `ContextualCheckInputs`)
+/// for a transaction spent at `spend_height`: every input exists unspent, coinbase outputs are
+/// 100 blocks deep, the values are in range, inputs cover outputs, and each input's scripts
+/// verify (P2SH and CHECKLOCKTIMEVERIFY, the flags `ConnectBlock` uses) under `branch_id`.
+/// Returns the fee.
+///
+/// # Errors
+///
+/// The [`TransactionError`] of the first rule broken.
+pub fn check_inputs(
+    tx: &Transaction,
+    view: &dyn UtxoView,
+    spend_height: BlockHeight,
+    branch_id: u32,
+) -> Result<Amount, TransactionError> {
+    if tx.is_coinbase() || tx.standard().is_none() {
+        return Ok(Amount::ZERO);
+    }
+    let mut coins = Vec::with_capacity(tx.inputs().len());
+    for input in tx.inputs() {
+        let coin = view
+            .coin(&input.prevout)
+            .ok_or(TransactionError::MissingOrSpent(input.prevout))?;
+        coins.push(coin);
+    }
+    let mut value_in = Amount::ZERO;
+    for (input, coin) in tx.inputs().iter().zip(&coins) {
+        if coin.is_coinbase {
+            let depth = spend_height.0.saturating_sub(coin.height);
+            if depth < COINBASE_MATURITY {
+                return Err(TransactionError::PrematureCoinbaseSpend {
+                    outpoint: input.prevout,
+                    depth,
+                });
+            }
+        }
+        let amount = coin
+            .output
+            .amount()
+            .ok_or(TransactionError::InputValuesOutOfRange)?;
+        value_in = value_in
+            .checked_add(amount)
+            .ok_or(TransactionError::InputValuesOutOfRange)?;
+    }
+    let value_out = check_output_values(tx)?;
+    let fee = value_in
+        .checked_sub(value_out)
+        .ok_or(TransactionError::InputsBelowOutputs {
+            value_in,
+            value_out,
+        })?;
+    let flags = VerifyFlags(VerifyFlags::P2SH.0 | VerifyFlags::CHECKLOCKTIMEVERIFY.0);
+    for (index, coin) in coins.iter().enumerate() {
+        verify_input(
+            tx,
+            index,
+            coin.output.script_pubkey.as_bytes(),
+            coin.output.value,
+            flags,
+            branch_id,
+        )
+        .map_err(TransactionError::Script)?;
+    }
+    Ok(fee)
+}
+
+/// `CheckFluxnodeTxInput` (`coins.cpp`) for a START: the collateral is an unspent output holding a
+/// tier's collateral amount at `height`, locked to the START's collateral key (P2PKH of the key,
+/// or P2SH of the redeem script). Returns the collateral amount.
+///
+/// # Errors
+///
+/// [`TransactionError::FluxnodeBadCollateral`] or
+/// [`TransactionError::FluxnodeCollateralNotOwned`].
+pub fn check_start_collateral(
+    params: &dyn NetworkParams,
+    tx: &Transaction,
+    view: &dyn UtxoView,
+    height: BlockHeight,
+) -> Result<Option<Amount>, TransactionError> {
+    let Some(FluxnodeTx::Start(start)) = tx.fluxnode() else {
+        return Ok(None);
+    };
+    let collateral = start.collateral;
+    let coin = view
+        .coin(&collateral)
+        .ok_or(TransactionError::FluxnodeBadCollateral(collateral))?;
+    let amount = coin
+        .output
+        .amount()
+        .ok_or(TransactionError::FluxnodeBadCollateral(collateral))?;
+    if params.tier_of_collateral(height, amount).is_none() {
+        return Err(TransactionError::FluxnodeBadCollateral(collateral));
+    }
+    let owned = match (
+        &start.signer,
+        classify(coin.output.script_pubkey.as_bytes()),
+    ) {
+        (CollateralSigner::PubKey(key), ScriptTemplate::PubKeyHash(hash)) => {
+            flux_tx::keys::hash160(key) == hash
+        }
+        (CollateralSigner::P2sh(script), ScriptTemplate::ScriptHash(hash)) => {
+            flux_tx::keys::hash160(script.as_bytes()) == hash
+        }
+        _ => false,
+    };
+    if !owned {
+        return Err(TransactionError::FluxnodeCollateralNotOwned(collateral));
+    }
+    Ok(Some(amount))
+}

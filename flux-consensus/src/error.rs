@@ -1,0 +1,416 @@
+//! Why a header, a transaction or a block is rejected: one variant per rule, each naming the
+//! daemon reject reason it mirrors, with the peer penalty fluxd gives (`misbehavior_score`, the
+//! `state.DoS(n, …)` argument; `state.Invalid` is 0).
+
+use flux_nodes::{ListError, Tier};
+use flux_pow::PowError;
+use flux_pow::difficulty::DifficultyError;
+use flux_tx::sign::VerifyInputError;
+use flux_tx::{Amount, BlockHash, OutPoint, Txid};
+
+/// A header rule broken (`CheckBlockHeader`, `ContextualCheckBlockHeader`, `main.cpp:5318-5601`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HeaderError {
+    /// `version-too-low` (`main.cpp:5325`): `nVersion` below 4.
+    #[error("block version {version} is below the minimum 4 (version-too-low)")]
+    VersionTooLow {
+        /// The header's version.
+        version: i32,
+    },
+    /// `invalid-solution` (`main.cpp:5347`, `pow.cpp:220-256`): the solution length is no
+    /// Equihash parameter set's.
+    #[error("Equihash solution of {len} bytes matches no parameter set (invalid-solution)")]
+    UnsupportedSolutionSize {
+        /// The solution length.
+        len: usize,
+    },
+    /// `invalid-solution` (`main.cpp:5347`): the Equihash solution does not verify.
+    #[error("Equihash solution is invalid: {0} (invalid-solution)")]
+    InvalidSolution(PowError),
+    /// `bad-equihash-solution-size` (`main.cpp:5538`): the solution's parameter set is not one
+    /// the block's height accepts.
+    #[error(
+        "Equihash solution of {len} bytes is not valid at height {height} (bad-equihash-solution-size)"
+    )]
+    SolutionSizeNotForHeight {
+        /// The solution length.
+        len: usize,
+        /// The block height.
+        height: u32,
+    },
+    /// `high-hash` (`main.cpp:5352`, `CheckProofOfWork`): bits out of range or the hash above
+    /// the target.
+    #[error("proof of work failed: {0} (high-hash)")]
+    HighHash(DifficultyError),
+    /// `time-too-new` (`main.cpp:5360-5378`): the time is beyond the future limit.
+    #[error(
+        "block time {time} is more than {allowed_drift} s ahead of the clock {now} (time-too-new)"
+    )]
+    TimeTooNew {
+        /// The header's time.
+        time: i64,
+        /// The local clock.
+        now: i64,
+        /// The allowed drift: 7200 s before LWMA, 360 s after (300 s for proof of node).
+        allowed_drift: i64,
+    },
+    /// `time-too-old` (`main.cpp:5565-5571`): the time is not after the median time past.
+    #[error(
+        "block time {time} is not after the median time past {median_time_past} (time-too-old)"
+    )]
+    TimeTooOld {
+        /// The header's time.
+        time: i64,
+        /// Median of the last 11 blocks' times.
+        median_time_past: i64,
+    },
+    /// `bad-diffbits` (`main.cpp:5557`): `nBits` is not what the difficulty rules require.
+    #[error("nBits {got:08x} is not the required {expected:08x} (bad-diffbits)")]
+    BadDiffBits {
+        /// The required bits.
+        expected: u32,
+        /// The header's bits.
+        got: u32,
+    },
+    /// The difficulty could not be computed from the ancestors (an incomplete store).
+    #[error("difficulty could not be computed: {0}")]
+    Difficulty(DifficultyError),
+    /// `premature-pon-block` / `not-pon-block` (`main.cpp:5530-5545`): the header layout does not
+    /// match the height's era.
+    #[error(
+        "block at height {height} has the wrong proof layout for its era (premature-pon-block / not-pon-block)"
+    )]
+    WrongProofKind {
+        /// The block height.
+        height: u32,
+    },
+    /// Proof-of-node headers are recognised but not validated by this crate.
+    #[error("proof-of-node blocks are not supported by this validator")]
+    ProofOfNodeUnsupported,
+    /// `CheckBlockAgaintCheckpoint` (`main.cpp:5582`): a checkpointed height with another hash.
+    #[error("block {hash} at height {height} contradicts the checkpoint {expected}")]
+    CheckpointMismatch {
+        /// The height.
+        height: u32,
+        /// The header's hash.
+        hash: BlockHash,
+        /// The checkpointed hash.
+        expected: BlockHash,
+    },
+    /// `main.cpp:5578`: a fork below the last checkpoint.
+    #[error("fork at height {height} is below the last checkpoint at {checkpoint}")]
+    ForkBeforeCheckpoint {
+        /// The block height.
+        height: u32,
+        /// The last checkpoint's height.
+        checkpoint: u32,
+    },
+}
+
+impl HeaderError {
+    /// fluxd's peer penalty for the rule.
+    pub fn misbehavior_score(&self) -> u32 {
+        match self {
+            HeaderError::HighHash(_) => 50,
+            HeaderError::TimeTooNew { .. }
+            | HeaderError::TimeTooOld { .. }
+            | HeaderError::CheckpointMismatch { .. }
+            | HeaderError::Difficulty(_)
+            | HeaderError::ProofOfNodeUnsupported => 0,
+            _ => 100,
+        }
+    }
+}
+
+/// A transaction rule broken (`CheckTransaction`, `ContextualCheckTransaction`,
+/// `Consensus::CheckTxInputs`, `main.cpp:1213-2010`, `3197-3265`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransactionError {
+    /// `bad-txns-version-too-low` (`main.cpp:1719`).
+    #[error("transaction version {0} is below 1 (bad-txns-version-too-low)")]
+    VersionTooLow(i32),
+    /// `bad-tx-overwinter-version-too-low` (`main.cpp:1723`).
+    #[error("overwintered transaction version {0} is below 3 (bad-tx-overwinter-version-too-low)")]
+    OverwinterVersionTooLow(i32),
+    /// `bad-tx-version-group-id` (`main.cpp:1728`).
+    #[error("unknown version group id {0:08x} (bad-tx-version-group-id)")]
+    UnknownVersionGroup(u32),
+    /// `bad-tx-expiry-height-too-high` (`main.cpp:1732`).
+    #[error("expiry height {0} is at or above 500000000 (bad-tx-expiry-height-too-high)")]
+    ExpiryHeightTooHigh(u32),
+    /// `bad-txns-vin-empty` (`main.cpp:1740`).
+    #[error("transaction has no inputs (bad-txns-vin-empty)")]
+    NoInputs,
+    /// `bad-txns-vout-empty` (`main.cpp:1745`).
+    #[error("transaction has no outputs (bad-txns-vout-empty)")]
+    NoOutputs,
+    /// `bad-txns-fluxnode-tx-invalid-type` (`main.cpp:1759`).
+    #[error(
+        "fluxnode transaction type {0} is neither START nor CONFIRM (bad-txns-fluxnode-tx-invalid-type)"
+    )]
+    FluxnodeInvalidType(i8),
+    /// `bad-txns-fluxnode-tx-null-prevout` (`main.cpp:1764`).
+    #[error("fluxnode transaction names the null collateral (bad-txns-fluxnode-tx-null-prevout)")]
+    FluxnodeNullCollateral,
+    /// `bad-txns-fluxnode-tx-invalid-signature` (`main.cpp:1790-1796`): the START's collateral
+    /// signature does not verify.
+    #[error("fluxnode START signature is invalid (bad-txns-fluxnode-tx-invalid-signature)")]
+    FluxnodeBadSignature,
+    /// `bad-txns-fluxnode-tx-invalid-benchmark-tier` (`main.cpp:1800`).
+    #[error("CONFIRM benchmark tier {0} is not 1-3 (bad-txns-fluxnode-tx-invalid-benchmark-tier)")]
+    FluxnodeInvalidBenchmarkTier(i8),
+    /// `bad-txns-fluxnode-tx-ip-address-to-large` (`main.cpp:1812`).
+    #[error("CONFIRM IP of {len} bytes exceeds {max} (bad-txns-fluxnode-tx-ip-address-to-large)")]
+    FluxnodeIpTooLarge {
+        /// The IP field's length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// `bad-txns-fluxnode-tx-invalid-update-type` (`main.cpp:1817`).
+    #[error(
+        "CONFIRM update type {0} is neither 0 nor 1 (bad-txns-fluxnode-tx-invalid-update-type)"
+    )]
+    FluxnodeInvalidUpdateType(i8),
+    /// `bad-txns-oversize` (`main.cpp:1826`, `1380`).
+    #[error("transaction of {size} bytes exceeds {max} (bad-txns-oversize)")]
+    Oversize {
+        /// Serialized size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// `bad-txns-vout-negative` (`main.cpp:1833`).
+    #[error("output {0} is negative (bad-txns-vout-negative)")]
+    NegativeOutput(usize),
+    /// `bad-txns-vout-toolarge` (`main.cpp:1836`).
+    #[error("output {0} exceeds MAX_MONEY (bad-txns-vout-toolarge)")]
+    OutputTooLarge(usize),
+    /// `bad-txns-txouttotal-toolarge` (`main.cpp:1840`).
+    #[error("outputs add up beyond MAX_MONEY (bad-txns-txouttotal-toolarge)")]
+    OutputTotalTooLarge,
+    /// `bad-txns-valuebalance-nonzero` (`main.cpp:1846`).
+    #[error("valueBalance is non-zero without shielded parts (bad-txns-valuebalance-nonzero)")]
+    ValueBalanceNonzero,
+    /// `bad-txns-valuebalance-toolarge` (`main.cpp:1852`).
+    #[error("valueBalance is beyond MAX_MONEY (bad-txns-valuebalance-toolarge)")]
+    ValueBalanceTooLarge,
+    /// `bad-txns-inputs-duplicate` (`main.cpp:1935`).
+    #[error("input {0:?} is spent twice in the transaction (bad-txns-inputs-duplicate)")]
+    DuplicateInputs(OutPoint),
+    /// `bad-cb-length` (`main.cpp:1983`).
+    #[error("coinbase scriptSig of {0} bytes is outside 2..=100 (bad-cb-length)")]
+    CoinbaseScriptSize(usize),
+    /// `bad-txns-prevout-null` (`main.cpp:1993`).
+    #[error("a non-coinbase input spends the null outpoint (bad-txns-prevout-null)")]
+    NullPrevout,
+    /// Shielded (Sprout or Sapling) parts: their proofs are not verified by this crate, so such
+    /// transactions are refused rather than accepted unchecked.
+    #[error("shielded transactions are not supported by this validator")]
+    ShieldedUnsupported,
+    /// `tx-overwinter-not-active` (`main.cpp:1309`).
+    #[error("overwintered transaction before Acadia (tx-overwinter-not-active)")]
+    OverwinterNotActive,
+    /// `tx-sapling-active` / `tx-overwintered-flag-not-set` / `bad-sapling-tx-version-group-id`
+    /// / `bad-tx-sapling-version-too-low|high` (`main.cpp:1340-1375`): after Acadia only v4
+    /// Sapling transactions.
+    #[error("only v4 Sapling transactions are valid once Acadia is active (tx-sapling-active)")]
+    SaplingFormatRequired,
+    /// `tx-sapling-expired` (`main.cpp:1377`).
+    #[error("transaction expired at height {expiry} (tx-sapling-expired)")]
+    Expired {
+        /// `nExpiryHeight`.
+        expiry: u32,
+    },
+    /// `tx-fluxnodes-not-active` (`main.cpp:1316`).
+    #[error("fluxnode transaction before Kamata (tx-fluxnodes-not-active)")]
+    FluxnodeNotActive,
+    /// `tx-p2shnodes-not-active` (`main.cpp:1322`).
+    #[error("version 6 fluxnode transaction before P2SHNodes (tx-p2shnodes-not-active)")]
+    P2shNodesNotActive,
+    /// `bad-txns-nonfinal` (`main.cpp:5646`).
+    #[error("transaction is not final at this height and time (bad-txns-nonfinal)")]
+    NonFinal,
+    /// `bad-txns-inputs-missingorspent` (`main.cpp:3940`): an input is not in the UTXO set.
+    #[error("input {0:?} is missing or already spent (bad-txns-inputs-missingorspent)")]
+    MissingOrSpent(OutPoint),
+    /// `bad-txns-premature-spend-of-coinbase` (`main.cpp:3222`).
+    #[error(
+        "coinbase output {outpoint:?} spent at depth {depth}, needs 100 (bad-txns-premature-spend-of-coinbase)"
+    )]
+    PrematureCoinbaseSpend {
+        /// The coinbase output.
+        outpoint: OutPoint,
+        /// Blocks since it was mined.
+        depth: u32,
+    },
+    /// `bad-txns-inputvalues-outofrange` (`main.cpp:3241`).
+    #[error("input values add up beyond MAX_MONEY (bad-txns-inputvalues-outofrange)")]
+    InputValuesOutOfRange,
+    /// `bad-txns-in-belowout` (`main.cpp:3251`).
+    #[error("inputs {value_in} are below outputs {value_out} (bad-txns-in-belowout)")]
+    InputsBelowOutputs {
+        /// Sum of the inputs.
+        value_in: Amount,
+        /// Sum of the outputs.
+        value_out: Amount,
+    },
+    /// `mandatory-script-verify-flag-failed` (`CScriptCheck`, `main.cpp` `ContextualCheckInputs`).
+    #[error("script verification failed: {0} (mandatory-script-verify-flag-failed)")]
+    Script(VerifyInputError),
+    /// `bad-txns-fluxnode-inputs-invalid-spent-or-bad-value` (`CheckFluxnodeTxInput`,
+    /// `coins.cpp`): the START's collateral is not an unspent output holding a tier's collateral.
+    #[error(
+        "START collateral {0:?} is not an unspent tier collateral (bad-txns-fluxnode-tx-inputs-missingorspent)"
+    )]
+    FluxnodeBadCollateral(OutPoint),
+    /// The START's collateral key does not own the collateral output.
+    #[error("START collateral {0:?} is not locked to the START's collateral key")]
+    FluxnodeCollateralNotOwned(OutPoint),
+    /// `bad-txns-fluxnode-tx-check-new-start` and the list's START/CONFIRM rules
+    /// (`fluxnode.cpp` `CheckNewStartTx`, `CheckIfStarted`, `CheckConfirmationHeights`).
+    #[error("fluxnode list refuses the transaction: {0}")]
+    FluxnodeList(ListError),
+}
+
+impl TransactionError {
+    /// fluxd's peer penalty for the rule.
+    pub fn misbehavior_score(&self) -> u32 {
+        match self {
+            TransactionError::NoInputs
+            | TransactionError::NoOutputs
+            | TransactionError::FluxnodeInvalidType(_)
+            | TransactionError::FluxnodeNullCollateral
+            | TransactionError::FluxnodeBadSignature
+            | TransactionError::FluxnodeInvalidBenchmarkTier(_)
+            | TransactionError::FluxnodeInvalidUpdateType(_)
+            | TransactionError::NullPrevout
+            | TransactionError::NonFinal
+            | TransactionError::FluxnodeBadCollateral(_)
+            | TransactionError::FluxnodeCollateralNotOwned(_)
+            | TransactionError::FluxnodeList(_) => 10,
+            TransactionError::PrematureCoinbaseSpend { .. }
+            | TransactionError::ShieldedUnsupported
+            | TransactionError::Expired { .. } => 0,
+            _ => 100,
+        }
+    }
+}
+
+/// A block rule broken, or why a block could not be stored.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BlockError {
+    /// The header breaks a rule.
+    #[error("header: {0}")]
+    Header(#[from] HeaderError),
+    /// `bad-txnmrklroot` (`main.cpp:5399`).
+    #[error(
+        "merkle root {in_header} does not match the transactions' {computed} (bad-txnmrklroot)"
+    )]
+    BadMerkleRoot {
+        /// The header's root.
+        in_header: flux_tx::MerkleRoot,
+        /// The transactions' root.
+        computed: flux_tx::MerkleRoot,
+    },
+    /// `bad-txns-duplicate` (`main.cpp:5406`): a mutated merkle tree (CVE-2012-2459).
+    #[error(
+        "the transaction list repeats a tail that leaves the merkle root unchanged (bad-txns-duplicate)"
+    )]
+    MutatedMerkleTree,
+    /// `bad-blk-length` (`main.cpp:5416`): no transactions, or over 2,000,000 bytes.
+    #[error("block has {transactions} transactions and {size} bytes (bad-blk-length)")]
+    BadLength {
+        /// Number of transactions.
+        transactions: usize,
+        /// Serialized size.
+        size: usize,
+    },
+    /// `bad-cb-missing` (`main.cpp:5421`).
+    #[error("the first transaction is not a coinbase (bad-cb-missing)")]
+    MissingCoinbase,
+    /// `bad-cb-multiple` (`main.cpp:5427`).
+    #[error("transaction {0} is a second coinbase (bad-cb-multiple)")]
+    MultipleCoinbase(usize),
+    /// `bad-fluxnode-tx-multiple` (`main.cpp:5432`).
+    #[error("two fluxnode transactions name the collateral {0:?} (bad-fluxnode-tx-multiple)")]
+    DuplicateFluxnodeCollateral(OutPoint),
+    /// `bad-blk-sigops` (`main.cpp:5460`).
+    #[error("{0} signature operations exceed 20000 (bad-blk-sigops)")]
+    TooManySigops(usize),
+    /// A transaction breaks a rule.
+    #[error("transaction {index} ({txid}): {error}")]
+    Transaction {
+        /// Its position in the block.
+        index: usize,
+        /// Its id.
+        txid: Txid,
+        /// The rule.
+        error: TransactionError,
+    },
+    /// `bad-cb-height` (`main.cpp:5660`): the coinbase does not start with the height.
+    #[error("coinbase scriptSig does not start with the height {0} (bad-cb-height)")]
+    BadCoinbaseHeight(u32),
+    /// `bad-sapling-root-in-block` (`main.cpp:4140`).
+    #[error("hashFinalSaplingRoot is not the Sapling tree's root (bad-sapling-root-in-block)")]
+    BadSaplingRoot,
+    /// `bad-txns-BIP30` (`main.cpp:3868`).
+    #[error("transaction {0} overwrites one with unspent outputs (bad-txns-BIP30)")]
+    OverwritesTransaction(Txid),
+    /// `bad-cb-amount` (`main.cpp:4159`).
+    #[error("coinbase pays {paid}, more than the limit {limit} (bad-cb-amount)")]
+    CoinbasePaysTooMuch {
+        /// What the coinbase pays.
+        paid: Amount,
+        /// Subsidy plus fees plus fund outputs.
+        limit: Amount,
+    },
+    /// `bad-txns-not-paying-correct-fluxnodes` (`main.cpp:3879`, `CheckFluxnodePayout`): the
+    /// coinbase lacks the output paying a tier's next payee its exact amount.
+    #[error(
+        "coinbase does not pay {tier} payee {payee:?} exactly {amount} (bad-txns-not-paying-correct-fluxnodes)"
+    )]
+    MissingFluxnodePayout {
+        /// The tier.
+        tier: Tier,
+        /// The node due.
+        payee: OutPoint,
+        /// The amount due.
+        amount: Amount,
+    },
+    /// The fluxnode list refuses the block's transactions (`ConnectBlock`, `main.cpp:3955-4000`).
+    #[error("fluxnode list: {0}")]
+    FluxnodeList(ListError),
+    /// `bad-prevblk` (`main.cpp:5700`): the parent is unknown.
+    #[error("parent block {0} is unknown (bad-prevblk)")]
+    UnknownParent(BlockHash),
+    /// `bad-prevblk` (`main.cpp:5703`): the parent, or an ancestor, is invalid.
+    #[error("parent block {0} is invalid (bad-prevblk)")]
+    InvalidParent(BlockHash),
+    /// `duplicate` (`main.cpp:5686`): the block was already found invalid.
+    #[error("block {0} is already known to be invalid (duplicate)")]
+    KnownInvalid(BlockHash),
+    /// A genesis block that is not the network's.
+    #[error("block {0} has no parent and is not this network's genesis block")]
+    NotGenesis(BlockHash),
+    /// The store failed (disk, corruption); not the block's fault.
+    #[error("chain store: {0}")]
+    Store(#[from] crate::store::StoreError),
+}
+
+impl BlockError {
+    /// fluxd's peer penalty for the rule (0 for errors that are not the peer's fault).
+    pub fn misbehavior_score(&self) -> u32 {
+        match self {
+            BlockError::Header(error) => error.misbehavior_score(),
+            BlockError::Transaction { error, .. } => error.misbehavior_score(),
+            BlockError::MissingFluxnodePayout { .. } => 1,
+            BlockError::UnknownParent(_) => 10,
+            BlockError::KnownInvalid(_) | BlockError::Store(_) => 0,
+            _ => 100,
+        }
+    }
+}

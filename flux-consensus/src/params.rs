@@ -1,0 +1,611 @@
+//! Network parameters behind one trait: upgrades with their heights, activation block hashes and
+//! branch ids, the Equihash schedule and difficulty constants, the money tables, ports, message
+//! start bytes, checkpoints and the genesis block (fluxd `src/chainparams.cpp`).
+//!
+//! [`Mainnet`], [`Testnet`] and [`Regtest`] are the daemon's three networks. [`Devnet`] is a local
+//! network of this SDK (no daemon counterpart): proof of work with Equihash 48,5 at an easy fixed
+//! target, fluxnodes from a low height, and the mainnet money tables.
+
+use core::fmt;
+use std::sync::OnceLock;
+
+use flux_nodes::{RewardSplit, Tier};
+use flux_pow::difficulty::{
+    Compact, DifficultyError, DifficultyParams, HeaderInfo, U256, next_work_required,
+};
+use flux_pow::{BlockHeight, EquihashParams, Network, NetworkUpgrade};
+use flux_tx::block::BlockProof;
+use flux_tx::{Amount, Block, BlockHash, BlockHeader, FluxDecode, MerkleRoot, SaplingRoot};
+
+/// How many ancestors (the parent included) the difficulty rules read: LWMA and LWMA3 reach 60
+/// blocks below the parent (`pow.cpp:133-218`).
+pub const DIFFICULTY_WINDOW: u32 = 61;
+
+/// Blocks before a coinbase output may be spent (`COINBASE_MATURITY`, `consensus/consensus.h`).
+pub const COINBASE_MATURITY: u32 = 100;
+
+/// Everything the validation rules and the chain state need to know about a network.
+///
+/// The trait is object safe: a node keeps a `Box<dyn NetworkParams>` chosen at run time.
+pub trait NetworkParams: Send + Sync + fmt::Debug {
+    /// The network's name (`main`, `test`, `regtest`, `devnet`).
+    fn name(&self) -> &'static str;
+
+    /// The daemon network whose money tables (subsidy, tier payouts, collaterals) and fluxnode
+    /// list timings this network uses; `flux-nodes` functions are keyed by it.
+    fn money_network(&self) -> Network;
+
+    /// The height at which `upgrade` activates, or `None` if it never does.
+    fn activation_height(&self, upgrade: NetworkUpgrade) -> Option<BlockHeight>;
+
+    /// Whether `upgrade`'s rules apply at `height` (`NetworkUpgradeActive`).
+    fn is_active(&self, upgrade: NetworkUpgrade, height: BlockHeight) -> bool {
+        self.activation_height(upgrade)
+            .is_some_and(|at| height >= at)
+    }
+
+    /// The newest upgrade active at `height` (`CurrentEpoch`).
+    fn current_upgrade(&self, height: BlockHeight) -> NetworkUpgrade {
+        NetworkUpgrade::ALL
+            .iter()
+            .rev()
+            .copied()
+            .find(|upgrade| self.is_active(*upgrade, height))
+            .unwrap_or(NetworkUpgrade::Base)
+    }
+
+    /// The consensus branch id signatures commit to at `height` (`CurrentEpochBranchId`).
+    fn branch_id_at(&self, height: BlockHeight) -> u32 {
+        self.current_upgrade(height).branch_id()
+    }
+
+    /// The pinned hash of an upgrade's first block (`hashActivationBlock`), if any.
+    fn activation_block_hash(&self, upgrade: NetworkUpgrade) -> Option<BlockHash> {
+        let _ = upgrade;
+        None
+    }
+
+    /// The difficulty constants (`powLimit`, spacing, windows, Equihash epochs).
+    fn difficulty_params(&self) -> DifficultyParams;
+
+    /// The Equihash parameter sets a block at `height` may use (`validEHparameterList`).
+    fn equihash_params_at(&self, height: BlockHeight) -> Vec<EquihashParams> {
+        self.difficulty_params().equihash_params_at(height)
+    }
+
+    /// The `nBits` required of the block after the last of `ancestors` (an ascending, gap-free
+    /// window ending at the parent, at most [`DIFFICULTY_WINDOW`] long or reaching genesis)
+    /// (`GetNextWorkRequiredByFork`).
+    ///
+    /// # Errors
+    ///
+    /// [`DifficultyError`] when the window cannot answer.
+    fn next_work_required(
+        &self,
+        ancestors: &[HeaderInfo],
+        new_block_time: Option<i64>,
+    ) -> Result<Compact, DifficultyError> {
+        next_work_required(&self.difficulty_params(), ancestors, new_block_time)
+    }
+
+    /// The genesis block.
+    fn genesis_block(&self) -> Block;
+
+    /// The genesis block's hash (`hashGenesisBlock`).
+    fn genesis_hash(&self) -> BlockHash;
+
+    /// The peer-to-peer port (`nDefaultPort`).
+    fn default_port(&self) -> u16;
+
+    /// The RPC port (`nRPCPort`, `chainparamsbase.cpp`).
+    fn rpc_port(&self) -> u16;
+
+    /// The four bytes that start every peer-to-peer message (`pchMessageStart`).
+    fn message_start(&self) -> [u8; 4];
+
+    /// Known-good block hashes by height (`checkpointData`).
+    fn checkpoints(&self) -> Vec<(BlockHeight, BlockHash)>;
+
+    /// The first height whose coinbase must pay the fluxnodes (`nStartFluxnodePaymentsHeight`).
+    fn fluxnode_payments_start(&self) -> BlockHeight;
+
+    /// Whether fluxnode START/CONFIRM transactions are valid at `height` (Kamata,
+    /// `IsFluxnodeTransactionsActive`).
+    fn fluxnode_transactions_active(&self, height: BlockHeight) -> bool {
+        self.is_active(NetworkUpgrade::Kamata, height)
+    }
+
+    /// Whether blocks at `height` are proof of node (`IsPONActive`).
+    fn is_pon_active(&self, height: BlockHeight) -> bool {
+        self.difficulty_params().is_pon_active(i64::from(height.0))
+    }
+
+    /// The subsidy of the block at `height` and its split (miner, tiers, funds), from the
+    /// [`NetworkParams::money_network`] table of `flux-nodes`.
+    fn reward_split(&self, height: BlockHeight) -> RewardSplit {
+        flux_nodes::reward_split(self.money_network(), height)
+    }
+
+    /// The tier a collateral of `amount` gives at `height`, if any (`CheckFluxnodeTxInput`).
+    fn tier_of_collateral(&self, height: BlockHeight, amount: Amount) -> Option<Tier> {
+        Tier::from_collateral(self.money_network(), height, amount)
+    }
+}
+
+fn hash(hex: &str) -> BlockHash {
+    // Every caller passes a 64-digit literal of this file; a typo fails the tests, never a user.
+    hex.parse().unwrap_or(BlockHash::ZERO)
+}
+
+fn genesis_from_hex(hex_text: &str) -> Block {
+    let text = hex_text.trim();
+    let bytes: Vec<u8> = (0..text.len() / 2)
+        .filter_map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok())
+        .collect();
+    // The embedded files are the daemon's genesis blocks; the tests decode and hash each one.
+    Block::decode_exact(&bytes).unwrap_or_else(|_| empty_block())
+}
+
+fn empty_block() -> Block {
+    Block {
+        header: BlockHeader {
+            version: 4,
+            prev_block: BlockHash::ZERO,
+            merkle_root: MerkleRoot::ZERO,
+            final_sapling_root: SaplingRoot::ZERO,
+            time: 0,
+            bits: 0,
+            proof: BlockProof::Work {
+                nonce: [0; 32],
+                solution: Vec::new(),
+            },
+        },
+        transactions: Vec::new(),
+    }
+}
+
+macro_rules! daemon_network {
+    ($name:ident, $network:expr, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+        pub struct $name;
+    };
+}
+
+daemon_network!(
+    Mainnet,
+    Network::Mainnet,
+    "The production network (fluxd `CMainParams`, `chainparams.cpp:82-300`)."
+);
+daemon_network!(
+    Testnet,
+    Network::Testnet,
+    "The public test network (fluxd `CTestNetParams`, `chainparams.cpp:334-520`)."
+);
+daemon_network!(
+    Regtest,
+    Network::Regtest,
+    "The regression-test network (fluxd `CRegTestParams`, `chainparams.cpp:538-700`): proof of \
+     work is not checked, and every upgrade is off unless fluxd is started with `-nuparams`."
+);
+
+/// Mainnet checkpoints (`chainparams.cpp:257-282`; the vectors are `checkpoints.json`).
+const MAIN_CHECKPOINTS: [(u32, &str); 25] = [
+    (
+        0,
+        "00052461a5006c2e3b74ce48992a08695607912d5604c3eb8da25749b0900444",
+    ),
+    (
+        5500,
+        "0000000e7724f8bace09dd762657169c10622af4a6a8e959152cd00b9119848e",
+    ),
+    (
+        35000,
+        "000000004646dd797644b9c67aff320961e95c311b4f26985424b720d09fcaa5",
+    ),
+    (
+        70000,
+        "00000001edcf7768ed39fac55414e53a78d077b1b41fccdaf9307d7bc219626a",
+    ),
+    (
+        94071,
+        "00000005ec83876bc5288badf0971ae83ac7c6a286851f7b22a75a03e73b401a",
+    ),
+    (
+        277649,
+        "00000004a53f9271d05071a052b3738b46663f3335d14b6aea965a3cb70c0cc8",
+    ),
+    (
+        400000,
+        "000000390342f0e52443ad79b43e5d85b78bf519667aeb3aa980d76caeda0369",
+    ),
+    (
+        530000,
+        "0000004b4459ec6904e8116d178c357b0f25a7d45c5c5836ce3714791f1ed124",
+    ),
+    (
+        600000,
+        "000000dea4478401e6ab95f6d05ade810115411e95e75fab9fd94a44df4b1e1d",
+    ),
+    (
+        700000,
+        "0000000845ef03939225cc592773fd7aef54b5232fc42790c46ef6f11ee3e8d4",
+    ),
+    (
+        800000,
+        "000000451b73f495b2f6ad38bd89d15495551fc15c2078ad7af3d54d06422cc6",
+    ),
+    (
+        900000,
+        "000001e1ad2bb5e3cabb09559b6e65b871bf1d2a51bcc141ce45fc4cbd1d9cd8",
+    ),
+    (
+        1000000,
+        "0000001a80e7f30d21fb14116cd01d51e1fad8ac84cc960896f4691a57368a47",
+    ),
+    (
+        1040000,
+        "00000007f3b465bd4b0e161e43c05a3d946144330e33ea3a91cb952e6ef86b7d",
+    ),
+    (
+        1040577,
+        "000000071fe89682ac260bc0a49621344eb28ae01659c9e7ce86e3762e45f52d",
+    ),
+    (
+        1042126,
+        "0000000295e4663178fd9e533787e74206645910a2bfb61938db5f67796eaad0",
+    ),
+    (
+        1060000,
+        "0000000fd721d8d381c4b24a4f78fc036955d7a0f98d2765b8c7badad8b66c1b",
+    ),
+    (
+        1442798,
+        "0000000cc561fecb2ecfd22ba7af09450ca8cf270f407ce8b948195ff2aa0d13",
+    ),
+    (
+        1518503,
+        "0000000dba41dc84c52a3933af49d316fff49a76b49d42bd5b6d20c4e451a0ef",
+    ),
+    (
+        1791720,
+        "0000000abc7bd62a213e0dab43c9c01220b031a568fdfb5c2ef89e6b30054bdc",
+    ),
+    (
+        2020500,
+        "af2a1bd59c61f64860b4b45bd65358743fda40d8420564b58c39df45be7da97c",
+    ),
+    (
+        2021000,
+        "d2dcec473e809575e30ec2c0f400758120f5121b8268f90cdb8a7dbefe285b0d",
+    ),
+    (
+        2021500,
+        "fa98471f31ffc1366330bababc090ad5cb6bd23c25bb3b61d1e1ed07a77d6126",
+    ),
+    (
+        2022000,
+        "40a060546a56eb7fab0fd33ab3e6de834ff0d5273847d4f231a9addecfc44f61",
+    ),
+    (
+        2029000,
+        "4856dc788a973db4cc537465c9ef80288e1eb065898993d72371b1ee48c248b4",
+    ),
+];
+
+/// Testnet checkpoints (`chainparams.cpp:473-474`).
+const TEST_CHECKPOINTS: [(u32, &str); 2] = [
+    (
+        0,
+        "0042202a64a929fc25cc10e68615ddbe38007b1b40da08acd3f530f83c79b9d1",
+    ),
+    (
+        320,
+        "0237bf16aba912b0c68933809a7e7fe9553ddff1bc0782d2463fc5d161af1c46",
+    ),
+];
+
+fn checkpoint_list(list: &[(u32, &str)]) -> Vec<(BlockHeight, BlockHash)> {
+    list.iter()
+        .map(|(height, hex)| (BlockHeight(*height), hash(hex)))
+        .collect()
+}
+
+fn cached_genesis(cell: &'static OnceLock<Block>, hex_text: &'static str) -> Block {
+    cell.get_or_init(|| genesis_from_hex(hex_text)).clone()
+}
+
+static MAIN_GENESIS: OnceLock<Block> = OnceLock::new();
+static TEST_GENESIS: OnceLock<Block> = OnceLock::new();
+static REGTEST_GENESIS: OnceLock<Block> = OnceLock::new();
+
+impl NetworkParams for Mainnet {
+    fn name(&self) -> &'static str {
+        "main"
+    }
+    fn money_network(&self) -> Network {
+        Network::Mainnet
+    }
+    fn activation_height(&self, upgrade: NetworkUpgrade) -> Option<BlockHeight> {
+        upgrade.activation_height(Network::Mainnet)
+    }
+    fn activation_block_hash(&self, upgrade: NetworkUpgrade) -> Option<BlockHash> {
+        upgrade.activation_block_hash(Network::Mainnet).map(hash)
+    }
+    fn difficulty_params(&self) -> DifficultyParams {
+        DifficultyParams::for_network(Network::Mainnet)
+    }
+    fn genesis_block(&self) -> Block {
+        cached_genesis(&MAIN_GENESIS, include_str!("genesis/main.hex"))
+    }
+    fn genesis_hash(&self) -> BlockHash {
+        hash("00052461a5006c2e3b74ce48992a08695607912d5604c3eb8da25749b0900444")
+    }
+    fn default_port(&self) -> u16 {
+        16125
+    }
+    fn rpc_port(&self) -> u16 {
+        16124
+    }
+    fn message_start(&self) -> [u8; 4] {
+        [0x24, 0xe9, 0x27, 0x64]
+    }
+    fn checkpoints(&self) -> Vec<(BlockHeight, BlockHash)> {
+        checkpoint_list(&MAIN_CHECKPOINTS)
+    }
+    fn fluxnode_payments_start(&self) -> BlockHeight {
+        BlockHeight(560_000)
+    }
+}
+
+impl NetworkParams for Testnet {
+    fn name(&self) -> &'static str {
+        "test"
+    }
+    fn money_network(&self) -> Network {
+        Network::Testnet
+    }
+    fn activation_height(&self, upgrade: NetworkUpgrade) -> Option<BlockHeight> {
+        upgrade.activation_height(Network::Testnet)
+    }
+    fn difficulty_params(&self) -> DifficultyParams {
+        DifficultyParams::for_network(Network::Testnet)
+    }
+    fn genesis_block(&self) -> Block {
+        cached_genesis(&TEST_GENESIS, include_str!("genesis/test.hex"))
+    }
+    fn genesis_hash(&self) -> BlockHash {
+        hash("0042202a64a929fc25cc10e68615ddbe38007b1b40da08acd3f530f83c79b9d1")
+    }
+    fn default_port(&self) -> u16 {
+        26125
+    }
+    fn rpc_port(&self) -> u16 {
+        26124
+    }
+    fn message_start(&self) -> [u8; 4] {
+        [0xfa, 0x1a, 0xf9, 0xbf]
+    }
+    fn checkpoints(&self) -> Vec<(BlockHeight, BlockHash)> {
+        checkpoint_list(&TEST_CHECKPOINTS)
+    }
+    fn fluxnode_payments_start(&self) -> BlockHeight {
+        BlockHeight(350)
+    }
+}
+
+impl NetworkParams for Regtest {
+    fn name(&self) -> &'static str {
+        "regtest"
+    }
+    fn money_network(&self) -> Network {
+        Network::Regtest
+    }
+    fn activation_height(&self, upgrade: NetworkUpgrade) -> Option<BlockHeight> {
+        upgrade.activation_height(Network::Regtest)
+    }
+    fn difficulty_params(&self) -> DifficultyParams {
+        DifficultyParams::for_network(Network::Regtest)
+    }
+    fn genesis_block(&self) -> Block {
+        cached_genesis(&REGTEST_GENESIS, include_str!("genesis/regtest.hex"))
+    }
+    fn genesis_hash(&self) -> BlockHash {
+        hash("01998760a88dc2b5715f69d2f18c1d90e0b604612242d9099eaff3048dd1e0ce")
+    }
+    fn default_port(&self) -> u16 {
+        26126
+    }
+    fn rpc_port(&self) -> u16 {
+        26124
+    }
+    fn message_start(&self) -> [u8; 4] {
+        [0xaa, 0xe8, 0x3f, 0x5f]
+    }
+    fn checkpoints(&self) -> Vec<(BlockHeight, BlockHash)> {
+        vec![(
+            BlockHeight(0),
+            hash("01998760a88dc2b5715f69d2f18c1d90e0b604612242d9099eaff3048dd1e0ce"),
+        )]
+    }
+    fn fluxnode_payments_start(&self) -> BlockHeight {
+        BlockHeight(100)
+    }
+}
+
+/// A local development network of this SDK (no daemon counterpart), for a node that mines its
+/// own blocks in well under a second:
+///
+/// - Proof of work with Equihash 48,5 (the regtest set) at a fixed target, `powLimit`
+///   `7fffff00…` (compact [`Devnet::POW_LIMIT_BITS`]): about every other solution is a block.
+///   There is no retargeting (every block's `nBits` is exactly that), as on Bitcoin's regtest, so
+///   a fast local miner never makes the chain harder.
+/// - Upgrades LWMA through Kamata are active from height 1 (v4 Sapling-format transactions,
+///   fluxnode START/CONFIRM), but signatures commit to the Base branch id 0, as on regtest, so
+///   `flux-tx`'s builder signs devnet transactions when given `Network::Regtest`; Flux, Halving, P2SH nodes and proof of node never
+///   activate, so the fluxnode list follows the Kamata-era rules (START expires after 60 blocks,
+///   DoS removal after 180, confirmations expire after 60 blocks and may be updated after 40).
+/// - Money: the **mainnet** tables of `flux-nodes` at the same height (block 1 pays the
+///   13,020,000 FLUX premine that funds collaterals, then the slow start toward 150 FLUX at 5000;
+///   V1 collaterals 10,000 / 25,000 / 100,000 FLUX; tiers paid 3.75 % / 6.25 % / 15 % of the
+///   subsidy). Mainnet is the only table with no proof of node below two million blocks, and its
+///   pre-Flux era is the one the Kamata list rules belong to; testnet switches to proof of node
+///   at height 800.
+/// - The coinbase must pay the fluxnodes from height [`Devnet::FLUXNODE_PAYMENTS_START`].
+/// - Its genesis block is the mainnet genesis coinbase in a header of its own (time
+///   [`Devnet::GENESIS_TIME`], the devnet bits), solved with 48,5.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Devnet;
+
+impl Devnet {
+    /// Compact form of the devnet `powLimit`; every devnet block carries it.
+    pub const POW_LIMIT_BITS: u32 = 0x207f_ffff;
+    /// `nTime` of the devnet genesis block (2025-12-01 00:00:00 UTC).
+    pub const GENESIS_TIME: u32 = 1_764_547_200;
+    /// First height whose coinbase pays the fluxnodes.
+    pub const FLUXNODE_PAYMENTS_START: u32 = 2;
+    /// Height from which LWMA … Kamata are active.
+    pub const UPGRADES_FROM: u32 = 1;
+    /// The nonce (last byte first, as serialized) that solves the devnet genesis header.
+    pub const GENESIS_NONCE: [u8; 32] = DEVNET_GENESIS_NONCE;
+    /// The 48,5 solution of the devnet genesis header.
+    pub const GENESIS_SOLUTION: [u8; 36] = DEVNET_GENESIS_SOLUTION;
+
+    /// The devnet genesis header before it is solved (nonce zero, no solution): what
+    /// [`Devnet::GENESIS_NONCE`] and [`Devnet::GENESIS_SOLUTION`] were searched for.
+    pub fn unsolved_genesis() -> Block {
+        let main = Mainnet.genesis_block();
+        let mut block = Block {
+            header: BlockHeader {
+                version: 4,
+                prev_block: BlockHash::ZERO,
+                merkle_root: main.header.merkle_root,
+                final_sapling_root: SaplingRoot::ZERO,
+                time: Devnet::GENESIS_TIME,
+                bits: Devnet::POW_LIMIT_BITS,
+                proof: BlockProof::Work {
+                    nonce: [0; 32],
+                    solution: Vec::new(),
+                },
+            },
+            transactions: main.transactions,
+        };
+        block.header.merkle_root = block.compute_merkle_root().0;
+        block
+    }
+}
+
+const DEVNET_GENESIS_NONCE: [u8; 32] = {
+    let mut nonce = [0u8; 32];
+    nonce[0] = 3;
+    nonce
+};
+const DEVNET_GENESIS_SOLUTION: [u8; 36] = [
+    0, 70, 75, 166, 168, 62, 74, 147, 138, 27, 113, 145, 26, 114, 127, 125, 183, 184, 28, 156, 210,
+    169, 164, 223, 251, 47, 195, 93, 224, 165, 53, 71, 14, 206, 189, 142,
+];
+
+static DEVNET_GENESIS: OnceLock<Block> = OnceLock::new();
+
+impl NetworkParams for Devnet {
+    fn name(&self) -> &'static str {
+        "devnet"
+    }
+    fn money_network(&self) -> Network {
+        Network::Mainnet
+    }
+    fn activation_height(&self, upgrade: NetworkUpgrade) -> Option<BlockHeight> {
+        match upgrade {
+            NetworkUpgrade::Base => Some(BlockHeight(0)),
+            NetworkUpgrade::Lwma
+            | NetworkUpgrade::Equihash144_5
+            | NetworkUpgrade::Acadia
+            | NetworkUpgrade::Kamiooka
+            | NetworkUpgrade::Kamata => Some(BlockHeight(Devnet::UPGRADES_FROM)),
+            _ => None,
+        }
+    }
+    /// Always 0 (the Base branch id), as on regtest without `-nuparams`: `flux-tx`'s builder
+    /// then signs devnet transactions with `Network::Regtest` (or any network below height
+    /// 125,000), with no devnet-specific table.
+    fn branch_id_at(&self, _height: BlockHeight) -> u32 {
+        NetworkUpgrade::Base.branch_id()
+    }
+    fn difficulty_params(&self) -> DifficultyParams {
+        let mut params = DifficultyParams::for_network(Network::Regtest);
+        params.pow_limit = Compact(Devnet::POW_LIMIT_BITS).target();
+        params.skip_pow_check = false;
+        params.eh_epochs = [EquihashParams::EH48_5; 3];
+        params.min_difficulty_after = None;
+        let from = i64::from(Devnet::UPGRADES_FROM);
+        params.lwma = from;
+        params.equi144_5 = from;
+        params.acadia = from;
+        params.kamiooka = from;
+        // `IsPONActive` reads -1 as "always": never is a height no chain reaches.
+        params.pon = i64::from(i32::MAX);
+        params
+    }
+    fn next_work_required(
+        &self,
+        ancestors: &[HeaderInfo],
+        _new_block_time: Option<i64>,
+    ) -> Result<Compact, DifficultyError> {
+        if ancestors.is_empty() {
+            return Err(DifficultyError::BadAncestorWindow);
+        }
+        Ok(Compact(Devnet::POW_LIMIT_BITS))
+    }
+    fn genesis_block(&self) -> Block {
+        DEVNET_GENESIS
+            .get_or_init(|| {
+                let mut block = Devnet::unsolved_genesis();
+                block.header.proof = BlockProof::Work {
+                    nonce: DEVNET_GENESIS_NONCE,
+                    solution: DEVNET_GENESIS_SOLUTION.to_vec(),
+                };
+                block
+            })
+            .clone()
+    }
+    fn genesis_hash(&self) -> BlockHash {
+        self.genesis_block().hash()
+    }
+    fn default_port(&self) -> u16 {
+        36125
+    }
+    fn rpc_port(&self) -> u16 {
+        36124
+    }
+    fn message_start(&self) -> [u8; 4] {
+        *b"FXdv"
+    }
+    fn checkpoints(&self) -> Vec<(BlockHeight, BlockHash)> {
+        vec![(BlockHeight(0), self.genesis_hash())]
+    }
+    fn fluxnode_payments_start(&self) -> BlockHeight {
+        BlockHeight(Devnet::FLUXNODE_PAYMENTS_START)
+    }
+}
+
+/// The target of a compact value, for callers that only have the bits.
+pub fn target_of(bits: u32) -> U256 {
+    Compact(bits).target()
+}
+
+/// The parameters of a daemon network.
+pub fn for_network(network: Network) -> Box<dyn NetworkParams> {
+    match network {
+        Network::Mainnet => Box::new(Mainnet),
+        Network::Testnet => Box::new(Testnet),
+        Network::Regtest => Box::new(Regtest),
+    }
+}
+
+/// The parameters of a network by name: `main`/`mainnet`, `test`/`testnet`, `regtest`, `devnet`.
+pub fn by_name(name: &str) -> Option<Box<dyn NetworkParams>> {
+    match name {
+        "devnet" => Some(Box::new(Devnet)),
+        other => other.parse::<Network>().ok().map(for_network),
+    }
+}

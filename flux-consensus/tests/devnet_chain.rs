@@ -1,0 +1,44 @@
+//! A devnet chain mined with flux-pow's solver: accepted, persisted, spendable.
+
+mod common;
+
+use common::{Devchain, flux, key};
+use flux_consensus::{AcceptOutcome, Chain, Devnet, NetworkParams};
+use flux_pow::BlockHeight;
+
+#[test]
+fn a_mined_devnet_chain_is_accepted_and_survives_reopening() {
+    let mut dev = Devchain::new();
+    assert_eq!(dev.chain.tip(), (BlockHeight(0), Devnet.genesis_hash()));
+    let blocks = dev.mine(5);
+    assert_eq!(dev.chain.tip(), (BlockHeight(5), blocks[4].hash()));
+    // Block 1 pays the mainnet premine to the miner.
+    assert_eq!(dev.coinbase_utxo(1).amount, flux(13_020_000));
+    let again = dev.make_block(Vec::new());
+    assert_eq!(
+        dev.accept(&again).unwrap(),
+        AcceptOutcome::Extended {
+            height: BlockHeight(6)
+        }
+    );
+    assert_eq!(dev.accept(&again).unwrap(), AcceptOutcome::AlreadyKnown);
+
+    let path = dev.dir.path().join("chain.redb");
+    let tip = dev.chain.tip();
+    let utxos = dev.chain.utxo_set().unwrap();
+    drop(dev.chain);
+    let reopened = Chain::open(&path, Devnet).unwrap();
+    assert_eq!(reopened.tip(), tip);
+    assert_eq!(reopened.utxo_set().unwrap(), utxos);
+    assert_eq!(
+        reopened.block(&blocks[2].hash()).unwrap().unwrap(),
+        blocks[2]
+    );
+    let located = reopened
+        .transaction(&blocks[3].transactions[0].txid())
+        .unwrap()
+        .unwrap();
+    assert_eq!(located.height, BlockHeight(4));
+    assert_eq!(located.block_hash, blocks[3].hash());
+    let _ = key(2);
+}
