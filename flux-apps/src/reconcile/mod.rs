@@ -32,7 +32,7 @@ use flux_pow::BlockHeight;
 use tokio::time::Instant;
 
 pub use controller::Controller;
-pub use desired::{AppDeployment, ComponentTemplate, MountTemplate};
+pub use desired::{AppDeployment, ComponentTemplate, DeploymentError, MountTemplate};
 
 use crate::placement::{Cluster, Node, PlacementError, PlacementPolicy, Shortfall};
 use crate::runtime::{ContainerRuntime, ContainerState, ObservedContainer, RuntimeError};
