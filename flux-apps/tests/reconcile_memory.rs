@@ -747,3 +747,82 @@ async fn foreign_containers_are_never_touched() {
     cleanup("solo", &ctx).await.expect("cleanup solo");
     assert_eq!(engines[0].containers()["fluxweb_solo"].owner, "fluxos");
 }
+
+#[tokio::test(start_paused = true)]
+async fn removing_one_app_from_a_node_keeps_the_crash_history_of_another() {
+    let engines = engines(2);
+    let ctx = context(&engines);
+    let alpha = Arc::new(app("alpha", 2, "a"));
+    let beta = Arc::new(app("beta", 2, "a"));
+    pass(&alpha, &ctx).await;
+    pass(&beta, &ctx).await;
+    // Scaling down keeps the oldest instance, so alpha will leave its second node.
+    let left = ctx.status("alpha").expect("status").nodes[1].clone();
+    let shared = engines
+        .iter()
+        .find(|e| e.endpoint() == left)
+        .expect("engine");
+    // beta crashes twice there: its next restart is 30 s away.
+    tokio::time::advance(Duration::from_secs(1)).await;
+    shared.crash("fluxweb_beta", 1);
+    pass(&beta, &ctx).await;
+    shared.crash("fluxweb_beta", 1);
+    assert_eq!(pass(&beta, &ctx).await, Duration::from_secs(30));
+    // alpha scales down and leaves that node: beta's ladder must not be reset by it.
+    pass(&Arc::new(app("alpha", 1, "a")), &ctx).await;
+    assert!(!shared.containers().contains_key("fluxweb_alpha"));
+    let before = shared.containers()["fluxweb_beta"].starts;
+    assert_eq!(pass(&beta, &ctx).await, Duration::from_secs(30));
+    assert_eq!(
+        shared.containers()["fluxweb_beta"].starts,
+        before,
+        "beta restarted early: its backoff was forgotten"
+    );
+}
+
+#[tokio::test]
+async fn a_dead_engine_without_instances_of_an_app_is_not_that_apps_error() {
+    let engines = engines(4);
+    engines[3].fail_always(Operation::ListContainers);
+    let ctx = context(&engines);
+    let hello = Arc::new(app("hello", 3, "a"));
+    // node3 never answered and holds nothing of the app: the app converges without error, so its
+    // passes are not slowed down by the error backoff because of a node it does not use.
+    let action = reconcile(Arc::clone(&hello), Arc::clone(&ctx))
+        .await
+        .expect("converges on the live nodes");
+    assert_eq!(action, Action::requeue(RESYNC));
+    assert_eq!(
+        ready_nodes(&engines, &hello),
+        vec!["node0", "node1", "node2"]
+    );
+    assert_eq!(ctx.status("hello").expect("status").last_error, None);
+    // Cleanup cannot be sure node3 holds nothing, so it still reports it.
+    assert!(cleanup("hello", &ctx).await.is_err());
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unreachable_instance_counts_as_down_during_a_rollout() {
+    let engines = engines(3);
+    let ctx = context(&engines);
+    let from = Arc::new(app("hello", 3, "a"));
+    pass(&from, &ctx).await;
+    engines[2].fail_always(Operation::ListContainers);
+    let to = Arc::new(app("hello", 3, "b"));
+    // node2 is unreachable but within its grace period: its instance may be down, so no healthy
+    // node is taken down for the update.
+    for _ in 0..3 {
+        reconcile(Arc::clone(&to), Arc::clone(&ctx))
+            .await
+            .expect_err("node2 unreachable");
+        assert!(ready_nodes(&engines, &to).is_empty());
+        assert_eq!(ready_nodes(&engines, &from).len(), 3);
+    }
+    engines[2].clear_faults();
+    for _ in 0..3 {
+        reconcile(Arc::clone(&to), Arc::clone(&ctx))
+            .await
+            .expect("rolling");
+    }
+    assert_eq!(ready_nodes(&engines, &to).len(), 3);
+}
