@@ -273,6 +273,24 @@ impl RegisteredApp {
     pub fn is_expired(&self, current: BlockHeight) -> bool {
         self.expires_after(current) < current
     }
+
+    /// What the reconcile loop runs for this app, seen at `current`: the spec's containers, and
+    /// removal from the first height past its life.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::reconcile::DeploymentError`] when the spec cannot be run (see
+    /// [`crate::reconcile::AppDeployment::from_spec`]).
+    #[cfg(feature = "runtime")]
+    pub fn deployment(
+        &self,
+        current: BlockHeight,
+    ) -> Result<crate::reconcile::AppDeployment, crate::reconcile::DeploymentError> {
+        let mut deployment = crate::reconcile::AppDeployment::from_spec(&self.spec)?;
+        let last_live = self.expires_after(current);
+        deployment.expires_at = Some(BlockHeight(last_live.0.saturating_add(1)));
+        Ok(deployment)
+    }
 }
 
 /// The last height at which an app whose latest message is at `height` still lives, seen from

@@ -5,6 +5,7 @@
 //!
 //! Without a reachable engine (or without `/bin/busybox`, Debian's busybox-static) the test prints
 //! why and returns; with `FLUX_REQUIRE_DOCKER=1` (as in CI) it fails instead.
+#![cfg(feature = "docker")]
 #![allow(clippy::print_stderr)]
 
 use std::io::{Read, Write};

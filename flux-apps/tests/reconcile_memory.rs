@@ -1,6 +1,7 @@
 //! The reconcile loop over in-memory engines: convergence, idempotence, scale-down, expiry, the
 //! crash restart ladder (on tokio's paused clock, so the delays are checked exactly), injected
 //! faults, unreachable nodes, rolling updates and foreign containers.
+#![cfg(feature = "runtime")]
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};

@@ -449,6 +449,13 @@ fn a_renewal_extends_the_life_from_its_own_height_and_expired_apps_go() {
         app.expires_after(BlockHeight(renew_at)),
         BlockHeight(renew_at + 88_000)
     );
+    // The reconcile loop removes it from the first height past its life.
+    #[cfg(feature = "runtime")]
+    {
+        let deployment = app.deployment(BlockHeight(renew_at)).expect("runnable");
+        assert_eq!(deployment.expires_at, Some(BlockHeight(renew_at + 88_001)));
+        assert_eq!(deployment.instances(), 3);
+    }
     assert!(registry.expire(BlockHeight(renew_at + 88_000)).is_empty());
 
     // Expired: removed, no more updates, and the name is free for anyone.
