@@ -1,7 +1,15 @@
 //! `flux app validate|canonical|price`: output contracts and exit codes on the shared app-spec
-//! vectors (FluxOS v8.17.0 verdicts, canonical strings and prices).
+//! vectors (FluxOS v8.17.0 verdicts, canonical strings and prices). `flux app run` on the local
+//! Docker engine with a busybox image built here: instances answer HTTP, SIGINT stops it with
+//! exit 0 and nothing left behind; a missing image is refused. Without Docker (or
+//! `/bin/busybox`) the run tests print why and return, unless `FLUX_REQUIRE_DOCKER=1`.
+#![allow(clippy::print_stderr)]
 
-use std::path::PathBuf;
+use std::io::{Read, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 mod common;
 use common::flux;
@@ -144,4 +152,197 @@ fn unusable_input_exits_2() {
         assert!(text(&out.stderr).starts_with("error: "), "{args:?}");
         assert!(out.stdout.is_empty());
     }
+}
+
+const RUN_IMAGE: &str = "flux-rs-cli-test/busybox-httpd:1";
+const RUN_PORT: u16 = 31_090;
+
+/// True when Docker and busybox are there; otherwise prints why (or fails under
+/// `FLUX_REQUIRE_DOCKER=1`).
+fn docker_or_skip() -> bool {
+    let required = std::env::var("FLUX_REQUIRE_DOCKER").is_ok_and(|v| v == "1");
+    let reason = if !Path::new("/bin/busybox").exists() {
+        "no /bin/busybox (apt-get install busybox-static)".to_owned()
+    } else {
+        match Command::new("docker")
+            .args(["info", "--format", "{{.ServerVersion}}"])
+            .output()
+        {
+            Ok(out) if out.status.success() => return true,
+            Ok(out) => format!(
+                "no Docker engine reachable: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+            Err(error) => format!("no docker CLI: {error}"),
+        }
+    };
+    assert!(!required, "FLUX_REQUIRE_DOCKER=1 but {reason}");
+    eprintln!("skipping the flux app run test: {reason}");
+    false
+}
+
+/// Builds a FROM-scratch image serving `body` with busybox httpd (nothing is pulled).
+fn build_image(dir: &Path, tag: &str, body: &str) {
+    let context = dir.join("context");
+    std::fs::create_dir_all(context.join("www")).unwrap();
+    std::fs::copy("/bin/busybox", context.join("busybox")).unwrap();
+    std::fs::write(context.join("www/index.html"), body).unwrap();
+    std::fs::write(
+        context.join("Dockerfile"),
+        "FROM scratch\nCOPY busybox /bin/busybox\nCOPY www/ /www/\n\
+         CMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"80\", \"-h\", \"/www\"]\n",
+    )
+    .unwrap();
+    let out = Command::new("docker")
+        .args(["build", "-q", "-t", tag])
+        .arg(&context)
+        .output()
+        .expect("docker build");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+fn run_spec(repotag: &str) -> serde_json::Value {
+    serde_json::json!({
+        "version": 8, "name": "clihello", "description": "flux app run test",
+        "owner": "1CbErtneaX2QVyUfwU7JGB7VzvPgrgc3uC",
+        "compose": [{
+            "name": "web", "description": "busybox httpd", "repotag": repotag,
+            "ports": [RUN_PORT], "domains": [""], "environmentParameters": [], "commands": [],
+            "containerPorts": [80], "containerData": "/data", "cpu": 0.1, "ram": 100, "hdd": 1,
+            "repoauth": ""
+        }],
+        "instances": 3, "contacts": [], "geolocation": [], "expire": 22000, "nodes": [],
+        "staticip": false, "enterprise": ""
+    })
+}
+
+fn http_get(ip: IpAddr, port: u16) -> Option<String> {
+    let mut stream =
+        TcpStream::connect_timeout(&SocketAddr::new(ip, port), Duration::from_millis(300)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
+    stream.write_all(b"GET / HTTP/1.0\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response.starts_with("HTTP/1.").then_some(response)
+}
+
+fn owned(owner: &str, kind: &str) -> Vec<String> {
+    let filter = format!("label=io.flux-rs.owner={owner}");
+    let args: Vec<&str> = match kind {
+        "container" => vec!["ps", "-a", "--filter", &filter, "--format", "{{.Names}}"],
+        "network" => vec![
+            "network",
+            "ls",
+            "--filter",
+            &filter,
+            "--format",
+            "{{.Name}}",
+        ],
+        _ => vec!["volume", "ls", "--filter", &filter, "--format", "{{.Name}}"],
+    };
+    let out = Command::new("docker").args(&args).output().expect("docker");
+    text(&out.stdout).lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn app_run_serves_until_sigint_then_removes_everything() {
+    if !docker_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    build_image(dir.path(), RUN_IMAGE, "hello from flux app run\n");
+    let spec = spec_file(&dir, "clihello", &run_spec(RUN_IMAGE));
+    let owner = format!("flux-cli-test-{}", std::process::id());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flux"))
+        .args(["app", "run", spec.to_str().unwrap(), "--owner", &owner])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("flux app run starts");
+    // Collect stderr as it comes, to see the status line.
+    let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut pipe = child.stderr.take().unwrap();
+    let sink = std::sync::Arc::clone(&stderr);
+    let reader = std::thread::spawn(move || {
+        let mut buffer = [0u8; 1024];
+        while let Ok(n) = pipe.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buffer[..n]));
+        }
+    });
+    // Three instances on 127.0.0.11-13.
+    let ips: Vec<IpAddr> = (11..14)
+        .map(|last| IpAddr::V4(Ipv4Addr::new(127, 0, 0, last)))
+        .collect();
+    let started = Instant::now();
+    let mut answering = false;
+    while started.elapsed() < Duration::from_secs(60) {
+        let bodies: Vec<Option<String>> = ips.iter().map(|ip| http_get(*ip, RUN_PORT)).collect();
+        let ready_shown = stderr.lock().unwrap().contains("clihello: 3/3 ready");
+        let all_answer = bodies.iter().all(|b| {
+            b.as_deref()
+                .is_some_and(|b| b.contains("hello from flux app run"))
+        });
+        if ready_shown && all_answer {
+            answering = true;
+            break;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("flux app run exited early with {status}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let containers = owned(&owner, "container");
+    let signalled = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(signalled.success());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "flux app run did not stop on SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    reader.join().unwrap();
+    let stderr = stderr.lock().unwrap().clone();
+    eprintln!("{stderr}");
+    assert!(
+        answering,
+        "three instances did not answer HTTP with a 3/3 ready status line"
+    );
+    assert_eq!(containers.len(), 3, "{containers:?}");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("done"), "{stderr}");
+    assert!(
+        owned(&owner, "container").is_empty(),
+        "containers left behind"
+    );
+    assert!(owned(&owner, "network").is_empty(), "networks left behind");
+    assert!(owned(&owner, "volume").is_empty(), "volumes left behind");
+    let _ = Command::new("docker").args(["rmi", RUN_IMAGE]).output();
+}
+
+#[test]
+fn app_run_refuses_an_image_that_is_not_on_the_engine() {
+    if !docker_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spec = spec_file(&dir, "absent", &run_spec("flux-rs-cli-test/never-built:1"));
+    let out = flux(&["app", "run", spec.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("flux-rs-cli-test/never-built:1") && stderr.contains("nothing is pulled"),
+        "{stderr}"
+    );
 }

@@ -3,6 +3,7 @@
 //!
 //! * [`spec`]: app specifications v1–8 as FluxOS formats, validates, hashes and prices them;
 //! * [`placement`]: which nodes run an app's instances;
+//! * [`registration`]: signed register/update messages, fees, owner-only updates, expiry;
 //! * `reconcile` and `runtime` (feature `runtime`/`docker`): keeping the instances running.
 //!
 //! ```
@@ -24,6 +25,7 @@
 pub mod placement;
 #[cfg(feature = "runtime")]
 pub mod reconcile;
+pub mod registration;
 #[cfg(feature = "runtime")]
 pub mod runtime;
 pub mod spec;

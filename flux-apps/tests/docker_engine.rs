@@ -1,9 +1,11 @@
 //! The reconcile loop on the local Docker engine: an app of 3 instances on 3 simulated nodes (one
-//! per loopback address), each answering HTTP; a killed container comes back; deleting the app
-//! removes every container, network and volume it made.
+//! per loopback address), each answering HTTP; a killed container comes back; a new image is
+//! rolled out one instance at a time; deleting the app removes every container, network and
+//! volume it made.
 //!
 //! Without a reachable engine (or without `/bin/busybox`, Debian's busybox-static) the test prints
 //! why and returns; with `FLUX_REQUIRE_DOCKER=1` (as in CI) it fails instead.
+#![cfg(feature = "docker")]
 #![allow(clippy::print_stderr)]
 
 use std::io::{Read, Write};
@@ -21,6 +23,7 @@ use flux_apps::runtime::docker::{BuildContext, DockerEngine, DockerRuntime};
 use flux_apps::runtime::{LABEL_OWNER, PortMapping};
 
 const IMAGE: &str = "flux-rs-test/busybox-httpd:1";
+const IMAGE_V2: &str = "flux-rs-test/busybox-httpd:2";
 const PORT: u16 = 31_080;
 
 /// The local engine, or `None` after printing why the test cannot run here.
@@ -77,6 +80,36 @@ fn docker_names(filter: &str, kind: &str) -> Vec<String> {
         .collect()
 }
 
+/// When a container was created, as seconds since midnight UTC (the test runs in well under a day;
+/// a rollout across midnight would fail the spacing check, not pass it wrongly).
+fn created_seconds(container: &str) -> f64 {
+    let out = Command::new("docker")
+        .args(["inspect", "--format", "{{.Created}}", container])
+        .output()
+        .expect("docker inspect");
+    let text = String::from_utf8_lossy(&out.stdout);
+    // 2026-12-01T03:40:01.123456789Z
+    let time = text
+        .trim()
+        .split('T')
+        .nth(1)
+        .unwrap_or_default()
+        .trim_end_matches('Z');
+    let mut parts = time.split(':');
+    let mut field = || {
+        parts
+            .next()
+            .and_then(|p| p.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    let (hours, minutes, seconds) = (field(), field(), field());
+    assert!(
+        seconds.is_finite(),
+        "unreadable creation time {text:?} of {container}"
+    );
+    hours * 3600.0 + minutes * 60.0 + seconds
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_instances_answer_http_recover_and_clean_up() {
     let Some(engine) = engine_or_skip().await else {
@@ -88,6 +121,12 @@ async fn three_instances_answer_http_recover_and_clean_up() {
         .build_image(&context, IMAGE)
         .await
         .expect("build the image");
+    let context_v2 = BuildContext::busybox_httpd(Path::new("/bin/busybox"), "version two\n")
+        .expect("read busybox");
+    engine
+        .build_image(&context_v2, IMAGE_V2)
+        .await
+        .expect("build the second image");
 
     let owner = format!("flux-rs-test-{}", std::process::id());
     let ips: Vec<IpAddr> = (11..14)
@@ -109,6 +148,8 @@ async fn three_instances_answer_http_recover_and_clean_up() {
         .collect();
     let config = ReconcileConfig {
         resync: Duration::from_millis(200),
+        rollout_pause: Duration::from_millis(600),
+        max_unavailable: 1,
         ..ReconcileConfig::default()
     };
     let ctx = Context::new(nodes, PlacementPolicy::with_seed(7), config).expect("context");
@@ -118,7 +159,7 @@ async fn three_instances_answer_http_recover_and_clean_up() {
         host_port: PORT,
         container_port: 80,
     });
-    controller.apply(AppDeployment::new("hello", 3, vec![web]));
+    controller.apply(AppDeployment::new("hello", 3, vec![web.clone()]));
 
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = Arc::clone(&controller);
@@ -151,6 +192,59 @@ async fn three_instances_answer_http_recover_and_clean_up() {
     eprintln!("killed container answered again after {restored:?}");
     assert!(restored.is_some(), "the killed instance was not restored");
 
+    // Rolling update to a new image: each instance is replaced and serves the new body, one at a
+    // time (never more than one instance silent or half-way).
+    let before_update = docker_names(&owner_filter, "container");
+    let mut web_v2 = web;
+    web_v2.image = IMAGE_V2.to_owned();
+    controller.apply(AppDeployment::new("hello", 3, vec![web_v2]));
+    let started = Instant::now();
+    let mut updated_at: Vec<Option<Duration>> = vec![None; ips.len()];
+    let mut most_down = 0;
+    let rolled = wait_until(Duration::from_secs(30), || {
+        let bodies: Vec<Option<String>> = ips.iter().map(|ip| http_get(*ip, PORT)).collect();
+        let down = bodies.iter().filter(|b| b.is_none()).count();
+        most_down = most_down.max(down);
+        for (slot, body) in updated_at.iter_mut().zip(&bodies) {
+            let new = body.as_deref().is_some_and(|b| b.contains("version two"));
+            if new && slot.is_none() {
+                *slot = Some(started.elapsed());
+            }
+            // Once updated, an instance never goes back to the old content.
+            assert!(
+                slot.is_none() || body.as_deref().is_none_or(|b| !b.contains("hello from")),
+                "an updated instance serves the old body again"
+            );
+        }
+        updated_at.iter().all(Option::is_some)
+    })
+    .await;
+    eprintln!(
+        "rolled out in {rolled:?}; instances updated at {updated_at:?}; most down at once {most_down}"
+    );
+    assert!(
+        rolled.is_some(),
+        "the new image was not rolled out everywhere"
+    );
+    assert!(most_down <= 1, "{most_down} instances down at once");
+    // The replacements happened one pass apart: creation times at least most of a rollout pause
+    // apart (HTTP sampling alone cannot tell, a half-replaced instance may hold a request open).
+    let after_update = docker_names(&owner_filter, "container");
+    let mut created: Vec<f64> = after_update
+        .iter()
+        .map(|name| created_seconds(name))
+        .collect();
+    created.sort_by(f64::total_cmp);
+    eprintln!("new containers created at {created:?} (seconds of the day)");
+    assert!(
+        created.windows(2).all(|pair| pair[1] - pair[0] >= 0.5),
+        "instances were replaced together: {created:?}"
+    );
+    assert_eq!(after_update.len(), 3, "{after_update:?}");
+    let status = controller.context().status("hello").expect("status");
+    assert_eq!((status.ready, status.outdated), (3, 0), "{status}");
+    assert_eq!(before_update.len(), 3);
+
     controller.delete("hello");
     let cleaned = wait_until(Duration::from_secs(30), || {
         !controller.cleanup_pending() && docker_names(&owner_filter, "container").is_empty()
@@ -168,4 +262,5 @@ async fn three_instances_answer_http_recover_and_clean_up() {
         "volumes left behind"
     );
     let _ = engine.remove_image(IMAGE).await;
+    let _ = engine.remove_image(IMAGE_V2).await;
 }

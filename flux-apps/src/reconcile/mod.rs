@@ -7,14 +7,16 @@
 //!
 //! 1. an expired app (its `expires_at` reached, see [`Context::set_height`]) is removed everywhere;
 //! 2. every node's engine is asked what the app runs there (engines that do not answer keep their
-//!    instances for [`ReconcileConfig::unreachable_grace`], then the instance is placed elsewhere);
+//!    instances for [`ReconcileConfig::unreachable_grace`], then the instance is placed elsewhere;
+//!    an engine that does not answer is an error of the app only if it held one of its instances);
 //! 3. [`crate::placement`] keeps the instances that still pass every rule and picks nodes for the
 //!    missing ones;
 //! 4. nodes that should not run the app any more lose its containers, network and volumes;
 //! 5. on each placed node, missing containers are created and started, stopped ones are restarted
 //!    after FluxOS's crash backoff (0 s, 30 s, 5 min, 15 min, 30 min, reset after 10 min of stable
 //!    running, `cfg:129-130`), and containers built from an older spec are replaced one node at a
-//!    time (a rolling update: at most [`ReconcileConfig::max_unavailable`] instances down).
+//!    time (a rolling update: at most [`ReconcileConfig::max_unavailable`] instances down, counting
+//!    crashed, missing and unreachable instances).
 //!
 //! Applying a pass to a converged app changes nothing (no engine mutation), and every runtime error
 //! is collected and returned after the other nodes were handled, so one broken engine never stops
@@ -32,7 +34,7 @@ use flux_pow::BlockHeight;
 use tokio::time::Instant;
 
 pub use controller::Controller;
-pub use desired::{AppDeployment, ComponentTemplate, MountTemplate};
+pub use desired::{AppDeployment, ComponentTemplate, DeploymentError, MountTemplate};
 
 use crate::placement::{Cluster, Node, PlacementError, PlacementPolicy, Shortfall};
 use crate::runtime::{ContainerRuntime, ContainerState, ObservedContainer, RuntimeError};
@@ -546,7 +548,11 @@ pub async fn reconcile<R: ContainerRuntime>(
                     cluster.set_available(id, ctx.nodes[id].node.available);
                 }
                 Err(error) => {
-                    failures.push(id, "list containers", error.clone());
+                    // Only a node that held an instance of this app is this app's failure; a dead
+                    // engine elsewhere must not push every app into error backoff.
+                    if previous.contains(id) {
+                        failures.push(id, "list containers", error.clone());
+                    }
                     let down_since = *since.entry(id.clone()).or_insert(now);
                     cluster.set_available(id, false);
                     if now.duration_since(down_since) < config.unreachable_grace {
@@ -588,7 +594,9 @@ pub async fn reconcile<R: ContainerRuntime>(
         {
             let runtime = &ctx.nodes[id].runtime;
             remove_from_node(&app.name, id, &**runtime, containers, &mut failures).await;
-            lock(&ctx.restarts).retain(|(node, _), _| node != id);
+            // Only this app's history on this node: other apps there keep their crash ladders.
+            lock(&ctx.restarts)
+                .retain(|(node, container), _| node != id || !belongs_to(container, &app.name));
         }
     }
 
@@ -622,10 +630,17 @@ pub async fn reconcile<R: ContainerRuntime>(
         }
         plans.push((id.clone(), desired, containers.clone(), readiness));
     }
+    // Placed nodes that did not answer (within their grace period) may be down too.
+    let unreachable_placed = placement
+        .nodes
+        .iter()
+        .filter(|id| matches!(observed.get(*id), Some(Err(_))))
+        .count();
     let unavailable = plans
         .iter()
         .filter(|p| p.3 == NodeReadiness::Unavailable)
-        .count();
+        .count()
+        + unreachable_placed;
     let mut rollout_budget = usize::try_from(config.max_unavailable)
         .unwrap_or(usize::MAX)
         .saturating_sub(unavailable);

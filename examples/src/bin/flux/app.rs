@@ -7,12 +7,27 @@
 //! - `flux app price <SPEC.json> [--height H] --json` prints one JSON object with
 //!   `price_per_month_flux`, `min_registration_fee_flux`, their cents and the height.
 //!
+//! - `flux app run <SPEC.json> [--nodes N] [--owner O] [--height H]` runs the spec on the local
+//!   Docker engine: one simulated node per loopback address 127.0.0.11, .12, … (each instance
+//!   publishes the spec's ports on its own address), reconciled until Ctrl-C (SIGINT) or SIGTERM,
+//!   with a status line on stderr; then everything it made is removed and it exits 0 (1 when the
+//!   cleanup failed). Images are never pulled: a repotag missing from the engine is an error
+//!   (exit 2) before anything is created.
+//!
 //! A file that cannot be read or is not JSON, or a spec FluxOS cannot format at all
-//! (`canonical`, `price`), is reported on stderr with exit code 2.
+//! (`canonical`, `price`, `run`), is reported on stderr with exit code 2.
 
+use std::io::IsTerminal as _;
+use std::net::{IpAddr, Ipv4Addr};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Subcommand;
+use flux_apps::placement::{Node, PlacementPolicy, Tier};
+use flux_apps::reconcile::{AppDeployment, Context, Controller, NodeHandle, ReconcileConfig};
+use flux_apps::runtime::ContainerRuntime as _;
+use flux_apps::runtime::docker::{DockerEngine, DockerRuntime};
 use flux_apps::spec::price::{price_per_period, registration_fee, to_cents};
 use flux_apps::spec::{AppSpec, Report, ValidationOptions, check_json};
 
@@ -49,6 +64,20 @@ pub enum AppCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Run the spec on the local Docker engine until Ctrl-C, then remove everything it made.
+    Run {
+        /// The spec JSON file.
+        spec: String,
+        /// Simulated nodes (loopback addresses 127.0.0.11 upwards); default: the spec's instances.
+        #[arg(long)]
+        nodes: Option<u8>,
+        /// Owner label of everything created (default: flux-cli-<pid>).
+        #[arg(long)]
+        owner: Option<String>,
+        /// Block height the spec is validated at.
+        #[arg(long, default_value_t = DEFAULT_HEIGHT)]
+        height: u32,
+    },
 }
 
 /// Runs one `flux app` subcommand.
@@ -61,6 +90,12 @@ pub fn run(command: AppCommand) -> ExitCode {
         } => run_validate(&spec, height, strict),
         AppCommand::Canonical { spec } => run_canonical(&spec),
         AppCommand::Price { spec, height, json } => run_price(&spec, height, json),
+        AppCommand::Run {
+            spec,
+            nodes,
+            owner,
+            height,
+        } => run_local(&spec, nodes, owner, height),
     };
     outcome.unwrap_or_else(|message| {
         eprintln!("error: {message}");
@@ -121,4 +156,170 @@ fn run_price(path: &str, height: u32, json: bool) -> Result<ExitCode, String> {
     });
     println!("{out}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// First simulated node address: 127.0.0.11 (the loopback /8 answers on every address on Linux).
+const FIRST_NODE_OCTET: u8 = 11;
+
+fn run_local(
+    path: &str,
+    nodes: Option<u8>,
+    owner: Option<String>,
+    height: u32,
+) -> Result<ExitCode, String> {
+    let report = load(path, height, &ValidationOptions::fluxos())?;
+    let Some(spec) = report.spec.filter(|_| report.violations.is_empty()) else {
+        let reasons: Vec<String> = report.violations.iter().map(ToString::to_string).collect();
+        return Err(format!(
+            "{path} is not a valid app spec: {}",
+            reasons.join("; ")
+        ));
+    };
+    let app = AppDeployment::from_spec(&spec).map_err(|e| format!("cannot run {path}: {e}"))?;
+    let nodes = match nodes {
+        Some(n) => n,
+        None => u8::try_from(app.instances()).unwrap_or(u8::MAX),
+    };
+    let last = u16::from(FIRST_NODE_OCTET) + u16::from(nodes);
+    if nodes == 0 || last > 255 {
+        return Err(format!(
+            "--nodes must be 1..={}, got {nodes}",
+            255 - FIRST_NODE_OCTET
+        ));
+    }
+    let owner = owner.unwrap_or_else(|| format!("flux-cli-{}", std::process::id()));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(serve(app, nodes, owner))
+}
+
+async fn serve(app: AppDeployment, nodes: u8, owner: String) -> Result<ExitCode, String> {
+    let engine = DockerEngine::local()
+        .await
+        .map_err(|e| format!("no Docker engine reachable: {e}"))?;
+    let handles: Vec<NodeHandle<DockerRuntime>> = (0..nodes)
+        .map(|i| {
+            let ip = IpAddr::V4(Ipv4Addr::new(127, 0, 0, FIRST_NODE_OCTET + i));
+            NodeHandle {
+                node: Node::new(format!("node{i}"), ip, Tier::Stratus),
+                runtime: Arc::new(
+                    DockerRuntime::new(engine.clone(), owner.clone())
+                        .scoped(format!("node{i}"))
+                        .bind_host_ip(ip)
+                        // Local hosts often have a hard nofile limit below FluxOS's 100,000.
+                        .nofile_limit(None),
+                ),
+            }
+        })
+        .collect();
+    // Nothing is pulled: every image must already be on the engine.
+    let probe = &handles[0].runtime;
+    for component in &app.components {
+        let present = probe
+            .image_exists(&component.image)
+            .await
+            .map_err(|e| format!("cannot inspect image {}: {e}", component.image))?;
+        if !present {
+            return Err(format!(
+                "image {} of component {} is not on the local Docker engine; nothing is pulled: \
+                 build or load it first (docker build / docker load)",
+                component.image, component.name
+            ));
+        }
+    }
+    let config = ReconcileConfig {
+        resync: Duration::from_secs(2),
+        rollout_pause: Duration::from_secs(1),
+        ..ReconcileConfig::default()
+    };
+    let ctx = Context::new(handles, PlacementPolicy::with_seed(1), config)
+        .map_err(|e| format!("cannot set up the nodes: {e}"))?;
+    let controller = Arc::new(Controller::new(Arc::new(ctx)));
+    let name = app.name.clone();
+    controller.apply(app);
+    eprintln!(
+        "running {name} on {nodes} simulated node(s) 127.0.0.{FIRST_NODE_OCTET}.. (owner {owner}); Ctrl-C to stop"
+    );
+
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = Arc::clone(&controller);
+    let reconciling = tokio::spawn(async move {
+        running
+            .run(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    let signal = shutdown_signal();
+    tokio::pin!(signal);
+    let live = std::io::stderr().is_terminal();
+    let mut shown = String::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tokio::select! {
+            result = &mut signal => {
+                result?;
+                break;
+            }
+            _ = tick.tick() => {
+                let line = controller
+                    .context()
+                    .status(&name)
+                    .map_or_else(|| "starting".to_owned(), |status| status.to_string());
+                if line != shown {
+                    if live {
+                        eprint!("\r\x1b[K{name}: {line}");
+                    } else {
+                        eprintln!("{name}: {line}");
+                    }
+                    shown = line;
+                }
+            }
+        }
+    }
+    if live {
+        eprintln!();
+    }
+    eprintln!("stopping: removing everything {owner} made");
+    let _ = stop.send(());
+    let _ = reconciling.await;
+    // A pass may race a container's removal; a few tries settle it.
+    let mut last_error = String::new();
+    for attempt in 0..5u32 {
+        match controller.remove_everything().await {
+            Ok(removed) => {
+                eprintln!("cleaned up ({removed} orphaned object(s) swept); done");
+                return Ok(ExitCode::SUCCESS);
+            }
+            Err(error) => {
+                last_error = error.to_string();
+                tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt + 1))).await;
+            }
+        }
+    }
+    eprintln!("error: cleanup incomplete: {last_error}");
+    Ok(ExitCode::from(1))
+}
+
+/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
+async fn shutdown_signal() -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())
+            .map_err(|e| format!("cannot listen for SIGTERM: {e}"))?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.map_err(|e| format!("cannot listen for Ctrl-C: {e}")),
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c()
+            .await
+            .map_err(|e| format!("cannot listen for Ctrl-C: {e}"))
+    }
 }
