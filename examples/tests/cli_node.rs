@@ -133,6 +133,46 @@ impl Drop for Node {
     }
 }
 
+/// Why the app cannot run on Docker here, or `None` when it can (CI requires it to).
+fn docker_unavailable() -> Option<String> {
+    if !Path::new("/bin/busybox").exists() {
+        return Some("no /bin/busybox (apt-get install busybox-static)".into());
+    }
+    match Command::new("docker").arg("info").output() {
+        Ok(out) if out.status.success() => None,
+        Ok(out) => Some(format!(
+            "docker info failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+        Err(error) => Some(format!("no docker command: {error}")),
+    }
+}
+
+fn http_get(ip: &str, port: u16) -> Option<String> {
+    use std::io::{Read, Write};
+    let addr: std::net::SocketAddr = format!("{ip}:{port}").parse().ok()?;
+    let mut stream =
+        std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(300)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
+    stream.write_all(b"GET / HTTP/1.0\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
+/// Containers the node with process id `pid` made (its owner label).
+fn containers_of(pid: u32) -> Vec<String> {
+    let filter = format!("label=io.flux-rs.owner=flux-devnet-{pid}");
+    let out = Command::new("docker")
+        .args(["ps", "-a", "--filter", &filter, "--format", "{{.Names}}"])
+        .output()
+        .expect("docker ps");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
 fn txid_of(text: &str) -> Txid {
     let mut bytes: Vec<u8> = hex::decode(text).unwrap();
     bytes.reverse();
@@ -141,9 +181,18 @@ fn txid_of(text: &str) -> Txid {
 
 #[test]
 fn devnet_node_end_to_end() {
+    let docker = docker_unavailable();
+    match &docker {
+        None => println!("the devnet app runs on the local Docker engine"),
+        Some(reason) if std::env::var_os("FLUX_REQUIRE_DOCKER").is_some() => {
+            panic!("FLUX_REQUIRE_DOCKER is set but Docker cannot run the app: {reason}")
+        }
+        Some(reason) => println!("SKIP (Docker part): {reason}; the app runs in memory"),
+    }
+    let runtime = if docker.is_none() { "docker" } else { "memory" };
     let dir = tempfile::tempdir().unwrap();
     let a_dir = dir.path().join("a");
-    let a = Node::start(&a_dir, &[]);
+    let a = Node::start(&a_dir, &["--app-runtime", runtime]);
     a.wait_for("the RPC server", Duration::from_secs(30), |n| {
         n.call("getblockcount", json!([])).is_ok()
     });
@@ -287,6 +336,22 @@ fn devnet_node_end_to_end() {
         -32601
     );
 
+    // The devnet app runs one instance on each fluxnode, at the IP its CONFIRM announced.
+    if docker.is_none() {
+        let start = Instant::now();
+        for ip in ["127.0.0.21", "127.0.0.22", "127.0.0.23"] {
+            while !http_get(ip, 31600).is_some_and(|r| r.contains("hello from the flux-rs devnet"))
+            {
+                assert!(
+                    start.elapsed() < Duration::from_secs(60),
+                    "no app instance answers on {ip}"
+                );
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+        assert_eq!(containers_of(a.child.id()).len(), 3);
+    }
+
     // A second node follows the first and reaches the same tip.
     let b = Node::start(
         &dir.path().join("b"),
@@ -303,8 +368,15 @@ fn devnet_node_end_to_end() {
     // Ctrl-C stops A cleanly; restarted on its store it resumes from the same tip.
     let stopped_at = a.height();
     let best = a.ok("getblockhash", json!([stopped_at]));
+    let a_pid = a.child.id();
     assert_eq!(a.interrupt().code(), Some(0));
-    let a2 = Node::start(&a_dir, &[]);
+    if docker.is_none() {
+        assert!(
+            containers_of(a_pid).is_empty(),
+            "the app's containers outlived the node"
+        );
+    }
+    let a2 = Node::start(&a_dir, &["--app-runtime", "none"]);
     a2.wait_for("the restarted node's RPC", Duration::from_secs(30), |n| {
         n.call("getblockcount", json!([])).is_ok()
     });

@@ -8,11 +8,13 @@
 //!   block's payouts;
 //! - [`rpc`] and [`methods`]: the fluxd-compatible JSON-RPC subset;
 //! - [`sync`]: following another node (`--connect`) through that RPC;
+//! - [`apps`]: an app spec deployed with flux-apps on the devnet's fluxnodes once they run;
 //! - [`run`]: the loop that ties them together.
 //!
 //! The node logs and prints its live summary on stderr, like a daemon in the foreground.
 #![allow(clippy::print_stderr)]
 
+pub mod apps;
 pub mod economy;
 pub mod fluxd_json;
 pub mod methods;
@@ -57,6 +59,10 @@ pub struct NodeConfig {
     pub stop_at: Option<u32>,
     /// Time between summary lines.
     pub status_interval: Duration,
+    /// Where the app runs once the fluxnodes are confirmed (mining node only).
+    pub app_runtime: apps::RuntimeChoice,
+    /// The app spec (FluxOS JSON); `None` runs [`apps::DEFAULT_SPEC`].
+    pub app_spec: Option<String>,
 }
 
 /// Why the node stopped with an error.
@@ -89,6 +95,9 @@ pub enum NodeError {
     /// Mining failed.
     #[error("mining: {0}")]
     Mine(#[from] MineError),
+    /// The app could not be deployed.
+    #[error("{0}")]
+    App(#[from] apps::AppHostError),
 }
 
 fn now() -> u32 {
@@ -164,6 +173,20 @@ pub fn mine_block(state: &Mutex<NodeState>) -> Result<Block, NodeError> {
     }
     guard.settle()?;
     Ok(block)
+}
+
+/// One line of the live summary, with the app's status when one runs.
+pub fn summary_with_app(state: &NodeState, app: &Mutex<Option<apps::AppHost>>) -> String {
+    let line = summary_line(state);
+    match app.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+        Some(host) => format!(
+            "{line} | app {} on {}: {}",
+            host.name,
+            host.runtime,
+            host.status()
+        ),
+        None => line,
+    }
 }
 
 /// One line of the live summary.
@@ -246,9 +269,12 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
         let _ = rpc_stopped.await;
     }));
 
+    let app: Arc<Mutex<Option<apps::AppHost>>> = Arc::new(Mutex::new(None));
+    let owner = format!("flux-devnet-{}", std::process::id());
     let work = {
         let state = Arc::clone(&state);
         let config = config.clone();
+        let app = Arc::clone(&app);
         async move {
             let mut last_status = tokio::time::Instant::now();
             loop {
@@ -290,8 +316,34 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
                         }
                     }
                 };
+                let deploy_now = config.connect.is_none()
+                    && app.lock().unwrap_or_else(PoisonError::into_inner).is_none()
+                    && config.app_runtime != apps::RuntimeChoice::None
+                    && all_nodes_confirmed(&lock(&state));
+                if deploy_now {
+                    let hosts = apps::fluxnode_hosts(lock(&state).chain().fluxnode_list());
+                    let host = apps::deploy(
+                        config.app_runtime,
+                        config.app_spec.as_deref(),
+                        &hosts,
+                        &owner,
+                    )
+                    .await?;
+                    if let Some(host) = host {
+                        eprintln!(
+                            "node: app {} deployed on {} fluxnodes ({} runtime)",
+                            host.name,
+                            hosts.len(),
+                            host.runtime
+                        );
+                        *app.lock().unwrap_or_else(PoisonError::into_inner) = Some(host);
+                    }
+                }
+                if let Some(host) = app.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+                    host.set_height(lock(&state).chain().tip().0);
+                }
                 if last_status.elapsed() >= config.status_interval {
-                    eprintln!("node: {}", summary_line(&lock(&state)));
+                    eprintln!("node: {}", summary_with_app(&lock(&state), &app));
                     last_status = tokio::time::Instant::now();
                 }
                 tokio::time::sleep(wait).await;
@@ -302,7 +354,15 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
         () = shutdown => Ok(()),
         result = work => result,
     };
-    eprintln!("node: {}", summary_line(&lock(&state)));
+    eprintln!("node: {}", summary_with_app(&lock(&state), &app));
+    let host = app.lock().unwrap_or_else(PoisonError::into_inner).take();
+    if let Some(host) = host {
+        let name = host.name.clone();
+        match host.shutdown().await {
+            Ok(swept) => eprintln!("node: app {name} removed ({swept} orphaned objects swept)"),
+            Err(error) => eprintln!("node: app {name} cleanup incomplete: {error}"),
+        }
+    }
     let _ = stop_rpc.send(());
     let _ = server.await;
     eprintln!("node: stopped");

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
+use examples::node::apps::RuntimeChoice;
 use examples::node::{NodeConfig, run};
 
 /// Arguments of `flux node`.
@@ -35,10 +36,28 @@ pub struct NodeArgs {
     /// Milliseconds between summary lines.
     #[arg(long, default_value_t = 2000)]
     status_interval_ms: u64,
+    /// Where the app runs once the fluxnodes are confirmed: Docker when reachable (auto), docker,
+    /// memory, or none.
+    #[arg(long, value_enum, default_value = "auto")]
+    app_runtime: RuntimeChoice,
+    /// The FluxOS app spec to deploy (default: examples/data/devnet_app.json, built into the
+    /// binary, whose image is built from /bin/busybox).
+    #[arg(long)]
+    app: Option<PathBuf>,
 }
 
 /// Runs `flux node`.
 pub fn run_node(args: NodeArgs) -> ExitCode {
+    let app_spec = match &args.app {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => Some(text),
+            Err(error) => {
+                eprintln!("error: cannot read {}: {error}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
     let config = NodeConfig {
         data_dir: args.datadir,
         rpc_bind: args.rpc_bind,
@@ -46,6 +65,8 @@ pub fn run_node(args: NodeArgs) -> ExitCode {
         block_interval: Duration::from_millis(args.block_interval_ms),
         stop_at: args.stop_at,
         status_interval: Duration::from_millis(args.status_interval_ms),
+        app_runtime: args.app_runtime,
+        app_spec,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -1,0 +1,294 @@
+//! The devnet's app: a FluxOS spec deployed through flux-apps' reconcile loop on the devnet's
+//! fluxnodes (one simulated node per confirmed fluxnode, at the IP its CONFIRM announced), on the
+//! local Docker engine when one is reachable and `/bin/busybox` can build the image, otherwise on
+//! the in-memory runtime (with a printed notice).
+
+use std::future::Future;
+use std::net::IpAddr;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use flux_apps::placement::{Node, PlacementPolicy, Tier as PlacementTier};
+use flux_apps::reconcile::{AppDeployment, Context, Controller, NodeHandle, ReconcileConfig};
+use flux_apps::runtime::ContainerRuntime;
+use flux_apps::runtime::docker::{BuildContext, DockerEngine, DockerRuntime};
+use flux_apps::runtime::memory::MemoryRuntime;
+use flux_apps::spec::{AppSpec, ValidationOptions};
+use flux_nodes::Tier;
+use flux_nodes::list::FluxnodeList;
+use flux_pow::BlockHeight;
+
+/// The demo spec every devnet runs unless told otherwise.
+pub const DEFAULT_SPEC: &str = include_str!("../../data/devnet_app.json");
+
+/// The image the default spec runs, built from `/bin/busybox` (nothing can be pulled).
+pub const DEVNET_IMAGE: &str = "flux-rs-devnet/hello:1";
+
+/// The FluxOS (mainnet) height app specs are validated at: FluxOS's spec rules follow the
+/// mainnet's height, which the devnet's own heights say nothing about.
+pub const FLUXOS_RULES_HEIGHT: u32 = 2_800_000;
+
+/// What the default image's web server answers.
+pub const DEVNET_GREETING: &str = "hello from the flux-rs devnet\n";
+
+/// Which container runtime hosts the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RuntimeChoice {
+    /// Docker when reachable, otherwise in memory.
+    Auto,
+    /// The local Docker engine (fail if unreachable).
+    Docker,
+    /// In memory, touching nothing.
+    Memory,
+    /// No app.
+    None,
+}
+
+/// Why the app could not be deployed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AppHostError {
+    /// The spec is not valid for FluxOS.
+    #[error("app spec: {0}")]
+    Spec(String),
+    /// Docker was required but is not usable.
+    #[error("docker: {0}")]
+    Docker(String),
+    /// The nodes could not be set up for placement.
+    #[error("placement: {0}")]
+    Placement(String),
+}
+
+type Status = Box<dyn Fn() -> String + Send + Sync>;
+type HeightSink = Box<dyn Fn(BlockHeight) + Send + Sync>;
+type Stop = Pin<Box<dyn Future<Output = Result<usize, String>> + Send>>;
+
+/// A deployed app and its reconcile loop.
+pub struct AppHost {
+    /// The app's name.
+    pub name: String,
+    /// `docker` or `memory`.
+    pub runtime: &'static str,
+    status: Status,
+    set_height: HeightSink,
+    stop: Option<(tokio::sync::oneshot::Sender<()>, Stop)>,
+}
+
+impl std::fmt::Debug for AppHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppHost")
+            .field("name", &self.name)
+            .field("runtime", &self.runtime)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppHost {
+    /// The app's status line (`3/3 ready`, …).
+    pub fn status(&self) -> String {
+        (self.status)()
+    }
+
+    /// Tells the loop the chain height (expiry is checked against it).
+    pub fn set_height(&self, height: BlockHeight) {
+        (self.set_height)(height);
+    }
+
+    /// Stops the loop and removes every container, network and volume it made; returns how many
+    /// orphaned objects the final sweep removed.
+    ///
+    /// # Errors
+    /// The cleanup error, after a few tries.
+    pub async fn shutdown(mut self) -> Result<usize, String> {
+        match self.stop.take() {
+            Some((stop, cleanup)) => {
+                let _ = stop.send(());
+                cleanup.await
+            }
+            None => Ok(0),
+        }
+    }
+}
+
+fn placement_tier(tier: Tier) -> PlacementTier {
+    match tier {
+        Tier::Cumulus => PlacementTier::Cumulus,
+        Tier::Nimbus => PlacementTier::Nimbus,
+        _ => PlacementTier::Stratus,
+    }
+}
+
+/// The confirmed fluxnodes as placement nodes: id from the collateral, IP from the CONFIRM.
+pub fn fluxnode_hosts(list: &FluxnodeList) -> Vec<Node> {
+    let mut hosts = Vec::new();
+    for tier in Tier::ALL {
+        for node in list.payment_order(tier) {
+            let host = node
+                .ip
+                .rsplit_once(':')
+                .map_or(node.ip.as_str(), |(host, _)| host);
+            let Ok(ip) = host.parse::<IpAddr>() else {
+                continue;
+            };
+            let id = format!(
+                "{}-{}",
+                &node.collateral.txid.to_string()[..8],
+                node.collateral.index
+            );
+            hosts.push(Node::new(id, ip, placement_tier(tier)));
+        }
+    }
+    hosts
+}
+
+fn start_loop<R: ContainerRuntime>(
+    app: AppDeployment,
+    handles: Vec<NodeHandle<R>>,
+    runtime: &'static str,
+) -> Result<AppHost, AppHostError> {
+    let config = ReconcileConfig {
+        resync: Duration::from_secs(2),
+        rollout_pause: Duration::from_secs(1),
+        ..ReconcileConfig::default()
+    };
+    let ctx = Context::new(handles, PlacementPolicy::with_seed(1), config)
+        .map_err(|error| AppHostError::Placement(error.to_string()))?;
+    let controller = Arc::new(Controller::new(Arc::new(ctx)));
+    let name = app.name.clone();
+    controller.apply(app);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = Arc::clone(&controller);
+    let task = tokio::spawn(async move {
+        running
+            .run(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    let status_of = Arc::clone(&controller);
+    let status_name = name.clone();
+    let heights = Arc::clone(&controller);
+    let cleanup = Box::pin(async move {
+        let _ = task.await;
+        let mut last_error = String::new();
+        // A pass may race a container's removal; a few tries settle it.
+        for attempt in 0..5u64 {
+            match controller.remove_everything().await {
+                Ok(removed) => return Ok(removed),
+                Err(error) => last_error = error.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await;
+        }
+        Err(last_error)
+    });
+    Ok(AppHost {
+        name,
+        runtime,
+        status: Box::new(move || {
+            status_of
+                .context()
+                .status(&status_name)
+                .map_or_else(|| "starting".to_owned(), |status| status.to_string())
+        }),
+        set_height: Box::new(move |height| heights.context().set_height(height)),
+        stop: Some((stop, cleanup)),
+    })
+}
+
+/// Parses, validates (FluxOS's verdict at the FluxOS `height`) and converts the spec.
+///
+/// # Errors
+/// [`AppHostError::Spec`] naming every violation.
+pub fn deployment_of(spec_json: &str, height: u32) -> Result<AppDeployment, AppHostError> {
+    let spec =
+        AppSpec::from_fluxos_json(spec_json).map_err(|e| AppHostError::Spec(e.to_string()))?;
+    let violations = spec.validate(height, &ValidationOptions::fluxos());
+    if !violations.is_empty() {
+        let reasons: Vec<String> = violations.iter().map(ToString::to_string).collect();
+        return Err(AppHostError::Spec(reasons.join("; ")));
+    }
+    AppDeployment::from_spec(&spec).map_err(|e| AppHostError::Spec(e.to_string()))
+}
+
+async fn docker_host(
+    app: AppDeployment,
+    hosts: &[Node],
+    owner: &str,
+    build_default_image: bool,
+) -> Result<AppHost, AppHostError> {
+    let engine = DockerEngine::local()
+        .await
+        .map_err(|e| AppHostError::Docker(format!("no engine reachable: {e}")))?;
+    if build_default_image {
+        let busybox = Path::new("/bin/busybox");
+        let context = BuildContext::busybox_httpd(busybox, DEVNET_GREETING).map_err(|e| {
+            AppHostError::Docker(format!(
+                "cannot read {} to build {DEVNET_IMAGE} (apt-get install busybox-static): {e}",
+                busybox.display()
+            ))
+        })?;
+        engine
+            .build_image(&context, DEVNET_IMAGE)
+            .await
+            .map_err(|e| AppHostError::Docker(format!("cannot build {DEVNET_IMAGE}: {e}")))?;
+    }
+    let handles = hosts
+        .iter()
+        .map(|node| NodeHandle {
+            node: node.clone(),
+            runtime: Arc::new(
+                DockerRuntime::new(engine.clone(), owner)
+                    .scoped(node.id.clone())
+                    .bind_host_ip(node.ip)
+                    // Local hosts often cap nofile below FluxOS's 100,000.
+                    .nofile_limit(None),
+            ),
+        })
+        .collect();
+    start_loop(app, handles, "docker")
+}
+
+/// Deploys `spec_json` (the default spec when `None`) on `hosts` with the chosen runtime.
+/// Returns `None` for [`RuntimeChoice::None`].
+///
+/// # Errors
+/// [`AppHostError`] for an invalid spec, or Docker failing when it was asked for explicitly.
+pub async fn deploy(
+    choice: RuntimeChoice,
+    spec_json: Option<&str>,
+    hosts: &[Node],
+    owner: &str,
+) -> Result<Option<AppHost>, AppHostError> {
+    if choice == RuntimeChoice::None {
+        return Ok(None);
+    }
+    let app = deployment_of(spec_json.unwrap_or(DEFAULT_SPEC), FLUXOS_RULES_HEIGHT)?;
+    let docker = match choice {
+        RuntimeChoice::Docker => {
+            Some(docker_host(app.clone(), hosts, owner, spec_json.is_none()).await?)
+        }
+        RuntimeChoice::Auto => {
+            match docker_host(app.clone(), hosts, owner, spec_json.is_none()).await {
+                Ok(host) => Some(host),
+                Err(error) => {
+                    eprintln!("node: {error}; running the app on the in-memory runtime instead");
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    if let Some(host) = docker {
+        return Ok(Some(host));
+    }
+    let handles = hosts
+        .iter()
+        .map(|node| NodeHandle {
+            node: node.clone(),
+            runtime: Arc::new(MemoryRuntime::with_any_image(node.id.clone(), owner)),
+        })
+        .collect();
+    start_loop(app, handles, "memory").map(Some)
+}
