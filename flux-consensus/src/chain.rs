@@ -31,8 +31,8 @@ use redb::{Database, ReadableDatabase, ReadableTable, WriteTransaction};
 
 use crate::check::block::{
     RequiredPayout, check_block_body, check_coinbase_amount, check_coinbase_height,
-    check_fluxnode_payouts, check_sapling_root, empty_sapling_root, height_script,
-    required_payouts,
+    check_fluxnode_payouts, check_fund_outputs, check_sapling_root, empty_sapling_root,
+    height_script, required_payouts,
 };
 use crate::check::header::{
     check_checkpoint, check_difficulty_bits, check_equihash_solution, check_future_time,
@@ -126,6 +126,8 @@ pub struct BlockTemplate {
     pub fluxnode_payouts: Vec<RequiredPayout>,
     /// Whether the coinbase must be a v4 Sapling transaction (Acadia active).
     pub sapling_coinbase: bool,
+    /// The one-off exchange, foundation or swap-pool outputs due at this height (usually none).
+    pub fund_outputs: Vec<TxOut>,
 }
 
 impl BlockTemplate {
@@ -144,10 +146,11 @@ impl BlockTemplate {
             .unwrap_or(Amount::ZERO)
     }
 
-    /// The coinbase outputs: the miner's first, then each fluxnode payout.
+    /// The coinbase outputs: the miner's first, then each fluxnode payout, then any fund output.
     pub fn coinbase_outputs(&self, miner_script: &Script, fees: Amount) -> Vec<TxOut> {
         let mut outputs = vec![TxOut::new(self.miner_amount(fees), miner_script.clone())];
         outputs.extend(self.fluxnode_payouts.iter().map(|p| p.output.clone()));
+        outputs.extend(self.fund_outputs.iter().cloned());
         outputs
     }
 
@@ -701,6 +704,7 @@ impl Chain {
             reward: params.reward_split(height),
             fluxnode_payouts: self.next_payouts()?,
             sapling_coinbase: acadia,
+            fund_outputs: fund_outputs(params, height),
         }))
     }
 
@@ -716,7 +720,7 @@ impl Chain {
         let params = self.params.as_ref();
         let height = BlockHeight(self.tip.height.0 + 1);
         if tx.is_coinbase() {
-            return Err(TransactionError::MissingOrSpent(OutPoint::NULL).into());
+            return Err(TransactionError::LooseCoinbase.into());
         }
         check_transaction(tx)?;
         check_transaction_at_height(params, tx, height)?;
@@ -1061,6 +1065,23 @@ fn reorg_steps(
     Ok(())
 }
 
+/// The fund outputs due at `height` (see [`check_fund_outputs`]).
+fn fund_outputs(params: &dyn NetworkParams, height: BlockHeight) -> Vec<TxOut> {
+    let split = params.reward_split(height);
+    let scripts = params.fund_scripts();
+    [
+        (split.exchange_fund, scripts.exchange),
+        (split.foundation_fund, scripts.foundation),
+        (split.swap_pool, scripts.swap_pool),
+    ]
+    .into_iter()
+    .filter_map(|(amount, script)| match script {
+        Some(script) if amount > Amount::ZERO => Some(TxOut::new(amount, script)),
+        _ => None,
+    })
+    .collect()
+}
+
 fn set_tip(txn: &WriteTransaction, hash: &BlockHash) -> Result<(), StoreError> {
     txn.open_table(META)?.insert("tip", hash.0.as_slice())?;
     Ok(())
@@ -1095,6 +1116,7 @@ fn connect_block(
     // ContextualCheckBlock.
     check_coinbase_height(block, height).map_err(fail)?;
     check_sapling_root(params, block, height).map_err(fail)?;
+    check_fund_outputs(params, &block.transactions[0], height).map_err(fail)?;
     for (index, tx) in block.transactions.iter().enumerate() {
         check_transaction_at_height(params, tx, height).map_err(|e| tx_error(index, tx, e))?;
         check_final(tx, height, i64::from(block.header.time))

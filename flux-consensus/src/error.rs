@@ -140,6 +140,10 @@ pub enum TransactionError {
     /// `bad-tx-expiry-height-too-high` (`main.cpp:1732`).
     #[error("expiry height {0} is at or above 500000000 (bad-tx-expiry-height-too-high)")]
     ExpiryHeightTooHigh(u32),
+    /// `coinbase` (`AcceptToMemoryPool`, `main.cpp:2104-2106`): a coinbase is only valid as a block's
+    /// first transaction, never on its own.
+    #[error("a coinbase cannot be accepted as a loose transaction (coinbase)")]
+    LooseCoinbase,
     /// `bad-txns-vin-empty` (`main.cpp:1740`).
     #[error("transaction has no inputs (bad-txns-vin-empty)")]
     NoInputs,
@@ -378,6 +382,17 @@ pub enum BlockError {
         tier: Tier,
         /// The node due.
         payee: OutPoint,
+        /// The amount due.
+        amount: Amount,
+    },
+    /// `tx-coinbase-missing-exchange-funding`, `…-foundation-funding`, `…-swappool-funding`
+    /// (`main.cpp:1252-1300`): the coinbase lacks a one-off fund output of its height.
+    #[error(
+        "coinbase lacks the {fund} output of exactly {amount} (tx-coinbase-missing-{fund}-funding)"
+    )]
+    MissingFundOutput {
+        /// `exchange`, `foundation` or `swappool`.
+        fund: &'static str,
         /// The amount due.
         amount: Amount,
     },
