@@ -52,7 +52,8 @@ pub enum HeaderError {
         time: i64,
         /// The local clock.
         now: i64,
-        /// The allowed drift: 7200 s before LWMA, 360 s after (300 s for proof of node).
+        /// The allowed drift: 7200 s before LWMA, 360 s after (300 s for proof of node; 7200 s
+        /// on devnet).
         allowed_drift: i64,
     },
     /// `time-too-old` (`main.cpp:5565-5571`): the time is not after the median time past.

@@ -116,6 +116,19 @@ pub trait NetworkParams: Send + Sync + fmt::Debug {
         self.is_active(NetworkUpgrade::Kamata, height)
     }
 
+    /// How far ahead of the clock a header's time may be (`CheckBlockHeader`, `main.cpp:5356-5378`):
+    /// 2 hours while the active chain's tip is below LWMA's activation, then 360 s (300 s for a
+    /// proof-of-node header).
+    fn max_future_drift(&self, tip_height: BlockHeight, proof_of_node: bool) -> i64 {
+        if !self.is_active(NetworkUpgrade::Lwma, tip_height) {
+            2 * 60 * 60
+        } else if proof_of_node {
+            300
+        } else {
+            360
+        }
+    }
+
     /// Whether blocks at `height` are proof of node (`IsPONActive`).
     fn is_pon_active(&self, height: BlockHeight) -> bool {
         self.difficulty_params().is_pon_active(i64::from(height.0))
@@ -507,6 +520,8 @@ impl NetworkParams for Regtest {
 ///   at height 800.
 /// - The coinbase must pay the fluxnodes from height [`Devnet::FLUXNODE_PAYMENTS_START`]; no
 ///   one-off fund output is enforced (the mainnet funds' heights are never reached in practice).
+/// - Block times may run up to two hours ahead of the clock at every height (the daemon allows
+///   360 s after LWMA), so a fast local miner is never refused for outrunning the median time.
 /// - Its genesis block is the mainnet genesis coinbase in a header of its own (time
 ///   [`Devnet::GENESIS_TIME`], the devnet bits), solved with 48,5.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -610,6 +625,12 @@ impl NetworkParams for Devnet {
             return Err(DifficultyError::BadAncestorWindow);
         }
         Ok(Compact(Devnet::POW_LIMIT_BITS))
+    }
+    /// Two hours at every height: a devnet miner may make blocks faster than the median time
+    /// past advances (about six blocks per second of chain time), running the chain's times
+    /// ahead of the clock; the daemon's 360 s would then refuse a burst of a few thousand blocks.
+    fn max_future_drift(&self, _tip_height: BlockHeight, _proof_of_node: bool) -> i64 {
+        2 * 60 * 60
     }
     fn genesis_block(&self) -> Block {
         DEVNET_GENESIS

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use flux_pow::difficulty::{Compact, HeaderInfo, check_proof_of_work};
-use flux_pow::{BlockHeight, EquihashParams, NetworkUpgrade};
+use flux_pow::{BlockHeight, EquihashParams};
 use flux_tx::block::POW_HEADER_PREFIX_SIZE;
 use flux_tx::{BlockHash, BlockHeader};
 
@@ -70,8 +70,9 @@ pub fn check_proof_of_work_target(
     .map_err(HeaderError::HighHash)
 }
 
-/// `time-too-new` (`main.cpp:5356-5378`): at most 2 hours ahead of the clock while the chain
-/// tip is below LWMA's activation, then 360 s (300 s for proof-of-node headers).
+/// `time-too-new` (`main.cpp:5356-5378`): at most [`NetworkParams::max_future_drift`] ahead of
+/// the clock: 2 hours while the chain tip is below LWMA's activation, then 360 s (300 s for
+/// proof-of-node headers).
 ///
 /// The daemon compares the *active chain's* height, not the header's, with LWMA's activation;
 /// `tip_height` is that height.
@@ -85,14 +86,7 @@ pub fn check_future_time(
     tip_height: BlockHeight,
     now: i64,
 ) -> Result<(), HeaderError> {
-    let lwma_active = params.is_active(NetworkUpgrade::Lwma, tip_height);
-    let allowed_drift = if !lwma_active {
-        2 * 60 * 60
-    } else if header.is_proof_of_node() {
-        300
-    } else {
-        360
-    };
+    let allowed_drift = params.max_future_drift(tip_height, header.is_proof_of_node());
     let time = i64::from(header.time);
     if time > now + allowed_drift {
         return Err(HeaderError::TimeTooNew {
