@@ -40,14 +40,14 @@ use crate::check::header::{
     check_time_after_median, check_version, median_time_past,
 };
 use crate::check::transaction::{
-    Coin, UtxoView, check_final, check_inputs, check_start_collateral, check_transaction,
-    check_transaction_at_height,
+    Coin, UtxoView, check_confirm_signature, check_final, check_inputs, check_start_collateral,
+    check_transaction, check_transaction_at_height,
 };
 use crate::error::{BlockError, HeaderError, TransactionError};
 use crate::params::{DIFFICULTY_WINDOW, NetworkParams};
 use crate::store::{
-    BLOCKS, BlockStatus, INDEX, IndexEntry, MAIN, META, StoreError, TX_INDEX, UNDO, UTXOS,
-    UndoRecord, decode_block, decode_coin, decode_hash, decode_index, decode_tx_location,
+    BLOCKS, BlockStatus, INDEX, IndexEntry, MAIN, META, NODE_KEYS, StoreError, TX_INDEX, UNDO,
+    UTXOS, UndoRecord, decode_block, decode_coin, decode_hash, decode_index, decode_tx_location,
     decode_undo, encode_block, encode_coin, encode_index, encode_tx_location, encode_undo,
     outpoint_key,
 };
@@ -276,6 +276,16 @@ fn get_coin<T: ReadableTable<&'static [u8], &'static [u8]>>(
     }
 }
 
+fn node_key<T: ReadableTable<&'static [u8], &'static [u8]>>(
+    table: &T,
+    collateral: &OutPoint,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let key = outpoint_key(collateral);
+    Ok(table
+        .get(key.as_slice())?
+        .map(|value| value.value().to_vec()))
+}
+
 fn get_index<T: ReadableTable<&'static [u8], &'static [u8]>>(
     table: &T,
     hash: &BlockHash,
@@ -441,6 +451,7 @@ impl Chain {
         txn.open_table(UTXOS)?;
         txn.open_table(UNDO)?;
         txn.open_table(TX_INDEX)?;
+        txn.open_table(NODE_KEYS)?;
         txn.commit()?;
 
         let read = db.begin_read()?;
@@ -643,6 +654,18 @@ impl Chain {
         Ok(set)
     }
 
+    /// The node public key the latest best-chain START for `collateral` announced (what its
+    /// CONFIRMs must be signed with).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] on a read failure.
+    pub fn node_key(&self, collateral: &OutPoint) -> Result<Option<Vec<u8>>, StoreError> {
+        let read = self.db.begin_read()?;
+        let keys = read.open_table(NODE_KEYS)?;
+        node_key(&keys, collateral)
+    }
+
     /// The median time past of the tip (`GetMedianTimePast`).
     ///
     /// # Errors
@@ -734,6 +757,11 @@ impl Chain {
         let collateral = check_start_collateral(params, tx, &view, height);
         view.take_error()?;
         collateral?;
+        if let Some(FluxnodeTx::Confirm(confirm)) = tx.fluxnode() {
+            let keys = read.open_table(NODE_KEYS).map_err(StoreError::from)?;
+            let key = node_key(&keys, &confirm.collateral)?;
+            check_confirm_signature(tx, key.as_deref())?;
+        }
         if let Some(node) = tx.fluxnode() {
             let existing = self.list.get(&node.collateral());
             let refusal = match (node, existing) {
@@ -1145,6 +1173,17 @@ fn connect_block(
     let branch_id = params.branch_id_at(height);
     let mut fees = Amount::ZERO;
     let mut record = UndoRecord::default();
+    {
+        // CONFIRMs verify against the key of the START before this block (the daemon reads the
+        // fluxnode cache as it was before the block; a START and its CONFIRM never share one).
+        let keys = txn.open_table(NODE_KEYS).map_err(StoreError::from)?;
+        for (index, tx) in block.transactions.iter().enumerate() {
+            if let Some(FluxnodeTx::Confirm(confirm)) = tx.fluxnode() {
+                let key = node_key(&keys, &confirm.collateral)?;
+                check_confirm_signature(tx, key.as_deref()).map_err(|e| tx_error(index, tx, e))?;
+            }
+        }
+    }
     let mut collateral_amounts = std::collections::HashMap::new();
     for (index, tx) in block.transactions.iter().enumerate() {
         let txid = tx.txid();
@@ -1202,6 +1241,20 @@ fn connect_block(
     drop(utxos);
 
     check_coinbase_amount(params, coinbase, height, fees).map_err(fail)?;
+
+    {
+        let mut keys = txn.open_table(NODE_KEYS).map_err(StoreError::from)?;
+        for tx in &block.transactions {
+            if let Some(FluxnodeTx::Start(start)) = tx.fluxnode() {
+                let key = outpoint_key(&start.collateral);
+                let before = keys
+                    .insert(key.as_slice(), start.node_pubkey.as_slice())
+                    .map_err(StoreError::from)?
+                    .map(|old| old.value().to_vec());
+                record.node_keys_before.push((start.collateral, before));
+            }
+        }
+    }
 
     let changes = BlockChanges::from_block(params.money_network(), height, block, |outpoint| {
         collateral_amounts.get(outpoint).copied()
@@ -1263,6 +1316,14 @@ fn disconnect_block(
             outpoint_key(outpoint).as_slice(),
             encode_coin(coin).as_slice(),
         )?;
+    }
+    let mut keys = txn.open_table(NODE_KEYS)?;
+    for (collateral, before) in record.node_keys_before.iter().rev() {
+        let key = outpoint_key(collateral);
+        match before {
+            Some(node_key) => keys.insert(key.as_slice(), node_key.as_slice())?,
+            None => keys.remove(key.as_slice())?,
+        };
     }
     txn.open_table(MAIN)?.remove(height.0)?;
     Ok(block.header.prev_block)

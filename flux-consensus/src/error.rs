@@ -159,9 +159,10 @@ pub enum TransactionError {
     /// `bad-txns-fluxnode-tx-null-prevout` (`main.cpp:1764`).
     #[error("fluxnode transaction names the null collateral (bad-txns-fluxnode-tx-null-prevout)")]
     FluxnodeNullCollateral,
-    /// `bad-txns-fluxnode-tx-invalid-signature` (`main.cpp:1790-1796`): the START's collateral
-    /// signature does not verify.
-    #[error("fluxnode START signature is invalid (bad-txns-fluxnode-tx-invalid-signature)")]
+    /// `bad-txns-fluxnode-tx-invalid-signature` (`main.cpp:1790-1796`,
+    /// `CheckFluxnodeTxSignatures`): a START not signed by its collateral key, or a CONFIRM not
+    /// signed by the node key its START announced.
+    #[error("fluxnode transaction signature is invalid (bad-txns-fluxnode-tx-invalid-signature)")]
     FluxnodeBadSignature,
     /// `bad-txns-fluxnode-tx-invalid-benchmark-tier` (`main.cpp:1800`).
     #[error("CONFIRM benchmark tier {0} is not 1-3 (bad-txns-fluxnode-tx-invalid-benchmark-tier)")]

@@ -27,8 +27,8 @@
 //! - [`devnet`]: a miner for devnet blocks (flux-pow's solver).
 //!
 //! Not validated here (refused or left out, see each item's docs): shielded transactions (their
-//! proofs), proof-of-node blocks, CONFIRM signatures (the node and benchmark keys), the one-off
-//! exchange/foundation/swap-pool coinbase outputs and the proof-of-node dev fund, P2SH sigops.
+//! proofs), proof-of-node blocks and the proof-of-node dev fund, the benchmark signature of CONFIRMs,
+//! delegate STARTs, P2SH sigops, the maximum reorganisation depth.
 //!
 //! # Example: a devnet chain in a temporary file
 //!

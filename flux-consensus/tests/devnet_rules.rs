@@ -97,7 +97,7 @@ fn solve_above_target(mut block: Block) -> Block {
 
 #[test]
 fn each_invalid_variant_is_rejected_with_its_own_rule() {
-    let (mut dev, _collateral, change) = with_node();
+    let (mut dev, collateral, change) = with_node();
     let tip = dev.chain.tip();
     let good = dev.make_block(Vec::new());
 
@@ -297,6 +297,37 @@ fn each_invalid_variant_is_rejected_with_its_own_rule() {
         "{result:?}"
     );
     assert_eq!(result.unwrap_err().misbehavior_score(), 10);
+
+    // Fluxnode transactions: a CONFIRM not signed by the node key of the START, a correctly
+    // signed update too soon after the initial CONFIRM (Kamata era: more than 40 blocks).
+    let forged_confirm = common::confirm_tx(collateral, &key(99), true, 1_764_548_000);
+    assert!(matches!(
+        dev.chain.validate_transaction(&forged_confirm),
+        Err(flux_consensus::TxValidationError::Invalid(
+            TransactionError::FluxnodeBadSignature
+        ))
+    ));
+    let error = {
+        let block = dev.clone_block(vec![forged_confirm]);
+        expect_tx(dev.accept(&block))
+    };
+    assert_eq!(error, TransactionError::FluxnodeBadSignature);
+    assert_eq!(error.misbehavior_score(), 10);
+    let early_update = common::confirm_tx(collateral, &key(8), true, 1_764_548_000);
+    dev.chain.validate_transaction(&early_update).unwrap();
+    let result = {
+        let block = dev.clone_block(vec![early_update]);
+        dev.accept(&block)
+    };
+    assert!(
+        matches!(
+            result,
+            Err(BlockError::FluxnodeList(
+                flux_nodes::ListError::ConfirmTooSoon { minimum: 40, .. }
+            ))
+        ),
+        "{result:?}"
+    );
 
     // A coinbase is never a loose transaction.
     assert!(matches!(

@@ -80,6 +80,7 @@ fn a_heavier_branch_takes_over_with_exact_state_and_back() {
     );
     assert_same_state(&main.chain, &branch_b.chain);
     assert!(main.chain.fluxnode_list().get(&collateral).is_none());
+    assert_eq!(main.chain.node_key(&collateral).unwrap(), None);
     assert!(main.chain.utxo(&collateral).unwrap().is_none());
     // A's transactions left the index with their blocks.
     let a_blocks = best_chain(&branch_a, 101);
@@ -110,6 +111,7 @@ fn a_heavier_branch_takes_over_with_exact_state_and_back() {
     );
     assert_same_state(&main.chain, &branch_a.chain);
     assert!(main.chain.fluxnode_list().get(&collateral).is_some());
+    assert_eq!(main.chain.node_key(&collateral).unwrap(), Some(key(8).public_key().to_bytes()));
 
     // The list is rebuilt from the store on open, identical.
     let path = main.dir.path().join("chain.redb");

@@ -503,3 +503,28 @@ pub fn check_start_collateral(
     }
     Ok(Some(amount))
 }
+
+/// `CheckFluxnodeTxSignatures` for a CONFIRM (`fluxnode.cpp:150-185`): the node key announced by
+/// the node's START signed `COutPoint(<txid prefix>, <n>)<n><update type><sig time>`. The
+/// benchmark signature (checked by the daemon against the benchmark keys in force) is not.
+///
+/// # Errors
+///
+/// [`TransactionError::FluxnodeBadSignature`], also when no START announced a key.
+pub fn check_confirm_signature(
+    tx: &Transaction,
+    node_key: Option<&[u8]>,
+) -> Result<(), TransactionError> {
+    let Some(FluxnodeTx::Confirm(confirm)) = tx.fluxnode() else {
+        return Ok(());
+    };
+    let key = node_key.ok_or(TransactionError::FluxnodeBadSignature)?;
+    let message = flux_tx::fluxnode_sig::confirm_message(
+        &confirm.collateral.txid.0,
+        confirm.collateral.index,
+        confirm.update_type,
+        confirm.sig_time,
+    );
+    verify_node_message(key, &confirm.sig, message.as_bytes())
+        .map_err(|_| TransactionError::FluxnodeBadSignature)
+}
