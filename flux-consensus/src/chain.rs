@@ -36,8 +36,8 @@ use crate::check::block::{
 };
 use crate::check::header::{
     check_checkpoint, check_difficulty_bits, check_equihash_solution, check_future_time,
-    check_proof_kind, check_proof_of_work_target, check_solution_size_for_height,
-    check_time_after_median, check_version, median_time_past,
+    check_proof_kind, check_proof_of_work_target, check_reorg_depth,
+    check_solution_size_for_height, check_time_after_median, check_version, median_time_past,
 };
 use crate::check::transaction::{
     Coin, UtxoView, check_confirm_signature, check_final, check_inputs, check_start_collateral,
@@ -817,7 +817,7 @@ impl Chain {
         let hash = block.hash();
         let header = &block.header;
         let txn = self.db.begin_write().map_err(StoreError::from)?;
-        let (entry, parent) = {
+        let entry = {
             let index = txn.open_table(INDEX).map_err(StoreError::from)?;
             if let Some(known) = get_index(&index, &hash)? {
                 return if known.status == BlockStatus::Invalid {
@@ -848,6 +848,7 @@ impl Chain {
             check_future_time(params, header, self.tip.height, now)?;
 
             // ContextualCheckBlockHeader.
+            check_reorg_depth(params, self.tip.height, BlockHeight(parent.height))?;
             check_solution_size_for_height(params, header, height)?;
             let window = ancestor_window(&index, header.prev_block, DIFFICULTY_WINDOW)?;
             check_difficulty_bits(params, header, &window)?;
@@ -868,9 +869,8 @@ impl Chain {
                 version: header.version,
                 status: BlockStatus::Stored,
             };
-            (entry, parent)
+            entry
         };
-        let _ = parent;
         txn.open_table(BLOCKS)
             .map_err(StoreError::from)?
             .insert(hash.0.as_slice(), encode_block(block).as_slice())

@@ -74,6 +74,19 @@ pub enum HeaderError {
         /// The header's bits.
         got: u32,
     },
+    /// `bad-fork-prior-to-maxreorgdepth` (`main.cpp:5484-5489`): the block's parent is too far
+    /// below the active tip.
+    #[error(
+        "fork from height {parent_height} is {depth} blocks below the tip, the limit is {max} (bad-fork-prior-to-maxreorgdepth)"
+    )]
+    ForkTooDeep {
+        /// The parent's height.
+        parent_height: u32,
+        /// Tip height minus parent height.
+        depth: u32,
+        /// The limit.
+        max: u32,
+    },
     /// The difficulty could not be computed from the ancestors (an incomplete store).
     #[error("difficulty could not be computed: {0}")]
     Difficulty(DifficultyError),
@@ -114,6 +127,7 @@ impl HeaderError {
     pub fn misbehavior_score(&self) -> u32 {
         match self {
             HeaderError::HighHash(_) => 50,
+            HeaderError::ForkTooDeep { .. } => 10,
             HeaderError::TimeTooNew { .. }
             | HeaderError::TimeTooOld { .. }
             | HeaderError::CheckpointMismatch { .. }

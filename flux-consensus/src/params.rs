@@ -129,6 +129,17 @@ pub trait NetworkParams: Send + Sync + fmt::Debug {
         }
     }
 
+    /// How many blocks below the active tip a fork may start (`GetMaxReorgDepth`,
+    /// `main.cpp:8983-8989`): `MAX_REORG_LENGTH` (40), or 5000 while the tip is between heights
+    /// 2,020,000 and 2,025,000 (the proof-of-node stabilisation).
+    fn max_reorg_depth(&self, tip_height: BlockHeight) -> u32 {
+        if (2_020_000..=2_025_000).contains(&tip_height.0) {
+            5000
+        } else {
+            40
+        }
+    }
+
     /// Whether blocks at `height` are proof of node (`IsPONActive`).
     fn is_pon_active(&self, height: BlockHeight) -> bool {
         self.difficulty_params().is_pon_active(i64::from(height.0))

@@ -4,32 +4,12 @@
 
 mod common;
 
-use common::{Devchain, list_snapshot};
+use common::{Devchain, block_on, list_snapshot};
 use flux_consensus::check::header::{HeaderChainRule, header_info, validate_header_chain};
-use flux_consensus::{AcceptOutcome, BlockTemplate, Chain, Devnet, NetworkParams};
+use flux_consensus::{AcceptOutcome, Chain, Devnet, NetworkParams};
 use flux_pow::BlockHeight;
-use flux_tx::{Amount, Block, BlockProof, Script};
+use flux_tx::{Block, BlockProof};
 use proptest::prelude::*;
-
-/// A solved devnet block on `parent` (at `parent_height`), its coinbase tagged with `tag`.
-fn block_on(parent: &Block, parent_height: u32, tag: u64) -> Block {
-    let height = BlockHeight(parent_height + 1);
-    let template = BlockTemplate {
-        height,
-        prev_block: parent.hash(),
-        bits: Devnet::POW_LIMIT_BITS,
-        min_time: parent.header.time + 1,
-        final_sapling_root: flux_consensus::check::block::empty_sapling_root(),
-        branch_id: Devnet.branch_id_at(height),
-        reward: Devnet.reward_split(height),
-        fluxnode_payouts: Vec::new(),
-        sapling_coinbase: true,
-        fund_outputs: Vec::new(),
-    };
-    let coinbase =
-        template.coinbase_transaction(&Script::from(vec![0x51]), Amount::ZERO, &tag.to_le_bytes());
-    flux_consensus::devnet::solve(template.block(template.min_time, vec![coinbase])).unwrap()
-}
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 12, .. ProptestConfig::default() })]

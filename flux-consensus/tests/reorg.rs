@@ -111,7 +111,10 @@ fn a_heavier_branch_takes_over_with_exact_state_and_back() {
     );
     assert_same_state(&main.chain, &branch_a.chain);
     assert!(main.chain.fluxnode_list().get(&collateral).is_some());
-    assert_eq!(main.chain.node_key(&collateral).unwrap(), Some(key(8).public_key().to_bytes()));
+    assert_eq!(
+        main.chain.node_key(&collateral).unwrap(),
+        Some(key(8).public_key().to_bytes())
+    );
 
     // The list is rebuilt from the store on open, identical.
     let path = main.dir.path().join("chain.redb");
@@ -185,4 +188,37 @@ fn a_branch_with_an_invalid_block_is_refused_whole() {
     // The best chain still grows.
     main.mine(1);
     assert_eq!(main.height(), 103);
+}
+
+#[test]
+fn forks_deeper_than_the_reorg_limit_are_refused() {
+    let mut dev = Devchain::funded();
+    let at = |dev: &Devchain, h: u32| {
+        let hash = dev.chain.block_hash(BlockHeight(h)).unwrap().unwrap();
+        dev.chain.block(&hash).unwrap().unwrap()
+    };
+    // Tip 100: a parent at 60 is 40 below it (refused), at 61 is 39 below (a side chain).
+    let deep = common::block_on(&at(&dev, 60), 60, 1);
+    let result = dev.accept(&deep);
+    assert!(
+        matches!(
+            result,
+            Err(BlockError::Header(
+                flux_consensus::HeaderError::ForkTooDeep {
+                    depth: 40,
+                    max: 40,
+                    ..
+                }
+            ))
+        ),
+        "{result:?}"
+    );
+    assert_eq!(result.unwrap_err().misbehavior_score(), 10);
+    let shallow = common::block_on(&at(&dev, 61), 61, 2);
+    assert!(matches!(
+        dev.accept(&shallow).unwrap(),
+        AcceptOutcome::SideChain {
+            height: BlockHeight(62)
+        }
+    ));
 }

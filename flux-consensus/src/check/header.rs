@@ -98,6 +98,29 @@ pub fn check_future_time(
     Ok(())
 }
 
+/// `bad-fork-prior-to-maxreorgdepth` (`main.cpp:5484-5489`): a block whose parent is at least
+/// [`NetworkParams::max_reorg_depth`] blocks below the active tip is refused.
+///
+/// # Errors
+///
+/// [`HeaderError::ForkTooDeep`].
+pub fn check_reorg_depth(
+    params: &dyn NetworkParams,
+    tip_height: BlockHeight,
+    parent_height: BlockHeight,
+) -> Result<(), HeaderError> {
+    let depth = tip_height.0.saturating_sub(parent_height.0);
+    let max = params.max_reorg_depth(tip_height);
+    if depth >= max {
+        return Err(HeaderError::ForkTooDeep {
+            parent_height: parent_height.0,
+            depth,
+            max,
+        });
+    }
+    Ok(())
+}
+
 /// `bad-equihash-solution-size` (`main.cpp:5500-5538`): the solution's parameter set is one the
 /// height accepts (`validEHparameterList`); the daemon's testnet exception below height 321 is
 /// kept.

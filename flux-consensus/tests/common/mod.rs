@@ -329,3 +329,23 @@ impl Devchain {
         dev
     }
 }
+
+/// A solved devnet block on `parent` (at `parent_height`), its coinbase tagged with `tag`.
+pub fn block_on(parent: &Block, parent_height: u32, tag: u64) -> Block {
+    let height = BlockHeight(parent_height + 1);
+    let template = flux_consensus::BlockTemplate {
+        height,
+        prev_block: parent.hash(),
+        bits: Devnet::POW_LIMIT_BITS,
+        min_time: parent.header.time + 1,
+        final_sapling_root: flux_consensus::check::block::empty_sapling_root(),
+        branch_id: flux_consensus::NetworkParams::branch_id_at(&Devnet, height),
+        reward: flux_consensus::NetworkParams::reward_split(&Devnet, height),
+        fluxnode_payouts: Vec::new(),
+        sapling_coinbase: true,
+        fund_outputs: Vec::new(),
+    };
+    let coinbase =
+        template.coinbase_transaction(&Script::from(vec![0x51]), Amount::ZERO, &tag.to_le_bytes());
+    flux_consensus::devnet::solve(template.block(template.min_time, vec![coinbase])).unwrap()
+}
