@@ -858,7 +858,7 @@ impl Chain {
             // CheckBlock.
             check_block_body(block)?;
 
-            let entry = IndexEntry {
+            IndexEntry {
                 height: height.0,
                 prev: header.prev_block,
                 chain_work: parent
@@ -868,8 +868,7 @@ impl Chain {
                 bits: header.bits,
                 version: header.version,
                 status: BlockStatus::Stored,
-            };
-            entry
+            }
         };
         txn.open_table(BLOCKS)
             .map_err(StoreError::from)?
