@@ -40,8 +40,8 @@ use crate::check::header::{
     check_solution_size_for_height, check_time_after_median, check_version, median_time_past,
 };
 use crate::check::transaction::{
-    Coin, UtxoView, check_confirm_signature, check_final, check_inputs, check_start_collateral,
-    check_transaction, check_transaction_at_height,
+    Coin, UtxoView, check_benchmark_tier, check_confirm_signature, check_final,
+    check_fluxnode_collateral, check_inputs, check_transaction, check_transaction_at_height,
 };
 use crate::error::{BlockError, HeaderError, TransactionError};
 use crate::params::{DIFFICULTY_WINDOW, NetworkParams};
@@ -754,13 +754,15 @@ impl Chain {
         let fee = check_inputs(tx, &view, height, params.branch_id_at(height));
         view.take_error()?;
         let fee = fee?;
-        let collateral = check_start_collateral(params, tx, &view, height);
+        let collateral = check_fluxnode_collateral(params, tx, &view, height);
         view.take_error()?;
         collateral?;
         if let Some(FluxnodeTx::Confirm(confirm)) = tx.fluxnode() {
             let keys = read.open_table(NODE_KEYS).map_err(StoreError::from)?;
             let key = node_key(&keys, &confirm.collateral)?;
             check_confirm_signature(tx, key.as_deref())?;
+            let tier = self.list.get(&confirm.collateral).map(|node| node.tier);
+            check_benchmark_tier(tx, tier)?;
         }
         if let Some(node) = tx.fluxnode() {
             let existing = self.list.get(&node.collateral());
@@ -1180,6 +1182,8 @@ fn connect_block(
             if let Some(FluxnodeTx::Confirm(confirm)) = tx.fluxnode() {
                 let key = node_key(&keys, &confirm.collateral)?;
                 check_confirm_signature(tx, key.as_deref()).map_err(|e| tx_error(index, tx, e))?;
+                let tier = list.get(&confirm.collateral).map(|node| node.tier);
+                check_benchmark_tier(tx, tier).map_err(|e| tx_error(index, tx, e))?;
             }
         }
     }
@@ -1194,7 +1198,7 @@ fn connect_block(
             fees = fees
                 .checked_add(fee)
                 .ok_or_else(|| tx_error(index, tx, TransactionError::InputValuesOutOfRange))?;
-            let collateral = check_start_collateral(params, tx, &view, height);
+            let collateral = check_fluxnode_collateral(params, tx, &view, height);
             view.take_error()?;
             if let (Some(amount), Some(node)) = (
                 collateral.map_err(|e| tx_error(index, tx, e))?,

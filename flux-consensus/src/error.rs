@@ -280,13 +280,35 @@ pub enum TransactionError {
     /// `mandatory-script-verify-flag-failed` (`CScriptCheck`, `main.cpp` `ContextualCheckInputs`).
     #[error("script verification failed: {0} (mandatory-script-verify-flag-failed)")]
     Script(VerifyInputError),
-    /// `bad-txns-fluxnode-inputs-invalid-spent-or-bad-value` (`CheckFluxnodeTxInput`,
-    /// `coins.cpp`): the START's collateral is not an unspent output holding a tier's collateral.
+    /// `bad-txns-fluxnode-tx-inputs-missingorspent` (`CheckFluxnodeTxInput`, `coins.cpp:637-655`,
+    /// `main.cpp:3959`): the collateral is not an unspent output holding a tier's collateral.
     #[error(
-        "START collateral {0:?} is not an unspent tier collateral (bad-txns-fluxnode-tx-inputs-missingorspent)"
+        "fluxnode collateral {0:?} is not an unspent tier collateral (bad-txns-fluxnode-tx-inputs-missingorspent)"
     )]
     FluxnodeBadCollateral(OutPoint),
-    /// The START's collateral key does not own the collateral output.
+    /// `bad-txns-fluxnode-tx-inputs-missingorspent-Minimum height requirement not met`
+    /// (`coins.cpp:644-648`): the collateral is less than 100 blocks deep.
+    #[error("fluxnode collateral {collateral:?} is {depth} blocks deep, 100 are required")]
+    FluxnodeCollateralTooYoung {
+        /// The collateral.
+        collateral: OutPoint,
+        /// Blocks since it was created.
+        depth: u32,
+    },
+    /// `fluxnode-tx-benchmark-tier-to-low-for-collateral` (`main.cpp:1588-1596`): a CONFIRM's
+    /// benchmark tier is below the tier of the node's collateral.
+    #[error(
+        "CONFIRM benchmark tier {benchmark} is below the node's tier {tier} (fluxnode-tx-benchmark-tier-to-low-for-collateral)"
+    )]
+    BenchmarkTierTooLow {
+        /// The CONFIRM's benchmark tier.
+        benchmark: i8,
+        /// The node's tier number.
+        tier: u8,
+    },
+    /// `fluxnode-tx-destinations-didn't-match` / `fluxnode-tx-p2shnodes-destinations-didn't-match`
+    /// (`main.cpp:1513-1583`): the START's collateral key (or redeem script) does not own the
+    /// collateral output.
     #[error("START collateral {0:?} is not locked to the START's collateral key")]
     FluxnodeCollateralNotOwned(OutPoint),
     /// `bad-txns-fluxnode-tx-check-new-start` and the list's START/CONFIRM rules
@@ -308,8 +330,6 @@ impl TransactionError {
             | TransactionError::FluxnodeInvalidUpdateType(_)
             | TransactionError::NullPrevout
             | TransactionError::NonFinal
-            | TransactionError::FluxnodeBadCollateral(_)
-            | TransactionError::FluxnodeCollateralNotOwned(_)
             | TransactionError::FluxnodeList(_) => 10,
             TransactionError::PrematureCoinbaseSpend { .. }
             | TransactionError::ShieldedUnsupported

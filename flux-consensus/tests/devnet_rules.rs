@@ -16,13 +16,13 @@ fn confirmed_nodes_are_paid_their_tier_share_in_turn() {
     let owner_script = script_of(&key(7));
     let payouts = dev.chain.next_payouts().unwrap();
     assert_eq!(payouts.len(), 1);
-    let split = dev.chain.params().reward_split(BlockHeight(104));
+    let split = dev.chain.params().reward_split(BlockHeight(204));
     assert_eq!(payouts[0].tier, Tier::Cumulus);
     assert_eq!(payouts[0].payee, collateral);
     assert_eq!(payouts[0].output.script_pubkey, owner_script);
     assert_eq!(payouts[0].output.value, split.tiers[0].zat());
-    // 3.75 % of the slow-start subsidy of height 104 (mainnet table).
-    assert_eq!(split.subsidy.zat(), 150 * 100_000_000 / 5000 * 104);
+    // 3.75 % of the slow-start subsidy of height 204 (mainnet table).
+    assert_eq!(split.subsidy.zat(), 150 * 100_000_000 / 5000 * 204);
     assert_eq!(
         split.tiers[0].zat(),
         (split.subsidy.zat() as f64 * 0.0375) as i64
@@ -42,7 +42,7 @@ fn confirmed_nodes_are_paid_their_tier_share_in_turn() {
             .get(&collateral)
             .unwrap()
             .last_paid_height,
-        104
+        204
     );
     // The collateral output still exists and the node keeps being paid.
     assert!(dev.chain.utxo(&collateral).unwrap().is_some());
@@ -53,7 +53,7 @@ fn confirmed_nodes_are_paid_their_tier_share_in_turn() {
             .get(&collateral)
             .unwrap()
             .last_paid_height,
-        106
+        206
     );
 }
 
@@ -217,7 +217,7 @@ fn each_invalid_variant_is_rejected_with_its_own_rule() {
     });
     let result = dev.accept(&block);
     assert!(
-        matches!(result, Err(BlockError::BadCoinbaseHeight(104))),
+        matches!(result, Err(BlockError::BadCoinbaseHeight(204))),
         "{result:?}"
     );
     let mut block = good.clone();
@@ -258,7 +258,7 @@ fn each_invalid_variant_is_rejected_with_its_own_rule() {
         expect_tx(dev.accept(&block))
     };
     assert_eq!(error, TransactionError::MissingOrSpent(premine.outpoint));
-    let young = dev.coinbase_utxo(60);
+    let young = dev.coinbase_utxo(160);
     let immature = dev.pay(
         &key(1),
         std::slice::from_ref(&young),
@@ -342,7 +342,7 @@ fn each_invalid_variant_is_rejected_with_its_own_rule() {
     assert_eq!(
         dev.accept(&good).unwrap(),
         AcceptOutcome::Extended {
-            height: BlockHeight(104)
+            height: BlockHeight(204)
         }
     );
     let block = dev.make_block(vec![spend]);

@@ -241,8 +241,9 @@ pub fn list_snapshot(
     (nodes, order, list.tip())
 }
 
-/// A chain at height 103 with one confirmed Cumulus node: block 101 funds its 10,000 FLUX
-/// collateral from the premine, 102 holds the START, 103 the CONFIRM.
+/// A chain at height 203 with one confirmed Cumulus node: block 101 funds its 10,000 FLUX
+/// collateral from the premine, a START needs it 100 blocks deep, so 202 holds the START and
+/// 203 the CONFIRM.
 pub fn with_node() -> (Devchain, OutPoint, Utxo) {
     let mut dev = Devchain::funded();
     let owner = key(7);
@@ -291,6 +292,18 @@ pub fn with_node() -> (Devchain, OutPoint, Utxo) {
     };
 
     let start = start_tx(collateral, &owner, &node);
+    assert_eq!(
+        dev.chain
+            .validate_transaction(&start)
+            .unwrap_err()
+            .to_string(),
+        flux_consensus::TransactionError::FluxnodeCollateralTooYoung {
+            collateral,
+            depth: 1
+        }
+        .to_string()
+    );
+    dev.mine(100);
     assert_eq!(
         dev.chain.validate_transaction(&start).unwrap(),
         Amount::ZERO
