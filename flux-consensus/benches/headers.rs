@@ -8,6 +8,7 @@ use flux_consensus::check::header::{check_header_for_height, header_info, valida
 use flux_consensus::{Devnet, Mainnet, NetworkParams};
 use flux_pow::BlockHeight;
 use flux_tx::{Amount, BlockHeader, Script};
+use rayon::prelude::*;
 
 /// Mines `count` devnet blocks on genesis (coinbase only) and returns their headers.
 fn devnet_headers(count: u32) -> Vec<BlockHeader> {
@@ -51,6 +52,20 @@ fn bench_headers(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.bench_function("mainnet_genesis_200_9", |b| {
         b.iter(|| check_header_for_height(&Mainnet, &main_genesis, BlockHeight(0)).expect("valid"));
+    });
+    group.finish();
+
+    // The real 200,9 header 256 times over all cores: the proof checks of a mainnet header chain
+    // (the only real full headers in the vectors are the genesis blocks).
+    let copies = vec![main_genesis; 256];
+    let mut group = c.benchmark_group("header_batch");
+    group.throughput(Throughput::Elements(copies.len() as u64));
+    group.bench_function("mainnet_200_9_parallel", |b| {
+        b.iter(|| {
+            copies.par_iter().for_each(|header| {
+                check_header_for_height(&Mainnet, header, BlockHeight(0)).expect("valid");
+            });
+        });
     });
     group.finish();
 }

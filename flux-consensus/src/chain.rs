@@ -31,23 +31,23 @@ use redb::{Database, ReadableDatabase, ReadableTable, WriteTransaction};
 
 use crate::check::block::{
     RequiredPayout, check_block_body, check_coinbase_amount, check_coinbase_height,
-    check_fluxnode_payouts, check_sapling_root, empty_sapling_root, height_script,
-    required_payouts,
+    check_fluxnode_payouts, check_fund_outputs, check_sapling_root, empty_sapling_root,
+    height_script, required_payouts,
 };
 use crate::check::header::{
     check_checkpoint, check_difficulty_bits, check_equihash_solution, check_future_time,
-    check_proof_kind, check_proof_of_work_target, check_solution_size_for_height,
-    check_time_after_median, check_version, median_time_past,
+    check_proof_kind, check_proof_of_work_target, check_reorg_depth,
+    check_solution_size_for_height, check_time_after_median, check_version, median_time_past,
 };
 use crate::check::transaction::{
-    Coin, UtxoView, check_final, check_inputs, check_start_collateral, check_transaction,
-    check_transaction_at_height,
+    Coin, UtxoView, check_benchmark_tier, check_confirm_signature, check_final,
+    check_fluxnode_collateral, check_inputs, check_transaction, check_transaction_at_height,
 };
 use crate::error::{BlockError, HeaderError, TransactionError};
 use crate::params::{DIFFICULTY_WINDOW, NetworkParams};
 use crate::store::{
-    BLOCKS, BlockStatus, INDEX, IndexEntry, MAIN, META, StoreError, TX_INDEX, UNDO, UTXOS,
-    UndoRecord, decode_block, decode_coin, decode_hash, decode_index, decode_tx_location,
+    BLOCKS, BlockStatus, INDEX, IndexEntry, MAIN, META, NODE_KEYS, StoreError, TX_INDEX, UNDO,
+    UTXOS, UndoRecord, decode_block, decode_coin, decode_hash, decode_index, decode_tx_location,
     decode_undo, encode_block, encode_coin, encode_index, encode_tx_location, encode_undo,
     outpoint_key,
 };
@@ -126,6 +126,8 @@ pub struct BlockTemplate {
     pub fluxnode_payouts: Vec<RequiredPayout>,
     /// Whether the coinbase must be a v4 Sapling transaction (Acadia active).
     pub sapling_coinbase: bool,
+    /// The one-off exchange, foundation or swap-pool outputs due at this height (usually none).
+    pub fund_outputs: Vec<TxOut>,
 }
 
 impl BlockTemplate {
@@ -144,10 +146,11 @@ impl BlockTemplate {
             .unwrap_or(Amount::ZERO)
     }
 
-    /// The coinbase outputs: the miner's first, then each fluxnode payout.
+    /// The coinbase outputs: the miner's first, then each fluxnode payout, then any fund output.
     pub fn coinbase_outputs(&self, miner_script: &Script, fees: Amount) -> Vec<TxOut> {
         let mut outputs = vec![TxOut::new(self.miner_amount(fees), miner_script.clone())];
         outputs.extend(self.fluxnode_payouts.iter().map(|p| p.output.clone()));
+        outputs.extend(self.fund_outputs.iter().cloned());
         outputs
     }
 
@@ -271,6 +274,16 @@ fn get_coin<T: ReadableTable<&'static [u8], &'static [u8]>>(
         Some(bytes) => Ok(Some(decode_coin(bytes.value())?)),
         None => Ok(None),
     }
+}
+
+fn node_key<T: ReadableTable<&'static [u8], &'static [u8]>>(
+    table: &T,
+    collateral: &OutPoint,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let key = outpoint_key(collateral);
+    Ok(table
+        .get(key.as_slice())?
+        .map(|value| value.value().to_vec()))
 }
 
 fn get_index<T: ReadableTable<&'static [u8], &'static [u8]>>(
@@ -438,6 +451,7 @@ impl Chain {
         txn.open_table(UTXOS)?;
         txn.open_table(UNDO)?;
         txn.open_table(TX_INDEX)?;
+        txn.open_table(NODE_KEYS)?;
         txn.commit()?;
 
         let read = db.begin_read()?;
@@ -640,6 +654,18 @@ impl Chain {
         Ok(set)
     }
 
+    /// The node public key the latest best-chain START for `collateral` announced (what its
+    /// CONFIRMs must be signed with).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] on a read failure.
+    pub fn node_key(&self, collateral: &OutPoint) -> Result<Option<Vec<u8>>, StoreError> {
+        let read = self.db.begin_read()?;
+        let keys = read.open_table(NODE_KEYS)?;
+        node_key(&keys, collateral)
+    }
+
     /// The median time past of the tip (`GetMedianTimePast`).
     ///
     /// # Errors
@@ -701,6 +727,7 @@ impl Chain {
             reward: params.reward_split(height),
             fluxnode_payouts: self.next_payouts()?,
             sapling_coinbase: acadia,
+            fund_outputs: fund_outputs(params, height),
         }))
     }
 
@@ -716,7 +743,7 @@ impl Chain {
         let params = self.params.as_ref();
         let height = BlockHeight(self.tip.height.0 + 1);
         if tx.is_coinbase() {
-            return Err(TransactionError::MissingOrSpent(OutPoint::NULL).into());
+            return Err(TransactionError::LooseCoinbase.into());
         }
         check_transaction(tx)?;
         check_transaction_at_height(params, tx, height)?;
@@ -727,9 +754,16 @@ impl Chain {
         let fee = check_inputs(tx, &view, height, params.branch_id_at(height));
         view.take_error()?;
         let fee = fee?;
-        let collateral = check_start_collateral(params, tx, &view, height);
+        let collateral = check_fluxnode_collateral(params, tx, &view, height);
         view.take_error()?;
         collateral?;
+        if let Some(FluxnodeTx::Confirm(confirm)) = tx.fluxnode() {
+            let keys = read.open_table(NODE_KEYS).map_err(StoreError::from)?;
+            let key = node_key(&keys, &confirm.collateral)?;
+            check_confirm_signature(tx, key.as_deref())?;
+            let tier = self.list.get(&confirm.collateral).map(|node| node.tier);
+            check_benchmark_tier(tx, tier)?;
+        }
         if let Some(node) = tx.fluxnode() {
             let existing = self.list.get(&node.collateral());
             let refusal = match (node, existing) {
@@ -785,7 +819,7 @@ impl Chain {
         let hash = block.hash();
         let header = &block.header;
         let txn = self.db.begin_write().map_err(StoreError::from)?;
-        let (entry, parent) = {
+        let entry = {
             let index = txn.open_table(INDEX).map_err(StoreError::from)?;
             if let Some(known) = get_index(&index, &hash)? {
                 return if known.status == BlockStatus::Invalid {
@@ -816,6 +850,7 @@ impl Chain {
             check_future_time(params, header, self.tip.height, now)?;
 
             // ContextualCheckBlockHeader.
+            check_reorg_depth(params, self.tip.height, BlockHeight(parent.height))?;
             check_solution_size_for_height(params, header, height)?;
             let window = ancestor_window(&index, header.prev_block, DIFFICULTY_WINDOW)?;
             check_difficulty_bits(params, header, &window)?;
@@ -825,7 +860,7 @@ impl Chain {
             // CheckBlock.
             check_block_body(block)?;
 
-            let entry = IndexEntry {
+            IndexEntry {
                 height: height.0,
                 prev: header.prev_block,
                 chain_work: parent
@@ -835,10 +870,8 @@ impl Chain {
                 bits: header.bits,
                 version: header.version,
                 status: BlockStatus::Stored,
-            };
-            (entry, parent)
+            }
         };
-        let _ = parent;
         txn.open_table(BLOCKS)
             .map_err(StoreError::from)?
             .insert(hash.0.as_slice(), encode_block(block).as_slice())
@@ -1061,6 +1094,23 @@ fn reorg_steps(
     Ok(())
 }
 
+/// The fund outputs due at `height` (see [`check_fund_outputs`]).
+fn fund_outputs(params: &dyn NetworkParams, height: BlockHeight) -> Vec<TxOut> {
+    let split = params.reward_split(height);
+    let scripts = params.fund_scripts();
+    [
+        (split.exchange_fund, scripts.exchange),
+        (split.foundation_fund, scripts.foundation),
+        (split.swap_pool, scripts.swap_pool),
+    ]
+    .into_iter()
+    .filter_map(|(amount, script)| match script {
+        Some(script) if amount > Amount::ZERO => Some(TxOut::new(amount, script)),
+        _ => None,
+    })
+    .collect()
+}
+
 fn set_tip(txn: &WriteTransaction, hash: &BlockHash) -> Result<(), StoreError> {
     txn.open_table(META)?.insert("tip", hash.0.as_slice())?;
     Ok(())
@@ -1095,6 +1145,7 @@ fn connect_block(
     // ContextualCheckBlock.
     check_coinbase_height(block, height).map_err(fail)?;
     check_sapling_root(params, block, height).map_err(fail)?;
+    check_fund_outputs(params, &block.transactions[0], height).map_err(fail)?;
     for (index, tx) in block.transactions.iter().enumerate() {
         check_transaction_at_height(params, tx, height).map_err(|e| tx_error(index, tx, e))?;
         check_final(tx, height, i64::from(block.header.time))
@@ -1123,6 +1174,19 @@ fn connect_block(
     let branch_id = params.branch_id_at(height);
     let mut fees = Amount::ZERO;
     let mut record = UndoRecord::default();
+    {
+        // CONFIRMs verify against the key of the START before this block (the daemon reads the
+        // fluxnode cache as it was before the block; a START and its CONFIRM never share one).
+        let keys = txn.open_table(NODE_KEYS).map_err(StoreError::from)?;
+        for (index, tx) in block.transactions.iter().enumerate() {
+            if let Some(FluxnodeTx::Confirm(confirm)) = tx.fluxnode() {
+                let key = node_key(&keys, &confirm.collateral)?;
+                check_confirm_signature(tx, key.as_deref()).map_err(|e| tx_error(index, tx, e))?;
+                let tier = list.get(&confirm.collateral).map(|node| node.tier);
+                check_benchmark_tier(tx, tier).map_err(|e| tx_error(index, tx, e))?;
+            }
+        }
+    }
     let mut collateral_amounts = std::collections::HashMap::new();
     for (index, tx) in block.transactions.iter().enumerate() {
         let txid = tx.txid();
@@ -1134,7 +1198,7 @@ fn connect_block(
             fees = fees
                 .checked_add(fee)
                 .ok_or_else(|| tx_error(index, tx, TransactionError::InputValuesOutOfRange))?;
-            let collateral = check_start_collateral(params, tx, &view, height);
+            let collateral = check_fluxnode_collateral(params, tx, &view, height);
             view.take_error()?;
             if let (Some(amount), Some(node)) = (
                 collateral.map_err(|e| tx_error(index, tx, e))?,
@@ -1180,6 +1244,20 @@ fn connect_block(
     drop(utxos);
 
     check_coinbase_amount(params, coinbase, height, fees).map_err(fail)?;
+
+    {
+        let mut keys = txn.open_table(NODE_KEYS).map_err(StoreError::from)?;
+        for tx in &block.transactions {
+            if let Some(FluxnodeTx::Start(start)) = tx.fluxnode() {
+                let key = outpoint_key(&start.collateral);
+                let before = keys
+                    .insert(key.as_slice(), start.node_pubkey.as_slice())
+                    .map_err(StoreError::from)?
+                    .map(|old| old.value().to_vec());
+                record.node_keys_before.push((start.collateral, before));
+            }
+        }
+    }
 
     let changes = BlockChanges::from_block(params.money_network(), height, block, |outpoint| {
         collateral_amounts.get(outpoint).copied()
@@ -1241,6 +1319,14 @@ fn disconnect_block(
             outpoint_key(outpoint).as_slice(),
             encode_coin(coin).as_slice(),
         )?;
+    }
+    let mut keys = txn.open_table(NODE_KEYS)?;
+    for (collateral, before) in record.node_keys_before.iter().rev() {
+        let key = outpoint_key(collateral);
+        match before {
+            Some(node_key) => keys.insert(key.as_slice(), node_key.as_slice())?,
+            None => keys.remove(key.as_slice())?,
+        };
     }
     txn.open_table(MAIN)?.remove(height.0)?;
     Ok(block.header.prev_block)

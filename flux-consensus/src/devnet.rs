@@ -1,4 +1,4 @@
-//! Mining on [`Devnet`](crate::Devnet) (and any network whose blocks use Equihash 48,5 or
+//! Mining on [`Devnet`] (and any network whose blocks use Equihash 48,5 or
 //! another set the solver handles): search nonces until a solution's block hash meets the target.
 
 use core::ops::ControlFlow;

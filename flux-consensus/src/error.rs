@@ -52,7 +52,8 @@ pub enum HeaderError {
         time: i64,
         /// The local clock.
         now: i64,
-        /// The allowed drift: 7200 s before LWMA, 360 s after (300 s for proof of node).
+        /// The allowed drift: 7200 s before LWMA, 360 s after (300 s for proof of node; 7200 s
+        /// on devnet).
         allowed_drift: i64,
     },
     /// `time-too-old` (`main.cpp:5565-5571`): the time is not after the median time past.
@@ -72,6 +73,19 @@ pub enum HeaderError {
         expected: u32,
         /// The header's bits.
         got: u32,
+    },
+    /// `bad-fork-prior-to-maxreorgdepth` (`main.cpp:5484-5489`): the block's parent is too far
+    /// below the active tip.
+    #[error(
+        "fork from height {parent_height} is {depth} blocks below the tip, the limit is {max} (bad-fork-prior-to-maxreorgdepth)"
+    )]
+    ForkTooDeep {
+        /// The parent's height.
+        parent_height: u32,
+        /// Tip height minus parent height.
+        depth: u32,
+        /// The limit.
+        max: u32,
     },
     /// The difficulty could not be computed from the ancestors (an incomplete store).
     #[error("difficulty could not be computed: {0}")]
@@ -113,6 +127,7 @@ impl HeaderError {
     pub fn misbehavior_score(&self) -> u32 {
         match self {
             HeaderError::HighHash(_) => 50,
+            HeaderError::ForkTooDeep { .. } => 10,
             HeaderError::TimeTooNew { .. }
             | HeaderError::TimeTooOld { .. }
             | HeaderError::CheckpointMismatch { .. }
@@ -140,6 +155,10 @@ pub enum TransactionError {
     /// `bad-tx-expiry-height-too-high` (`main.cpp:1732`).
     #[error("expiry height {0} is at or above 500000000 (bad-tx-expiry-height-too-high)")]
     ExpiryHeightTooHigh(u32),
+    /// `coinbase` (`AcceptToMemoryPool`, `main.cpp:2104-2106`): a coinbase is only valid as a block's
+    /// first transaction, never on its own.
+    #[error("a coinbase cannot be accepted as a loose transaction (coinbase)")]
+    LooseCoinbase,
     /// `bad-txns-vin-empty` (`main.cpp:1740`).
     #[error("transaction has no inputs (bad-txns-vin-empty)")]
     NoInputs,
@@ -154,9 +173,10 @@ pub enum TransactionError {
     /// `bad-txns-fluxnode-tx-null-prevout` (`main.cpp:1764`).
     #[error("fluxnode transaction names the null collateral (bad-txns-fluxnode-tx-null-prevout)")]
     FluxnodeNullCollateral,
-    /// `bad-txns-fluxnode-tx-invalid-signature` (`main.cpp:1790-1796`): the START's collateral
-    /// signature does not verify.
-    #[error("fluxnode START signature is invalid (bad-txns-fluxnode-tx-invalid-signature)")]
+    /// `bad-txns-fluxnode-tx-invalid-signature` (`main.cpp:1790-1796`,
+    /// `CheckFluxnodeTxSignatures`): a START not signed by its collateral key, or a CONFIRM not
+    /// signed by the node key its START announced.
+    #[error("fluxnode transaction signature is invalid (bad-txns-fluxnode-tx-invalid-signature)")]
     FluxnodeBadSignature,
     /// `bad-txns-fluxnode-tx-invalid-benchmark-tier` (`main.cpp:1800`).
     #[error("CONFIRM benchmark tier {0} is not 1-3 (bad-txns-fluxnode-tx-invalid-benchmark-tier)")]
@@ -260,13 +280,35 @@ pub enum TransactionError {
     /// `mandatory-script-verify-flag-failed` (`CScriptCheck`, `main.cpp` `ContextualCheckInputs`).
     #[error("script verification failed: {0} (mandatory-script-verify-flag-failed)")]
     Script(VerifyInputError),
-    /// `bad-txns-fluxnode-inputs-invalid-spent-or-bad-value` (`CheckFluxnodeTxInput`,
-    /// `coins.cpp`): the START's collateral is not an unspent output holding a tier's collateral.
+    /// `bad-txns-fluxnode-tx-inputs-missingorspent` (`CheckFluxnodeTxInput`, `coins.cpp:637-655`,
+    /// `main.cpp:3959`): the collateral is not an unspent output holding a tier's collateral.
     #[error(
-        "START collateral {0:?} is not an unspent tier collateral (bad-txns-fluxnode-tx-inputs-missingorspent)"
+        "fluxnode collateral {0:?} is not an unspent tier collateral (bad-txns-fluxnode-tx-inputs-missingorspent)"
     )]
     FluxnodeBadCollateral(OutPoint),
-    /// The START's collateral key does not own the collateral output.
+    /// `bad-txns-fluxnode-tx-inputs-missingorspent-Minimum height requirement not met`
+    /// (`coins.cpp:644-648`): the collateral is less than 100 blocks deep.
+    #[error("fluxnode collateral {collateral:?} is {depth} blocks deep, 100 are required")]
+    FluxnodeCollateralTooYoung {
+        /// The collateral.
+        collateral: OutPoint,
+        /// Blocks since it was created.
+        depth: u32,
+    },
+    /// `fluxnode-tx-benchmark-tier-to-low-for-collateral` (`main.cpp:1588-1596`): a CONFIRM's
+    /// benchmark tier is below the tier of the node's collateral.
+    #[error(
+        "CONFIRM benchmark tier {benchmark} is below the node's tier {tier} (fluxnode-tx-benchmark-tier-to-low-for-collateral)"
+    )]
+    BenchmarkTierTooLow {
+        /// The CONFIRM's benchmark tier.
+        benchmark: i8,
+        /// The node's tier number.
+        tier: u8,
+    },
+    /// `fluxnode-tx-destinations-didn't-match` / `fluxnode-tx-p2shnodes-destinations-didn't-match`
+    /// (`main.cpp:1513-1583`): the START's collateral key (or redeem script) does not own the
+    /// collateral output.
     #[error("START collateral {0:?} is not locked to the START's collateral key")]
     FluxnodeCollateralNotOwned(OutPoint),
     /// `bad-txns-fluxnode-tx-check-new-start` and the list's START/CONFIRM rules
@@ -288,8 +330,6 @@ impl TransactionError {
             | TransactionError::FluxnodeInvalidUpdateType(_)
             | TransactionError::NullPrevout
             | TransactionError::NonFinal
-            | TransactionError::FluxnodeBadCollateral(_)
-            | TransactionError::FluxnodeCollateralNotOwned(_)
             | TransactionError::FluxnodeList(_) => 10,
             TransactionError::PrematureCoinbaseSpend { .. }
             | TransactionError::ShieldedUnsupported
@@ -378,6 +418,17 @@ pub enum BlockError {
         tier: Tier,
         /// The node due.
         payee: OutPoint,
+        /// The amount due.
+        amount: Amount,
+    },
+    /// `tx-coinbase-missing-exchange-funding`, `…-foundation-funding`, `…-swappool-funding`
+    /// (`main.cpp:1252-1300`): the coinbase lacks a one-off fund output of its height.
+    #[error(
+        "coinbase lacks the {fund} output of exactly {amount} (tx-coinbase-missing-{fund}-funding)"
+    )]
+    MissingFundOutput {
+        /// `exchange`, `foundation` or `swappool`.
+        fund: &'static str,
         /// The amount due.
         amount: Amount,
     },

@@ -13,6 +13,23 @@
 //! Errors are `#[non_exhaustive]` enums with one variant per rule and fluxd's peer penalty
 //! (`misbehavior_score`).
 //!
+//! The pieces:
+//! - [`params`]: the [`NetworkParams`] trait and [`Mainnet`], [`Testnet`], [`Regtest`] (the
+//!   daemon's `chainparams.cpp`) and [`Devnet`] (a local network of this SDK: Equihash 48,5 at a
+//!   fixed easy target, fluxnodes from height 1, the mainnet money tables);
+//! - [`check`]: the rules, by level and by object (header, transaction, block), and
+//!   [`check::header::validate_header_chain`], which checks a long header chain with the
+//!   Equihash and target checks spread over all cores;
+//! - [`chain`]: [`Chain`], the UTXO set, fluxnode list, best chain by cumulative work and
+//!   reorganisations with exact undo, in one redb file; each accepted block is one durable
+//!   transaction, so a crash (even `kill -9`) never loses a block whose acceptance returned;
+//!   [`BlockTemplate`] tells a miner what the next coinbase must pay;
+//! - [`devnet`]: a miner for devnet blocks (flux-pow's solver).
+//!
+//! Not validated here (refused or left out, see each item's docs): shielded transactions (their
+//! proofs), proof-of-node blocks and the proof-of-node dev fund, the benchmark signature of CONFIRMs,
+//! delegate STARTs, P2SH sigops, the maximum reorganisation depth.
+//!
 //! # Example: a devnet chain in a temporary file
 //!
 //! ```

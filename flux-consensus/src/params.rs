@@ -15,7 +15,7 @@ use flux_pow::difficulty::{
 };
 use flux_pow::{BlockHeight, EquihashParams, Network, NetworkUpgrade};
 use flux_tx::block::BlockProof;
-use flux_tx::{Amount, Block, BlockHash, BlockHeader, FluxDecode, MerkleRoot, SaplingRoot};
+use flux_tx::{Amount, Block, BlockHash, BlockHeader, FluxDecode, MerkleRoot, SaplingRoot, Script};
 
 /// How many ancestors (the parent included) the difficulty rules read: LWMA and LWMA3 reach 60
 /// blocks below the parent (`pow.cpp:133-218`).
@@ -59,7 +59,8 @@ pub trait NetworkParams: Send + Sync + fmt::Debug {
         self.current_upgrade(height).branch_id()
     }
 
-    /// The pinned hash of an upgrade's first block (`hashActivationBlock`), if any.
+    /// The pinned hash of an upgrade's first block (`hashActivationBlock`), if any. The daemon
+    /// declares these but never reads them (`consensus/params.h:81`), so they are informational.
     fn activation_block_hash(&self, upgrade: NetworkUpgrade) -> Option<BlockHash> {
         let _ = upgrade;
         None
@@ -115,6 +116,30 @@ pub trait NetworkParams: Send + Sync + fmt::Debug {
         self.is_active(NetworkUpgrade::Kamata, height)
     }
 
+    /// How far ahead of the clock a header's time may be (`CheckBlockHeader`, `main.cpp:5356-5378`):
+    /// 2 hours while the active chain's tip is below LWMA's activation, then 360 s (300 s for a
+    /// proof-of-node header).
+    fn max_future_drift(&self, tip_height: BlockHeight, proof_of_node: bool) -> i64 {
+        if !self.is_active(NetworkUpgrade::Lwma, tip_height) {
+            2 * 60 * 60
+        } else if proof_of_node {
+            300
+        } else {
+            360
+        }
+    }
+
+    /// How many blocks below the active tip a fork may start (`GetMaxReorgDepth`,
+    /// `main.cpp:8983-8989`): `MAX_REORG_LENGTH` (40), or 5000 while the tip is between heights
+    /// 2,020,000 and 2,025,000 (the proof-of-node stabilisation).
+    fn max_reorg_depth(&self, tip_height: BlockHeight) -> u32 {
+        if (2_020_000..=2_025_000).contains(&tip_height.0) {
+            5000
+        } else {
+            40
+        }
+    }
+
     /// Whether blocks at `height` are proof of node (`IsPONActive`).
     fn is_pon_active(&self, height: BlockHeight) -> bool {
         self.difficulty_params().is_pon_active(i64::from(height.0))
@@ -126,9 +151,46 @@ pub trait NetworkParams: Send + Sync + fmt::Debug {
         flux_nodes::reward_split(self.money_network(), height)
     }
 
+    /// The scripts the one-off exchange, foundation and swap-pool coinbase outputs must pay
+    /// (`strExchangeFundingAddress`, `strFoundationFundingAddress`, `strSwapPoolAddress`); `None`
+    /// for a fund the network does not enforce.
+    fn fund_scripts(&self) -> FundScripts {
+        FundScripts::default()
+    }
+
     /// The tier a collateral of `amount` gives at `height`, if any (`CheckFluxnodeTxInput`).
     fn tier_of_collateral(&self, height: BlockHeight, amount: Amount) -> Option<Tier> {
         Tier::from_collateral(self.money_network(), height, amount)
+    }
+}
+
+/// Where the one-off fund outputs of the coinbase go (see [`NetworkParams::fund_scripts`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FundScripts {
+    /// The exchange funding output's script.
+    pub exchange: Option<Script>,
+    /// The foundation funding output's script.
+    pub foundation: Option<Script>,
+    /// The swap pool outputs' script.
+    pub swap_pool: Option<Script>,
+}
+
+fn fund_scripts(
+    network: Network,
+    exchange: &str,
+    foundation: &str,
+    swap_pool: &str,
+) -> FundScripts {
+    // The addresses are the daemon's constants; the tests parse every one of them.
+    let script = |address: &str| {
+        flux_tx::address::Address::parse(address, network)
+            .ok()
+            .map(|address| address.script_pubkey())
+    };
+    FundScripts {
+        exchange: script(exchange),
+        foundation: script(foundation),
+        swap_pool: script(swap_pool),
     }
 }
 
@@ -164,30 +226,19 @@ fn empty_block() -> Block {
     }
 }
 
-macro_rules! daemon_network {
-    ($name:ident, $network:expr, $doc:literal) => {
-        #[doc = $doc]
-        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-        pub struct $name;
-    };
-}
+/// The production network (fluxd `CMainParams`, `chainparams.cpp:82-300`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Mainnet;
 
-daemon_network!(
-    Mainnet,
-    Network::Mainnet,
-    "The production network (fluxd `CMainParams`, `chainparams.cpp:82-300`)."
-);
-daemon_network!(
-    Testnet,
-    Network::Testnet,
-    "The public test network (fluxd `CTestNetParams`, `chainparams.cpp:334-520`)."
-);
-daemon_network!(
-    Regtest,
-    Network::Regtest,
-    "The regression-test network (fluxd `CRegTestParams`, `chainparams.cpp:538-700`): proof of \
-     work is not checked, and every upgrade is off unless fluxd is started with `-nuparams`."
-);
+/// The public test network (fluxd `CTestNetParams`, `chainparams.cpp:334-520`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Testnet;
+
+/// The regression-test network (fluxd `CRegTestParams`, `chainparams.cpp:538-700`): proof of
+/// work is not checked (`pow.cpp:266`), every upgrade is off unless fluxd is started with
+/// `-nuparams`, and `IsPONActive` is true from height 0 (its activation is -1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Regtest;
 
 /// Mainnet checkpoints (`chainparams.cpp:257-282`; the vectors are `checkpoints.json`).
 const MAIN_CHECKPOINTS: [(u32, &str); 25] = [
@@ -356,6 +407,15 @@ impl NetworkParams for Mainnet {
     fn fluxnode_payments_start(&self) -> BlockHeight {
         BlockHeight(560_000)
     }
+    /// `chainparams.cpp:292-300`.
+    fn fund_scripts(&self) -> FundScripts {
+        fund_scripts(
+            Network::Mainnet,
+            "t3PMbbA5YBMrjSD3dD16SSdXKuKovwmj6tS",
+            "t3XjYMBvwxnXVv9jqg4CgokZ3f7kAoXPQL8",
+            "t3ThbWogDoAjGuS6DEnmN1GWJBRbVjSUK4T",
+        )
+    }
 }
 
 impl NetworkParams for Testnet {
@@ -391,6 +451,15 @@ impl NetworkParams for Testnet {
     }
     fn fluxnode_payments_start(&self) -> BlockHeight {
         BlockHeight(350)
+    }
+    /// `chainparams.cpp:485-493`.
+    fn fund_scripts(&self) -> FundScripts {
+        fund_scripts(
+            Network::Testnet,
+            "tmRucHD85zgSigtA4sJJBDbPkMUJDcw5XDE",
+            "tmRucHD85zgSigtA4sJJBDbPkMUJDcw5XDE",
+            "tmRucHD85zgSigtA4sJJBDbPkMUJDcw5XDE",
+        )
     }
 }
 
@@ -431,6 +500,15 @@ impl NetworkParams for Regtest {
     fn fluxnode_payments_start(&self) -> BlockHeight {
         BlockHeight(100)
     }
+    /// `chainparams.cpp:687-695`.
+    fn fund_scripts(&self) -> FundScripts {
+        fund_scripts(
+            Network::Regtest,
+            "tmRucHD85zgSigtA4sJJBDbPkMUJDcw5XDE",
+            "t2DFGpj2tciojsGKKrGVwQ92hUwAxWQQgJ9",
+            "t2Dsexh4v5g2dpL2LLCsR1p9TshMm63jSBM",
+        )
+    }
 }
 
 /// A local development network of this SDK (no daemon counterpart), for a node that mines its
@@ -451,7 +529,10 @@ impl NetworkParams for Regtest {
 ///   subsidy). Mainnet is the only table with no proof of node below two million blocks, and its
 ///   pre-Flux era is the one the Kamata list rules belong to; testnet switches to proof of node
 ///   at height 800.
-/// - The coinbase must pay the fluxnodes from height [`Devnet::FLUXNODE_PAYMENTS_START`].
+/// - The coinbase must pay the fluxnodes from height [`Devnet::FLUXNODE_PAYMENTS_START`]; no
+///   one-off fund output is enforced (the mainnet funds' heights are never reached in practice).
+/// - Block times may run up to two hours ahead of the clock at every height (the daemon allows
+///   360 s after LWMA), so a fast local miner is never refused for outrunning the median time.
 /// - Its genesis block is the mainnet genesis coinbase in a header of its own (time
 ///   [`Devnet::GENESIS_TIME`], the devnet bits), solved with 48,5.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -555,6 +636,12 @@ impl NetworkParams for Devnet {
             return Err(DifficultyError::BadAncestorWindow);
         }
         Ok(Compact(Devnet::POW_LIMIT_BITS))
+    }
+    /// Two hours at every height: a devnet miner may make blocks faster than the median time
+    /// past advances (about six blocks per second of chain time), running the chain's times
+    /// ahead of the clock; the daemon's 360 s would then refuse a burst of a few thousand blocks.
+    fn max_future_drift(&self, _tip_height: BlockHeight, _proof_of_node: bool) -> i64 {
+        2 * 60 * 60
     }
     fn genesis_block(&self) -> Block {
         DEVNET_GENESIS

@@ -24,6 +24,9 @@ pub(crate) const UTXOS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("ut
 pub(crate) const UNDO: TableDefinition<&[u8], &[u8]> = TableDefinition::new("undo");
 /// Txid → block hash ‖ position, for best-chain transactions.
 pub(crate) const TX_INDEX: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tx_index");
+/// Collateral outpoint → the node public key its latest START announced (CONFIRM signatures
+/// verify against it).
+pub(crate) const NODE_KEYS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("node_keys");
 /// Named values: `tip` (block hash), `network` (name).
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
@@ -231,6 +234,9 @@ pub(crate) fn decode_index(bytes: &[u8]) -> Result<IndexEntry, StoreError> {
 pub(crate) struct UndoRecord {
     pub(crate) spent: Vec<(OutPoint, Coin)>,
     pub(crate) changes: BlockChanges,
+    /// For each START of the block, in order: its collateral and the node key stored for it
+    /// before the block (restored on disconnect).
+    pub(crate) node_keys_before: Vec<(OutPoint, Option<Vec<u8>>)>,
 }
 
 fn put_outpoint(out: &mut Vec<u8>, outpoint: &OutPoint) {
@@ -268,6 +274,17 @@ pub(crate) fn encode_undo(record: &UndoRecord) -> Vec<u8> {
     out.extend_from_slice(&(changes.spent.len() as u32).to_le_bytes());
     for outpoint in &changes.spent {
         put_outpoint(&mut out, outpoint);
+    }
+    out.extend_from_slice(&(record.node_keys_before.len() as u32).to_le_bytes());
+    for (collateral, key) in &record.node_keys_before {
+        put_outpoint(&mut out, collateral);
+        match key {
+            Some(key) => {
+                out.push(1);
+                put_bytes(&mut out, key);
+            }
+            None => out.push(0),
+        }
     }
     out
 }
@@ -317,6 +334,15 @@ pub(crate) fn decode_undo(bytes: &[u8]) -> Result<UndoRecord, StoreError> {
     }
     for _ in 0..count(&mut reader, 36)? {
         record.changes.spent.push(read_outpoint(&mut reader)?);
+    }
+    for _ in 0..count(&mut reader, 37)? {
+        let collateral = read_outpoint(&mut reader)?;
+        let key = match reader.u8()? {
+            0 => None,
+            1 => Some(reader.bytes()?.to_vec()),
+            _ => return Err(corrupt("node key flag")),
+        };
+        record.node_keys_before.push((collateral, key));
     }
     reader.finish()?;
     Ok(record)
@@ -386,6 +412,7 @@ mod tests {
             starts in proptest::collection::vec((outpoint(), 0usize..3, 0i64..MAX_ZAT), 0..4),
             confirms in proptest::collection::vec((outpoint(), "[0-9.:]{0,20}", any::<bool>()), 0..4),
             spends in proptest::collection::vec(outpoint(), 0..6),
+            keys in proptest::collection::vec((outpoint(), proptest::option::of(proptest::collection::vec(any::<u8>(), 33..66))), 0..3),
         ) {
             let record = UndoRecord {
                 spent,
@@ -400,6 +427,7 @@ mod tests {
                     }).collect(),
                     spent: spends,
                 },
+                node_keys_before: keys,
             };
             prop_assert_eq!(decode_undo(&encode_undo(&record)).unwrap(), record);
         }

@@ -32,7 +32,7 @@ fn child(path: &str) {
         let template = chain.block_template(height).unwrap().unwrap();
         let mut transactions = Vec::new();
         let mut fees = Amount::ZERO;
-        if height.0 > 101 && height.0 % 2 == 0 {
+        if height.0 > 101 && height.0.is_multiple_of(2) {
             let source = chain
                 .block_hash(BlockHeight(height.0 - 100))
                 .unwrap()
@@ -58,7 +58,7 @@ fn child(path: &str) {
                 let tx = build_p2pkh(
                     &miner,
                     &[utxo],
-                    &[(address.clone(), pay)],
+                    &[(address, pay)],
                     fee,
                     &address,
                     Network::Regtest,

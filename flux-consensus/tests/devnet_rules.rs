@@ -16,13 +16,13 @@ fn confirmed_nodes_are_paid_their_tier_share_in_turn() {
     let owner_script = script_of(&key(7));
     let payouts = dev.chain.next_payouts().unwrap();
     assert_eq!(payouts.len(), 1);
-    let split = dev.chain.params().reward_split(BlockHeight(104));
+    let split = dev.chain.params().reward_split(BlockHeight(204));
     assert_eq!(payouts[0].tier, Tier::Cumulus);
     assert_eq!(payouts[0].payee, collateral);
     assert_eq!(payouts[0].output.script_pubkey, owner_script);
     assert_eq!(payouts[0].output.value, split.tiers[0].zat());
-    // 3.75 % of the slow-start subsidy of height 104 (mainnet table).
-    assert_eq!(split.subsidy.zat(), 150 * 100_000_000 / 5000 * 104);
+    // 3.75 % of the slow-start subsidy of height 204 (mainnet table).
+    assert_eq!(split.subsidy.zat(), 150 * 100_000_000 / 5000 * 204);
     assert_eq!(
         split.tiers[0].zat(),
         (split.subsidy.zat() as f64 * 0.0375) as i64
@@ -42,7 +42,7 @@ fn confirmed_nodes_are_paid_their_tier_share_in_turn() {
             .get(&collateral)
             .unwrap()
             .last_paid_height,
-        104
+        204
     );
     // The collateral output still exists and the node keeps being paid.
     assert!(dev.chain.utxo(&collateral).unwrap().is_some());
@@ -53,7 +53,7 @@ fn confirmed_nodes_are_paid_their_tier_share_in_turn() {
             .get(&collateral)
             .unwrap()
             .last_paid_height,
-        106
+        206
     );
 }
 
@@ -97,7 +97,7 @@ fn solve_above_target(mut block: Block) -> Block {
 
 #[test]
 fn each_invalid_variant_is_rejected_with_its_own_rule() {
-    let (mut dev, _collateral, change) = with_node();
+    let (mut dev, collateral, change) = with_node();
     let tip = dev.chain.tip();
     let good = dev.make_block(Vec::new());
 
@@ -160,15 +160,16 @@ fn each_invalid_variant_is_rejected_with_its_own_rule() {
     );
 
     // Timestamps: too far ahead of the clock, not after the median time past.
+    // Devnet allows two hours (the daemon's networks 360 s after LWMA: see tests/vectors.rs).
     let error = expect_header(
         dev.chain
-            .accept_block_at(&good, i64::from(good.header.time) - 361),
+            .accept_block_at(&good, i64::from(good.header.time) - 7201),
     );
     assert!(
         matches!(
             error,
             HeaderError::TimeTooNew {
-                allowed_drift: 360,
+                allowed_drift: 7200,
                 ..
             }
         ),
@@ -216,7 +217,7 @@ fn each_invalid_variant_is_rejected_with_its_own_rule() {
     });
     let result = dev.accept(&block);
     assert!(
-        matches!(result, Err(BlockError::BadCoinbaseHeight(104))),
+        matches!(result, Err(BlockError::BadCoinbaseHeight(204))),
         "{result:?}"
     );
     let mut block = good.clone();
@@ -257,7 +258,7 @@ fn each_invalid_variant_is_rejected_with_its_own_rule() {
         expect_tx(dev.accept(&block))
     };
     assert_eq!(error, TransactionError::MissingOrSpent(premine.outpoint));
-    let young = dev.coinbase_utxo(60);
+    let young = dev.coinbase_utxo(160);
     let immature = dev.pay(
         &key(1),
         std::slice::from_ref(&young),
@@ -297,12 +298,51 @@ fn each_invalid_variant_is_rejected_with_its_own_rule() {
     );
     assert_eq!(result.unwrap_err().misbehavior_score(), 10);
 
+    // Fluxnode transactions: a CONFIRM not signed by the node key of the START, a correctly
+    // signed update too soon after the initial CONFIRM (Kamata era: more than 40 blocks).
+    let forged_confirm = common::confirm_tx(collateral, &key(99), true, 1_764_548_000);
+    assert!(matches!(
+        dev.chain.validate_transaction(&forged_confirm),
+        Err(flux_consensus::TxValidationError::Invalid(
+            TransactionError::FluxnodeBadSignature
+        ))
+    ));
+    let error = {
+        let block = dev.clone_block(vec![forged_confirm]);
+        expect_tx(dev.accept(&block))
+    };
+    assert_eq!(error, TransactionError::FluxnodeBadSignature);
+    assert_eq!(error.misbehavior_score(), 10);
+    let early_update = common::confirm_tx(collateral, &key(8), true, 1_764_548_000);
+    dev.chain.validate_transaction(&early_update).unwrap();
+    let result = {
+        let block = dev.clone_block(vec![early_update]);
+        dev.accept(&block)
+    };
+    assert!(
+        matches!(
+            result,
+            Err(BlockError::FluxnodeList(
+                flux_nodes::ListError::ConfirmTooSoon { minimum: 40, .. }
+            ))
+        ),
+        "{result:?}"
+    );
+
+    // A coinbase is never a loose transaction.
+    assert!(matches!(
+        dev.chain.validate_transaction(&good.transactions[0]),
+        Err(flux_consensus::TxValidationError::Invalid(
+            TransactionError::LooseCoinbase
+        ))
+    ));
+
     // Nothing of the above changed the chain; the good block still extends it.
     assert_eq!(dev.chain.tip(), tip);
     assert_eq!(
         dev.accept(&good).unwrap(),
         AcceptOutcome::Extended {
-            height: BlockHeight(104)
+            height: BlockHeight(204)
         }
     );
     let block = dev.make_block(vec![spend]);

@@ -7,6 +7,7 @@ mod common;
 use common::{Devchain, flux, key, list_snapshot, with_node};
 use flux_consensus::{AcceptOutcome, BlockError, Chain, Devnet, NetworkParams};
 use flux_pow::BlockHeight;
+use flux_tx::builder::Utxo;
 use flux_tx::{Amount, Block, TxBody};
 
 fn best_chain(dev: &Devchain, from: u32) -> Vec<Block> {
@@ -32,22 +33,31 @@ fn a_heavier_branch_takes_over_with_exact_state_and_back() {
     // Branch A (in `main`): funds a collateral, starts and confirms a node, pays it.
     let (mut main, collateral, _) = with_node();
     main.mine(1);
-    // Branch B: from height 100, spends the premine elsewhere; five blocks.
-    let mut branch_b = Devchain::funded_like(&main, 100);
-    let premine = branch_b.coinbase_utxo(1);
-    let miner = branch_b.miner.clone();
-    let spend = branch_b.pay(&miner, &[premine], &[(&key(20), flux(5))], Amount::ZERO);
+    // Branch B: from height 200 (within the 40-block reorg limit), the owner spends the
+    // collateral instead of starting a node; five blocks.
+    let mut branch_b = Devchain::funded_like(&main, 200);
+    let collateral_utxo = Utxo {
+        outpoint: collateral,
+        amount: flux(10_000),
+        script_pubkey: common::script_of(&key(7)),
+    };
+    let spend = branch_b.pay(
+        &key(7),
+        &[collateral_utxo],
+        &[(&key(20), flux(5))],
+        Amount::ZERO,
+    );
     let block = branch_b.make_block(vec![spend]);
     branch_b.accept(&block).unwrap();
     branch_b.mine(4);
     let mut branch_a = main.copy();
-    assert_eq!(branch_a.height(), 104);
+    assert_eq!(branch_a.height(), 204);
 
     let before = (
         main.chain.utxo_set().unwrap(),
         list_snapshot(main.chain.fluxnode_list()),
     );
-    let b_blocks = best_chain(&branch_b, 101);
+    let b_blocks = best_chain(&branch_b, 201);
     for block in &b_blocks[..4] {
         assert!(matches!(
             main.accept(block).unwrap(),
@@ -72,7 +82,7 @@ fn a_heavier_branch_takes_over_with_exact_state_and_back() {
     else {
         panic!("{outcome:?}");
     };
-    assert_eq!((height, fork_height), (BlockHeight(105), BlockHeight(100)));
+    assert_eq!((height, fork_height), (BlockHeight(205), BlockHeight(200)));
     assert_eq!(disconnected.len(), 4);
     assert_eq!(
         connected,
@@ -80,19 +90,20 @@ fn a_heavier_branch_takes_over_with_exact_state_and_back() {
     );
     assert_same_state(&main.chain, &branch_b.chain);
     assert!(main.chain.fluxnode_list().get(&collateral).is_none());
+    assert_eq!(main.chain.node_key(&collateral).unwrap(), None);
     assert!(main.chain.utxo(&collateral).unwrap().is_none());
     // A's transactions left the index with their blocks.
-    let a_blocks = best_chain(&branch_a, 101);
+    let a_blocks = best_chain(&branch_a, 201);
     assert!(
         main.chain
-            .transaction(&a_blocks[0].transactions[1].txid())
+            .transaction(&a_blocks[1].transactions[1].txid())
             .unwrap()
             .is_none()
     );
 
     // A grows heavier again: the node, its collateral and A's UTXO set come back exactly.
     branch_a.mine(2);
-    let a_blocks = best_chain(&branch_a, 105);
+    let a_blocks = best_chain(&branch_a, 205);
     assert!(matches!(
         main.accept(&a_blocks[0]).unwrap(),
         AcceptOutcome::SideChain { .. }
@@ -102,7 +113,7 @@ fn a_heavier_branch_takes_over_with_exact_state_and_back() {
         matches!(
             outcome,
             AcceptOutcome::Reorganized {
-                fork_height: BlockHeight(100),
+                fork_height: BlockHeight(200),
                 ..
             }
         ),
@@ -110,6 +121,10 @@ fn a_heavier_branch_takes_over_with_exact_state_and_back() {
     );
     assert_same_state(&main.chain, &branch_a.chain);
     assert!(main.chain.fluxnode_list().get(&collateral).is_some());
+    assert_eq!(
+        main.chain.node_key(&collateral).unwrap(),
+        Some(key(8).public_key().to_bytes())
+    );
 
     // The list is rebuilt from the store on open, identical.
     let path = main.dir.path().join("chain.redb");
@@ -183,4 +198,37 @@ fn a_branch_with_an_invalid_block_is_refused_whole() {
     // The best chain still grows.
     main.mine(1);
     assert_eq!(main.height(), 103);
+}
+
+#[test]
+fn forks_deeper_than_the_reorg_limit_are_refused() {
+    let mut dev = Devchain::funded();
+    let at = |dev: &Devchain, h: u32| {
+        let hash = dev.chain.block_hash(BlockHeight(h)).unwrap().unwrap();
+        dev.chain.block(&hash).unwrap().unwrap()
+    };
+    // Tip 100: a parent at 60 is 40 below it (refused), at 61 is 39 below (a side chain).
+    let deep = common::block_on(&at(&dev, 60), 60, 1);
+    let result = dev.accept(&deep);
+    assert!(
+        matches!(
+            result,
+            Err(BlockError::Header(
+                flux_consensus::HeaderError::ForkTooDeep {
+                    depth: 40,
+                    max: 40,
+                    ..
+                }
+            ))
+        ),
+        "{result:?}"
+    );
+    assert_eq!(result.unwrap_err().misbehavior_score(), 10);
+    let shallow = common::block_on(&at(&dev, 61), 61, 2);
+    assert!(matches!(
+        dev.accept(&shallow).unwrap(),
+        AcceptOutcome::SideChain {
+            height: BlockHeight(62)
+        }
+    ));
 }

@@ -2,7 +2,7 @@
 //! the difficulty retargets of `difficulty_chains.json`.
 
 use flux_consensus::check::header::{
-    check_equihash_solution, check_header_for_height, check_proof_of_work_target,
+    check_equihash_solution, check_future_time, check_header_for_height, check_proof_of_work_target,
 };
 use flux_consensus::params::by_name;
 use flux_consensus::{Chain, HeaderError, Mainnet, NetworkParams, Regtest, Testnet};
@@ -127,6 +127,22 @@ fn real_genesis_headers_verify_for_their_era_and_fail_when_touched() {
         Ok(EquihashParams::EH48_5)
     );
     assert_eq!(check_proof_of_work_target(&Regtest, &regtest), Ok(()));
+
+    // time-too-new: 2 hours while the tip is below LWMA's activation, 360 s after.
+    let now = i64::from(main.time) - 361;
+    assert_eq!(
+        check_future_time(&Mainnet, &main, BlockHeight(0), now),
+        Ok(())
+    );
+    assert_eq!(
+        check_future_time(&Mainnet, &main, BlockHeight(125_000), now),
+        Err(HeaderError::TimeTooNew {
+            time: i64::from(main.time),
+            now,
+            allowed_drift: 360
+        })
+    );
+    assert!(check_future_time(&Mainnet, &main, BlockHeight(0), now - 7200).is_err());
 
     let mut touched = main.clone();
     touched.time += 1;

@@ -346,3 +346,112 @@ pub fn check_coinbase_amount(
     }
     Ok(())
 }
+
+/// `tx-coinbase-missing-{exchange,foundation,swappool}-funding` (`ContextualCheckTransaction`,
+/// `main.cpp:1252-1300`): at the fund heights the coinbase carries an output paying exactly the
+/// fund's amount to its address.
+///
+/// # Errors
+///
+/// [`BlockError::MissingFundOutput`] for the first fund not paid.
+pub fn check_fund_outputs(
+    params: &dyn NetworkParams,
+    coinbase: &Transaction,
+    height: BlockHeight,
+) -> Result<(), BlockError> {
+    let split = params.reward_split(height);
+    let scripts = params.fund_scripts();
+    let funds = [
+        ("exchange", split.exchange_fund, scripts.exchange),
+        ("foundation", split.foundation_fund, scripts.foundation),
+        ("swappool", split.swap_pool, scripts.swap_pool),
+    ];
+    for (fund, amount, script) in funds {
+        let Some(script) = script else { continue };
+        if amount == Amount::ZERO {
+            continue;
+        }
+        let paid = coinbase
+            .outputs()
+            .iter()
+            .any(|output| output.script_pubkey == script && output.value == amount.zat());
+        if !paid {
+            return Err(BlockError::MissingFundOutput { fund, amount });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::{Mainnet, Regtest, Testnet};
+    use flux_tx::transaction::{StandardTx, TxBody, TxIn};
+
+    fn coinbase(outputs: Vec<TxOut>) -> Transaction {
+        Transaction {
+            overwintered: false,
+            version: 1,
+            version_group_id: 0,
+            body: TxBody::Standard(StandardTx {
+                inputs: vec![TxIn {
+                    prevout: OutPoint::NULL,
+                    script_sig: Script::from(vec![3, 1, 2, 3]),
+                    sequence: u32::MAX,
+                }],
+                outputs,
+                lock_time: 0,
+                expiry_height: 0,
+                sapling: Default::default(),
+                join_splits: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn every_daemon_fund_address_parses() {
+        for params in [&Mainnet as &dyn NetworkParams, &Testnet, &Regtest] {
+            let scripts = params.fund_scripts();
+            assert!(
+                scripts.exchange.is_some()
+                    && scripts.foundation.is_some()
+                    && scripts.swap_pool.is_some()
+            );
+        }
+    }
+
+    #[test]
+    fn the_mainnet_exchange_output_is_required_at_its_height_only() {
+        let height = BlockHeight(836_274);
+        let exchange = Mainnet.fund_scripts().exchange.unwrap();
+        let amount = Amount::from_flux(7_500_000).unwrap();
+        let paid = coinbase(vec![TxOut::new(amount, exchange.clone())]);
+        assert!(check_fund_outputs(&Mainnet, &paid, height).is_ok());
+        let short = coinbase(vec![TxOut::new(
+            Amount::from_flux(7_499_999).unwrap(),
+            exchange,
+        )]);
+        assert!(matches!(
+            check_fund_outputs(&Mainnet, &short, height),
+            Err(BlockError::MissingFundOutput {
+                fund: "exchange",
+                ..
+            })
+        ));
+        assert!(check_fund_outputs(&Mainnet, &coinbase(Vec::new()), BlockHeight(836_275)).is_ok());
+    }
+
+    #[test]
+    fn height_scripts_are_minimal_script_numbers() {
+        assert_eq!(height_script(16), vec![0x60]);
+        assert_eq!(height_script(17), vec![1, 17]);
+        assert_eq!(height_script(128), vec![2, 0x80, 0x00]);
+        assert_eq!(height_script(1_000_000), vec![3, 0x40, 0x42, 0x0f]);
+    }
+
+    #[test]
+    fn sigops_count_like_the_daemon() {
+        let script = Script::from(vec![OP_CHECKSIG, OP_CHECKMULTISIG, 0x4c]);
+        assert_eq!(legacy_sigops(&script), 21);
+    }
+}

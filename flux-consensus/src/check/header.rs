@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use flux_pow::difficulty::{Compact, HeaderInfo, check_proof_of_work};
-use flux_pow::{BlockHeight, EquihashParams, NetworkUpgrade};
+use flux_pow::{BlockHeight, EquihashParams};
 use flux_tx::block::POW_HEADER_PREFIX_SIZE;
 use flux_tx::{BlockHash, BlockHeader};
 
@@ -70,8 +70,9 @@ pub fn check_proof_of_work_target(
     .map_err(HeaderError::HighHash)
 }
 
-/// `time-too-new` (`main.cpp:5356-5378`): at most 2 hours ahead of the clock while the chain
-/// tip is below LWMA's activation, then 360 s (300 s for proof-of-node headers).
+/// `time-too-new` (`main.cpp:5356-5378`): at most [`NetworkParams::max_future_drift`] ahead of
+/// the clock: 2 hours while the chain tip is below LWMA's activation, then 360 s (300 s for
+/// proof-of-node headers).
 ///
 /// The daemon compares the *active chain's* height, not the header's, with LWMA's activation;
 /// `tip_height` is that height.
@@ -85,20 +86,36 @@ pub fn check_future_time(
     tip_height: BlockHeight,
     now: i64,
 ) -> Result<(), HeaderError> {
-    let lwma_active = params.is_active(NetworkUpgrade::Lwma, tip_height);
-    let allowed_drift = if !lwma_active {
-        2 * 60 * 60
-    } else if header.is_proof_of_node() {
-        300
-    } else {
-        360
-    };
+    let allowed_drift = params.max_future_drift(tip_height, header.is_proof_of_node());
     let time = i64::from(header.time);
     if time > now + allowed_drift {
         return Err(HeaderError::TimeTooNew {
             time,
             now,
             allowed_drift,
+        });
+    }
+    Ok(())
+}
+
+/// `bad-fork-prior-to-maxreorgdepth` (`main.cpp:5484-5489`): a block whose parent is at least
+/// [`NetworkParams::max_reorg_depth`] blocks below the active tip is refused.
+///
+/// # Errors
+///
+/// [`HeaderError::ForkTooDeep`].
+pub fn check_reorg_depth(
+    params: &dyn NetworkParams,
+    tip_height: BlockHeight,
+    parent_height: BlockHeight,
+) -> Result<(), HeaderError> {
+    let depth = tip_height.0.saturating_sub(parent_height.0);
+    let max = params.max_reorg_depth(tip_height);
+    if depth >= max {
+        return Err(HeaderError::ForkTooDeep {
+            parent_height: parent_height.0,
+            depth,
+            max,
         });
     }
     Ok(())
@@ -155,6 +172,11 @@ pub fn check_proof_kind(
 /// version, the era (not proof of node), the Equihash parameter set of that height, the solution
 /// and the target. This is what a light client checks for each header it is handed.
 ///
+/// The network's genesis header skips the era and parameter-set rules, as
+/// `ContextualCheckBlockHeader` returns early for `hashGenesisBlock` (`main.cpp:5476`): the
+/// testnet genesis carries a 200,9 solution in a 48,5 era and the regtest genesis is a
+/// proof-of-work block where proof of node is active from height 0.
+///
 /// # Errors
 ///
 /// The [`HeaderError`] of the first rule broken.
@@ -164,11 +186,16 @@ pub fn check_header_for_height(
     height: BlockHeight,
 ) -> Result<(), HeaderError> {
     check_version(header)?;
-    check_proof_kind(params, header, height)?;
+    let genesis = height == BlockHeight::GENESIS && header.hash() == params.genesis_hash();
+    if !genesis {
+        check_proof_kind(params, header, height)?;
+    }
     if header.is_proof_of_node() {
         return Err(HeaderError::ProofOfNodeUnsupported);
     }
-    check_solution_size_for_height(params, header, height)?;
+    if !genesis {
+        check_solution_size_for_height(params, header, height)?;
+    }
     check_equihash_solution(header)?;
     check_proof_of_work_target(params, header)
 }

@@ -458,27 +458,41 @@ pub fn check_inputs(
     Ok(fee)
 }
 
-/// `CheckFluxnodeTxInput` (`coins.cpp`) for a START: the collateral is an unspent output holding a
-/// tier's collateral amount at `height`, locked to the START's collateral key (P2PKH of the key,
-/// or P2SH of the redeem script). Returns the collateral amount.
+/// `FLUXNODE_MIN_CONFIRMATION_DETERMINISTIC` (`fluxnode/fluxnode.h:20`): blocks a collateral
+/// output must be deep before a START or CONFIRM may name it.
+pub const FLUXNODE_MIN_CONFIRMATIONS: u32 = 100;
+
+/// `CheckFluxnodeTxInput` (`coins.cpp:630-685`, called by `ConnectBlock` at `main.cpp:3955-3961`)
+/// for a START or CONFIRM at `height`: the collateral is an unspent output at least 100 blocks
+/// deep holding a tier's collateral amount; a START's must also be locked to its collateral key
+/// (P2PKH of the key, or P2SH of the redeem script), the output the daemon pays. Returns the
+/// collateral amount (`None` for other transactions).
 ///
 /// # Errors
 ///
-/// [`TransactionError::FluxnodeBadCollateral`] or
+/// [`TransactionError::FluxnodeBadCollateral`],
+/// [`TransactionError::FluxnodeCollateralTooYoung`] or
 /// [`TransactionError::FluxnodeCollateralNotOwned`].
-pub fn check_start_collateral(
+pub fn check_fluxnode_collateral(
     params: &dyn NetworkParams,
     tx: &Transaction,
     view: &dyn UtxoView,
     height: BlockHeight,
 ) -> Result<Option<Amount>, TransactionError> {
-    let Some(FluxnodeTx::Start(start)) = tx.fluxnode() else {
+    let Some(node) = tx.fluxnode() else {
         return Ok(None);
     };
-    let collateral = start.collateral;
+    if matches!(node, FluxnodeTx::Untyped(_)) {
+        return Ok(None);
+    }
+    let collateral = node.collateral();
     let coin = view
         .coin(&collateral)
         .ok_or(TransactionError::FluxnodeBadCollateral(collateral))?;
+    let depth = height.0.saturating_sub(coin.height);
+    if depth < FLUXNODE_MIN_CONFIRMATIONS {
+        return Err(TransactionError::FluxnodeCollateralTooYoung { collateral, depth });
+    }
     let amount = coin
         .output
         .amount()
@@ -486,20 +500,234 @@ pub fn check_start_collateral(
     if params.tier_of_collateral(height, amount).is_none() {
         return Err(TransactionError::FluxnodeBadCollateral(collateral));
     }
-    let owned = match (
-        &start.signer,
-        classify(coin.output.script_pubkey.as_bytes()),
-    ) {
-        (CollateralSigner::PubKey(key), ScriptTemplate::PubKeyHash(hash)) => {
-            flux_tx::keys::hash160(key) == hash
+    if let FluxnodeTx::Start(start) = node {
+        let owned = match (
+            &start.signer,
+            classify(coin.output.script_pubkey.as_bytes()),
+        ) {
+            (CollateralSigner::PubKey(key), ScriptTemplate::PubKeyHash(hash)) => {
+                flux_tx::keys::hash160(key) == hash
+            }
+            (CollateralSigner::P2sh(script), ScriptTemplate::ScriptHash(hash)) => {
+                flux_tx::keys::hash160(script.as_bytes()) == hash
+            }
+            _ => false,
+        };
+        if !owned {
+            return Err(TransactionError::FluxnodeCollateralNotOwned(collateral));
         }
-        (CollateralSigner::P2sh(script), ScriptTemplate::ScriptHash(hash)) => {
-            flux_tx::keys::hash160(script.as_bytes()) == hash
-        }
-        _ => false,
-    };
-    if !owned {
-        return Err(TransactionError::FluxnodeCollateralNotOwned(collateral));
     }
     Ok(Some(amount))
+}
+
+/// [`check_fluxnode_collateral`] for START transactions only (other transactions pass).
+///
+/// # Errors
+///
+/// As [`check_fluxnode_collateral`].
+pub fn check_start_collateral(
+    params: &dyn NetworkParams,
+    tx: &Transaction,
+    view: &dyn UtxoView,
+    height: BlockHeight,
+) -> Result<Option<Amount>, TransactionError> {
+    match tx.fluxnode() {
+        Some(FluxnodeTx::Start(_)) => check_fluxnode_collateral(params, tx, view, height),
+        _ => Ok(None),
+    }
+}
+
+/// `CheckFluxnodeTxSignatures` for a CONFIRM (`fluxnode.cpp:150-185`): the node key announced by
+/// the node's START signed `COutPoint(<txid prefix>, <n>)<n><update type><sig time>`. The
+/// benchmark signature (checked by the daemon against the benchmark keys in force) is not.
+///
+/// # Errors
+///
+/// [`TransactionError::FluxnodeBadSignature`], also when no START announced a key.
+pub fn check_confirm_signature(
+    tx: &Transaction,
+    node_key: Option<&[u8]>,
+) -> Result<(), TransactionError> {
+    let Some(FluxnodeTx::Confirm(confirm)) = tx.fluxnode() else {
+        return Ok(());
+    };
+    let key = node_key.ok_or(TransactionError::FluxnodeBadSignature)?;
+    let message = flux_tx::fluxnode_sig::confirm_message(
+        &confirm.collateral.txid.0,
+        confirm.collateral.index,
+        confirm.update_type,
+        confirm.sig_time,
+    );
+    verify_node_message(key, &confirm.sig, message.as_bytes())
+        .map_err(|_| TransactionError::FluxnodeBadSignature)
+}
+
+/// `fluxnode-tx-benchmark-tier-to-low-for-collateral` (`main.cpp:1588-1596`): a CONFIRM's
+/// benchmark tier is at least the tier of the node it confirms (`node_tier`, from the list;
+/// `None` when the list has no such node, which the list rules refuse on their own).
+///
+/// # Errors
+///
+/// [`TransactionError::BenchmarkTierTooLow`].
+pub fn check_benchmark_tier(
+    tx: &Transaction,
+    node_tier: Option<flux_nodes::Tier>,
+) -> Result<(), TransactionError> {
+    let (Some(FluxnodeTx::Confirm(confirm)), Some(tier)) = (tx.fluxnode(), node_tier) else {
+        return Ok(());
+    };
+    if i16::from(tier.number()) > i16::from(confirm.benchmark_tier) {
+        return Err(TransactionError::BenchmarkTierTooLow {
+            benchmark: confirm.benchmark_tier,
+            tier: tier.number(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flux_tx::fluxnode::FluxnodeConfirm;
+    use flux_tx::transaction::{StandardTx, TxIn};
+    use flux_tx::{Script, Txid};
+
+    fn outpoint(n: u8) -> OutPoint {
+        OutPoint {
+            txid: Txid([n; 32]),
+            index: 0,
+        }
+    }
+
+    fn standard(inputs: Vec<TxIn>, outputs: Vec<TxOut>) -> Transaction {
+        Transaction {
+            overwintered: false,
+            version: 1,
+            version_group_id: 0,
+            body: TxBody::Standard(StandardTx {
+                inputs,
+                outputs,
+                lock_time: 0,
+                expiry_height: 0,
+                sapling: Default::default(),
+                join_splits: None,
+            }),
+        }
+    }
+
+    fn input(prevout: OutPoint) -> TxIn {
+        TxIn {
+            prevout,
+            script_sig: Script::from(vec![0x51]),
+            sequence: u32::MAX,
+        }
+    }
+
+    #[test]
+    fn context_free_rules_each_name_their_variant() {
+        let out = |value| TxOut {
+            value,
+            script_pubkey: Script::from(vec![0x51]),
+        };
+        assert_eq!(
+            check_transaction(&standard(vec![], vec![out(1)])),
+            Err(TransactionError::NoInputs)
+        );
+        assert_eq!(
+            check_transaction(&standard(vec![input(outpoint(1))], vec![])),
+            Err(TransactionError::NoOutputs)
+        );
+        assert_eq!(
+            check_transaction(&standard(vec![input(outpoint(1))], vec![out(-1)])),
+            Err(TransactionError::NegativeOutput(0))
+        );
+        assert_eq!(
+            check_transaction(&standard(
+                vec![input(outpoint(1))],
+                vec![out(MAX_MONEY + 1)]
+            )),
+            Err(TransactionError::OutputTooLarge(0))
+        );
+        assert_eq!(
+            check_transaction(&standard(
+                vec![input(outpoint(1))],
+                vec![out(MAX_MONEY), out(1)]
+            )),
+            Err(TransactionError::OutputTotalTooLarge)
+        );
+        assert_eq!(
+            check_transaction(&standard(
+                vec![input(outpoint(1)), input(outpoint(1))],
+                vec![out(1)]
+            )),
+            Err(TransactionError::DuplicateInputs(outpoint(1)))
+        );
+        assert_eq!(
+            check_transaction(&standard(
+                vec![input(outpoint(1)), input(OutPoint::NULL)],
+                vec![out(1)]
+            )),
+            Err(TransactionError::NullPrevout)
+        );
+        let mut coinbase = standard(vec![input(OutPoint::NULL)], vec![out(1)]);
+        assert_eq!(
+            check_transaction(&coinbase),
+            Err(TransactionError::CoinbaseScriptSize(1))
+        );
+        if let TxBody::Standard(body) = &mut coinbase.body {
+            body.inputs[0].script_sig = Script::from(vec![0x51, 0x51]);
+        }
+        assert_eq!(check_transaction(&coinbase), Ok(()));
+    }
+
+    #[test]
+    fn lock_times_follow_is_final_tx() {
+        let mut tx = standard(vec![input(outpoint(1))], vec![]);
+        if let TxBody::Standard(body) = &mut tx.body {
+            body.lock_time = 100;
+            body.inputs[0].sequence = 0;
+        }
+        assert_eq!(check_final(&tx, BlockHeight(101), 0), Ok(()));
+        assert_eq!(
+            check_final(&tx, BlockHeight(100), 0),
+            Err(TransactionError::NonFinal)
+        );
+        if let TxBody::Standard(body) = &mut tx.body {
+            body.inputs[0].sequence = u32::MAX;
+        }
+        assert_eq!(check_final(&tx, BlockHeight(100), 0), Ok(()));
+    }
+
+    #[test]
+    fn a_confirm_must_benchmark_at_least_the_collateral_tier() {
+        let confirm = |benchmark_tier| Transaction {
+            overwintered: false,
+            version: 5,
+            version_group_id: 0,
+            body: TxBody::Fluxnode(FluxnodeTx::Confirm(FluxnodeConfirm {
+                collateral: outpoint(3),
+                sig_time: 0,
+                benchmark_tier,
+                benchmark_sig_time: 0,
+                update_type: 0,
+                ip: b"1.2.3.4".to_vec(),
+                sig: Vec::new(),
+                benchmark_sig: Vec::new(),
+            })),
+        };
+        let nimbus = Some(flux_nodes::Tier::Nimbus);
+        assert_eq!(
+            check_benchmark_tier(&confirm(1), nimbus),
+            Err(TransactionError::BenchmarkTierTooLow {
+                benchmark: 1,
+                tier: 2
+            })
+        );
+        assert_eq!(check_benchmark_tier(&confirm(2), nimbus), Ok(()));
+        assert_eq!(check_benchmark_tier(&confirm(3), nimbus), Ok(()));
+        assert_eq!(
+            check_fluxnode_fields(&confirm(4)),
+            Err(TransactionError::FluxnodeInvalidBenchmarkTier(4))
+        );
+    }
 }

@@ -241,8 +241,9 @@ pub fn list_snapshot(
     (nodes, order, list.tip())
 }
 
-/// A chain at height 103 with one confirmed Cumulus node: block 101 funds its 10,000 FLUX
-/// collateral from the premine, 102 holds the START, 103 the CONFIRM.
+/// A chain at height 203 with one confirmed Cumulus node: block 101 funds its 10,000 FLUX
+/// collateral from the premine, a START needs it 100 blocks deep, so 202 holds the START and
+/// 203 the CONFIRM.
 pub fn with_node() -> (Devchain, OutPoint, Utxo) {
     let mut dev = Devchain::funded();
     let owner = key(7);
@@ -292,6 +293,18 @@ pub fn with_node() -> (Devchain, OutPoint, Utxo) {
 
     let start = start_tx(collateral, &owner, &node);
     assert_eq!(
+        dev.chain
+            .validate_transaction(&start)
+            .unwrap_err()
+            .to_string(),
+        flux_consensus::TransactionError::FluxnodeCollateralTooYoung {
+            collateral,
+            depth: 1
+        }
+        .to_string()
+    );
+    dev.mine(100);
+    assert_eq!(
         dev.chain.validate_transaction(&start).unwrap(),
         Amount::ZERO
     );
@@ -328,4 +341,24 @@ impl Devchain {
         }
         dev
     }
+}
+
+/// A solved devnet block on `parent` (at `parent_height`), its coinbase tagged with `tag`.
+pub fn block_on(parent: &Block, parent_height: u32, tag: u64) -> Block {
+    let height = BlockHeight(parent_height + 1);
+    let template = flux_consensus::BlockTemplate {
+        height,
+        prev_block: parent.hash(),
+        bits: Devnet::POW_LIMIT_BITS,
+        min_time: parent.header.time + 1,
+        final_sapling_root: flux_consensus::check::block::empty_sapling_root(),
+        branch_id: flux_consensus::NetworkParams::branch_id_at(&Devnet, height),
+        reward: flux_consensus::NetworkParams::reward_split(&Devnet, height),
+        fluxnode_payouts: Vec::new(),
+        sapling_coinbase: true,
+        fund_outputs: Vec::new(),
+    };
+    let coinbase =
+        template.coinbase_transaction(&Script::from(vec![0x51]), Amount::ZERO, &tag.to_le_bytes());
+    flux_consensus::devnet::solve(template.block(template.min_time, vec![coinbase])).unwrap()
 }

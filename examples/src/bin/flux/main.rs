@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod app;
+mod header;
 mod keys;
 mod node;
 mod parallel;
@@ -47,6 +48,9 @@ enum Command {
     /// Blocks: decode raw bytes to JSON (flux-tx).
     #[command(subcommand)]
     Block(tx::BlockCommand),
+    /// Block headers: verify proof of work for a height (flux-consensus).
+    #[command(subcommand)]
+    Header(header::HeaderCommand),
     /// Node rewards: FLUX per block, per node and APR for a tier (flux-nodes).
     Rewards(rewards::RewardsArgs),
     /// App specs: validate, canonical JSON and price like FluxOS (flux-apps).
@@ -75,5 +79,6 @@ fn main() -> ExitCode {
         Command::Node(args) => node::run_node(args),
         Command::Tx(command) => tx::run_tx(command),
         Command::Block(command) => tx::run_block(command),
+        Command::Header(command) => header::run(command),
     }
 }
