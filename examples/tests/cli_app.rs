@@ -346,3 +346,33 @@ fn app_run_refuses_an_image_that_is_not_on_the_engine() {
         "{stderr}"
     );
 }
+
+#[test]
+fn app_run_without_an_engine_exits_2_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = spec_file(&dir, "noengine", &run_spec(RUN_IMAGE));
+    let socket = dir.path().join("no-docker.sock");
+    let out = Command::new(env!("CARGO_BIN_EXE_flux"))
+        .args(["app", "run", spec.to_str().unwrap()])
+        .env("DOCKER_HOST", format!("unix://{}", socket.display()))
+        .output()
+        .expect("flux runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("no Docker engine reachable"), "{stderr}");
+}
+
+#[test]
+fn app_run_refuses_an_invalid_spec_before_touching_docker() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = run_spec(RUN_IMAGE);
+    spec["compose"][0]["ports"] = serde_json::json!([22]);
+    let path = spec_file(&dir, "badport", &spec);
+    let out = flux(&["app", "run", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("Assigned port 22 is not allowed for Flux Apps"),
+        "{stderr}"
+    );
+}
