@@ -208,7 +208,7 @@ fn run_spec(repotag: &str) -> serde_json::Value {
         "compose": [{
             "name": "web", "description": "busybox httpd", "repotag": repotag,
             "ports": [RUN_PORT], "domains": [""], "environmentParameters": [], "commands": [],
-            "containerPorts": [80], "containerData": "/data", "cpu": 0.1, "ram": 100, "hdd": 1,
+            "containerPorts": [80], "containerData": "r:/data", "cpu": 0.1, "ram": 100, "hdd": 1,
             "repoauth": ""
         }],
         "instances": 3, "contacts": [], "geolocation": [], "expire": 22000, "nodes": [],

@@ -11,7 +11,8 @@
 //!   Docker engine: one simulated node per loopback address 127.0.0.11, .12, … (each instance
 //!   publishes the spec's ports on its own address), reconciled until Ctrl-C (SIGINT) or SIGTERM,
 //!   with a status line on stderr; then everything it made is removed and it exits 0 (1 when the
-//!   cleanup failed). Images are never pulled: a repotag missing from the engine is an error
+//!   cleanup failed). The spec's placement rules (geolocation, `nodes`, static IP, one synced
+//!   instance per /16) are not applied to the simulated nodes. Images are never pulled: a repotag missing from the engine is an error
 //!   (exit 2) before anything is created.
 //!
 //! A file that cannot be read or is not JSON, or a spec FluxOS cannot format at all
@@ -24,7 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Subcommand;
-use flux_apps::placement::{Node, PlacementPolicy, Tier};
+use flux_apps::placement::{GeoConstraints, Node, PlacementPolicy, Tier};
 use flux_apps::reconcile::{AppDeployment, Context, Controller, NodeHandle, ReconcileConfig};
 use flux_apps::runtime::ContainerRuntime as _;
 use flux_apps::runtime::docker::{DockerEngine, DockerRuntime};
@@ -175,7 +176,14 @@ fn run_local(
             reasons.join("; ")
         ));
     };
-    let app = AppDeployment::from_spec(&spec).map_err(|e| format!("cannot run {path}: {e}"))?;
+    let mut app = AppDeployment::from_spec(&spec).map_err(|e| format!("cannot run {path}: {e}"))?;
+    // Simulated local nodes have no location, no static IP, are not the spec's `nodes` and share
+    // one /16: the spec's placement rules cannot hold here, only its instance count does.
+    let rules = &mut app.placement;
+    rules.geolocation = GeoConstraints::default();
+    rules.targets.clear();
+    rules.static_ip = false;
+    rules.synced = false;
     let nodes = match nodes {
         Some(n) => n,
         None => u8::try_from(app.instances()).unwrap_or(u8::MAX),
