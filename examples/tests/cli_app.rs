@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use flux_apps::runtime::docker::{BuildContext, DockerEngine};
+
 mod common;
 use common::flux;
 
@@ -181,24 +183,21 @@ fn docker_or_skip() -> bool {
     false
 }
 
-/// Builds a FROM-scratch image serving `body` with busybox httpd (nothing is pulled).
-fn build_image(dir: &Path, tag: &str, body: &str) {
-    let context = dir.join("context");
-    std::fs::create_dir_all(context.join("www")).unwrap();
-    std::fs::copy("/bin/busybox", context.join("busybox")).unwrap();
-    std::fs::write(context.join("www/index.html"), body).unwrap();
-    std::fs::write(
-        context.join("Dockerfile"),
-        "FROM scratch\nCOPY busybox /bin/busybox\nCOPY www/ /www/\n\
-         CMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"80\", \"-h\", \"/www\"]\n",
-    )
-    .unwrap();
-    let out = Command::new("docker")
-        .args(["build", "-q", "-t", tag])
-        .arg(&context)
-        .output()
-        .expect("docker build");
-    assert!(out.status.success(), "{}", text(&out.stderr));
+/// Builds a FROM-scratch image serving `body` with busybox httpd (nothing is pulled), through the
+/// same engine API `flux app run` uses.
+fn build_image(tag: &str, body: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let engine = DockerEngine::local().await.expect("engine");
+        let context = BuildContext::busybox_httpd(Path::new("/bin/busybox"), body).unwrap();
+        engine
+            .build_image(&context, tag)
+            .await
+            .expect("image build");
+    });
 }
 
 fn run_spec(repotag: &str) -> serde_json::Value {
@@ -250,7 +249,7 @@ fn app_run_serves_until_sigint_then_removes_everything() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    build_image(dir.path(), RUN_IMAGE, "hello from flux app run\n");
+    build_image(RUN_IMAGE, "hello from flux app run\n");
     let spec = spec_file(&dir, "clihello", &run_spec(RUN_IMAGE));
     let owner = format!("flux-cli-test-{}", std::process::id());
     let mut child = Command::new(env!("CARGO_BIN_EXE_flux"))
