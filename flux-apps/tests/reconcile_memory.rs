@@ -884,3 +884,94 @@ async fn an_unreachable_instance_counts_as_down_during_a_rollout() {
     }
     assert_eq!(ready_nodes(&engines, &to).len(), 3);
 }
+
+/// A runtime whose first `panics` container creations panic (a bug in an engine client).
+#[derive(Debug)]
+struct Panicky {
+    inner: Arc<MemoryRuntime>,
+    panics: std::sync::atomic::AtomicU32,
+}
+
+impl ContainerRuntime for Panicky {
+    fn endpoint(&self) -> &str {
+        self.inner.endpoint()
+    }
+    fn owner(&self) -> &str {
+        self.inner.owner()
+    }
+    async fn list_containers(&self) -> Result<Vec<ObservedContainer>, RuntimeError> {
+        self.inner.list_containers().await
+    }
+    async fn create_container(&self, spec: &ContainerSpec) -> Result<(), RuntimeError> {
+        let left = self.panics.load(std::sync::atomic::Ordering::SeqCst);
+        if left > 0 {
+            self.panics
+                .store(left - 1, std::sync::atomic::Ordering::SeqCst);
+            panic!("engine client bug while creating {}", spec.name);
+        }
+        self.inner.create_container(spec).await
+    }
+    async fn start_container(&self, name: &str) -> Result<(), RuntimeError> {
+        self.inner.start_container(name).await
+    }
+    async fn remove_container(&self, name: &str) -> Result<(), RuntimeError> {
+        self.inner.remove_container(name).await
+    }
+    async fn list_networks(&self) -> Result<Vec<ObservedResource>, RuntimeError> {
+        self.inner.list_networks().await
+    }
+    async fn ensure_network(&self, spec: &NetworkSpec) -> Result<(), RuntimeError> {
+        self.inner.ensure_network(spec).await
+    }
+    async fn remove_network(&self, name: &str) -> Result<(), RuntimeError> {
+        self.inner.remove_network(name).await
+    }
+    async fn list_volumes(&self) -> Result<Vec<ObservedResource>, RuntimeError> {
+        self.inner.list_volumes().await
+    }
+    async fn ensure_volume(&self, spec: &VolumeSpec) -> Result<(), RuntimeError> {
+        self.inner.ensure_volume(spec).await
+    }
+    async fn remove_volume(&self, name: &str) -> Result<(), RuntimeError> {
+        self.inner.remove_volume(name).await
+    }
+    async fn image_exists(&self, image: &str) -> Result<bool, RuntimeError> {
+        self.inner.image_exists(image).await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_pass_is_requeued_and_the_loop_goes_on() {
+    let engines = engines(3);
+    let runtimes = engines
+        .iter()
+        .map(|engine| {
+            Arc::new(Panicky {
+                inner: Arc::clone(engine),
+                panics: std::sync::atomic::AtomicU32::new(2),
+            })
+        })
+        .collect();
+    let ctx = context_with(runtimes, config());
+    let controller = Arc::new(Controller::new(Arc::clone(&ctx)));
+    let hello = app("hello", 3, "a");
+    controller.apply(hello.clone());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = Arc::clone(&controller);
+    let task = tokio::spawn(async move {
+        running
+            .run(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    // Six panicking passes, requeued after 1, 2, 4, 8, 16 and 32 s: converged by 63 s.
+    for _ in 0..70 {
+        tokio::time::advance(Duration::from_secs(1)).await;
+        tokio::task::yield_now().await;
+    }
+    let _ = stop.send(());
+    task.await.expect("the controller itself never panics");
+    assert_eq!(ready_nodes(&engines, &hello).len(), 3);
+    assert_eq!(ctx.status("hello").expect("status").ready, 3);
+}
