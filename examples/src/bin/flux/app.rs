@@ -245,6 +245,7 @@ async fn serve(app: AppDeployment, nodes: u8, owner: String) -> Result<ExitCode,
     };
     let ctx = Context::new(handles, PlacementPolicy::with_seed(1), config)
         .map_err(|e| format!("cannot set up the nodes: {e}"))?;
+    let signal = shutdown_signal()?;
     let controller = Arc::new(Controller::new(Arc::new(ctx)));
     let name = app.name.clone();
     controller.apply(app);
@@ -261,17 +262,13 @@ async fn serve(app: AppDeployment, nodes: u8, owner: String) -> Result<ExitCode,
             })
             .await;
     });
-    let signal = shutdown_signal();
     tokio::pin!(signal);
     let live = std::io::stderr().is_terminal();
     let mut shown = String::new();
     let mut tick = tokio::time::interval(Duration::from_millis(500));
     loop {
         tokio::select! {
-            result = &mut signal => {
-                result?;
-                break;
-            }
+            () = &mut signal => break,
             _ = tick.tick() => {
                 let line = controller
                     .context()
@@ -312,22 +309,28 @@ async fn serve(app: AppDeployment, nodes: u8, owner: String) -> Result<ExitCode,
     Ok(ExitCode::from(1))
 }
 
-/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
-async fn shutdown_signal() -> Result<(), String> {
+/// Listens for Ctrl-C (SIGINT) and, on Unix, SIGTERM from now on; the future completes on the
+/// first of them. Registering before any container exists means an early Ctrl-C still cleans up.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate())
+        let mut interrupt = signal(SignalKind::interrupt())
+            .map_err(|e| format!("cannot listen for Ctrl-C: {e}"))?;
+        let mut terminate = signal(SignalKind::terminate())
             .map_err(|e| format!("cannot listen for SIGTERM: {e}"))?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.map_err(|e| format!("cannot listen for Ctrl-C: {e}")),
-            _ = term.recv() => Ok(()),
-        }
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+        })
     }
     #[cfg(not(unix))]
     {
-        tokio::signal::ctrl_c()
-            .await
-            .map_err(|e| format!("cannot listen for Ctrl-C: {e}"))
+        Ok(async {
+            // If the handler cannot be installed, stop at once rather than never.
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
