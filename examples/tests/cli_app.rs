@@ -9,7 +9,10 @@ use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use flux_apps::runtime::docker::{BuildContext, DockerEngine};
 
 mod common;
 use common::flux;
@@ -181,34 +184,35 @@ fn docker_or_skip() -> bool {
     false
 }
 
-/// Builds a FROM-scratch image serving `body` with busybox httpd (nothing is pulled).
-fn build_image(dir: &Path, tag: &str, body: &str) {
-    let context = dir.join("context");
-    std::fs::create_dir_all(context.join("www")).unwrap();
-    std::fs::copy("/bin/busybox", context.join("busybox")).unwrap();
-    std::fs::write(context.join("www/index.html"), body).unwrap();
-    std::fs::write(
-        context.join("Dockerfile"),
-        "FROM scratch\nCOPY busybox /bin/busybox\nCOPY www/ /www/\n\
-         CMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"80\", \"-h\", \"/www\"]\n",
-    )
-    .unwrap();
-    let out = Command::new("docker")
-        .args(["build", "-q", "-t", tag])
-        .arg(&context)
-        .output()
-        .expect("docker build");
-    assert!(out.status.success(), "{}", text(&out.stderr));
+/// Builds a FROM-scratch image serving `body` with busybox httpd (nothing is pulled), through the
+/// same engine API `flux app run` uses.
+fn build_image(tag: &str, body: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let engine = DockerEngine::local().await.expect("engine");
+        let context = BuildContext::busybox_httpd(Path::new("/bin/busybox"), body).unwrap();
+        engine
+            .build_image(&context, tag)
+            .await
+            .expect("image build");
+    });
 }
 
 fn run_spec(repotag: &str) -> serde_json::Value {
+    named_run_spec("clihello", repotag, RUN_PORT)
+}
+
+fn named_run_spec(name: &str, repotag: &str, port: u16) -> serde_json::Value {
     serde_json::json!({
-        "version": 8, "name": "clihello", "description": "flux app run test",
+        "version": 8, "name": name, "description": "flux app run test",
         "owner": "1CbErtneaX2QVyUfwU7JGB7VzvPgrgc3uC",
         "compose": [{
             "name": "web", "description": "busybox httpd", "repotag": repotag,
-            "ports": [RUN_PORT], "domains": [""], "environmentParameters": [], "commands": [],
-            "containerPorts": [80], "containerData": "/data", "cpu": 0.1, "ram": 100, "hdd": 1,
+            "ports": [port], "domains": [""], "environmentParameters": [], "commands": [],
+            "containerPorts": [80], "containerData": "r:/data", "cpu": 0.1, "ram": 100, "hdd": 1,
             "repoauth": ""
         }],
         "instances": 3, "contacts": [], "geolocation": [], "expire": 22000, "nodes": [],
@@ -244,24 +248,24 @@ fn owned(owner: &str, kind: &str) -> Vec<String> {
     text(&out.stdout).lines().map(str::to_owned).collect()
 }
 
-#[test]
-fn app_run_serves_until_sigint_then_removes_everything() {
-    if !docker_or_skip() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    build_image(dir.path(), RUN_IMAGE, "hello from flux app run\n");
-    let spec = spec_file(&dir, "clihello", &run_spec(RUN_IMAGE));
-    let owner = format!("flux-cli-test-{}", std::process::id());
+/// Starts `flux app run SPEC --owner OWNER` with stderr collected as it comes (to see the status
+/// line).
+fn spawn_run(
+    spec: &Path,
+    owner: &str,
+) -> (
+    std::process::Child,
+    Arc<Mutex<String>>,
+    std::thread::JoinHandle<()>,
+) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_flux"))
-        .args(["app", "run", spec.to_str().unwrap(), "--owner", &owner])
+        .args(["app", "run", spec.to_str().unwrap(), "--owner", owner])
         .stderr(Stdio::piped())
         .spawn()
         .expect("flux app run starts");
-    // Collect stderr as it comes, to see the status line.
-    let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let stderr = Arc::new(Mutex::new(String::new()));
     let mut pipe = child.stderr.take().unwrap();
-    let sink = std::sync::Arc::clone(&stderr);
+    let sink = Arc::clone(&stderr);
     let reader = std::thread::spawn(move || {
         let mut buffer = [0u8; 1024];
         while let Ok(n) = pipe.read(&mut buffer) {
@@ -273,6 +277,39 @@ fn app_run_serves_until_sigint_then_removes_everything() {
                 .push_str(&String::from_utf8_lossy(&buffer[..n]));
         }
     });
+    (child, stderr, reader)
+}
+
+/// Sends SIGINT and waits (at most a minute) for the exit.
+fn interrupt(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let signalled = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(signalled.success());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "flux app run did not stop on SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn app_run_serves_until_sigint_then_removes_everything() {
+    if !docker_or_skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    build_image(RUN_IMAGE, "hello from flux app run\n");
+    let spec = spec_file(&dir, "clihello", &run_spec(RUN_IMAGE));
+    let owner = format!("flux-cli-test-{}", std::process::id());
+    let (mut child, stderr, reader) = spawn_run(&spec, &owner);
     // Three instances on 127.0.0.11-13.
     let ips: Vec<IpAddr> = (11..14)
         .map(|last| IpAddr::V4(Ipv4Addr::new(127, 0, 0, last)))
@@ -296,22 +333,7 @@ fn app_run_serves_until_sigint_then_removes_everything() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let containers = owned(&owner, "container");
-    let signalled = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(signalled.success());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "flux app run did not stop on SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let status = interrupt(&mut child);
     reader.join().unwrap();
     let stderr = stderr.lock().unwrap().clone();
     eprintln!("{stderr}");
@@ -345,4 +367,62 @@ fn app_run_refuses_an_image_that_is_not_on_the_engine() {
         stderr.contains("flux-rs-cli-test/never-built:1") && stderr.contains("nothing is pulled"),
         "{stderr}"
     );
+}
+
+#[test]
+fn app_run_without_an_engine_exits_2_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = spec_file(&dir, "noengine", &run_spec(RUN_IMAGE));
+    let socket = dir.path().join("no-docker.sock");
+    let out = Command::new(env!("CARGO_BIN_EXE_flux"))
+        .args(["app", "run", spec.to_str().unwrap()])
+        .env("DOCKER_HOST", format!("unix://{}", socket.display()))
+        .output()
+        .expect("flux runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("no Docker engine reachable"), "{stderr}");
+}
+
+#[test]
+fn app_run_refuses_an_invalid_spec_before_touching_docker() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = run_spec(RUN_IMAGE);
+    spec["compose"][0]["ports"] = serde_json::json!([22]);
+    let path = spec_file(&dir, "badport", &spec);
+    let out = flux(&["app", "run", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("Assigned port 22 is not allowed for Flux Apps"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_early_sigint_still_cleans_up() {
+    if !docker_or_skip() {
+        return;
+    }
+    // Its own image, app name and port: it runs alongside the other run test.
+    let image = "flux-rs-cli-test/busybox-httpd:early";
+    build_image(image, "early\n");
+    let dir = tempfile::tempdir().unwrap();
+    let spec = spec_file(&dir, "cliearly", &named_run_spec("cliearly", image, 31_091));
+    let owner = format!("flux-cli-early-{}", std::process::id());
+    let (mut child, stderr, reader) = spawn_run(&spec, &owner);
+    // Interrupt as soon as it says it runs, while the first containers are being made.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !stderr.lock().unwrap().contains("Ctrl-C to stop") {
+        assert!(Instant::now() < deadline, "flux app run did not start");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let status = interrupt(&mut child);
+    reader.join().unwrap();
+    let stderr = stderr.lock().unwrap().clone();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(owned(&owner, "container").is_empty(), "{stderr}");
+    assert!(owned(&owner, "network").is_empty(), "{stderr}");
+    assert!(owned(&owner, "volume").is_empty(), "{stderr}");
+    let _ = Command::new("docker").args(["rmi", image]).output();
 }

@@ -387,6 +387,9 @@ pub struct PlacementRequest {
     pub target_mode: TargetMode,
     /// The app syncs volumes (`r:`/`g:`/`s:`): one instance per fault domain.
     pub synced: bool,
+    /// Node ids the app must not use for now (for example after repeated install failures there,
+    /// like FluxOS's install-error records that make other nodes take the app).
+    pub excluded: Vec<String>,
 }
 
 impl PlacementRequest {
@@ -402,6 +405,7 @@ impl PlacementRequest {
             targets: Vec::new(),
             target_mode: TargetMode::Required,
             synced: false,
+            excluded: Vec::new(),
         }
     }
 }
@@ -464,6 +468,8 @@ pub enum Rejection {
     },
     /// The node's location fails the app's geolocation rules.
     Geolocation(GeoMismatch),
+    /// The request excludes this node for now ([`PlacementRequest::excluded`]).
+    Excluded,
 }
 
 impl Rejection {
@@ -482,6 +488,7 @@ impl Rejection {
             Rejection::PortInUse { .. } => "port-in-use",
             Rejection::SameFaultDomain { .. } => "same-fault-domain",
             Rejection::Geolocation(_) => "geolocation",
+            Rejection::Excluded => "excluded",
         }
     }
 }
@@ -525,6 +532,7 @@ impl fmt::Display for Rejection {
                 write!(f, "the synced app already runs in fault domain {domain}")
             }
             Rejection::Geolocation(mismatch) => mismatch.fmt(f),
+            Rejection::Excluded => f.write_str("the app excludes this node for now"),
         }
     }
 }
@@ -939,6 +947,9 @@ impl Cluster {
 
         if !node.available {
             reject!(Rejection::NodeUnavailable);
+        }
+        if !request.excluded.is_empty() && request.excluded.contains(&node.id) {
+            reject!(Rejection::Excluded);
         }
         if !skip_placed_check && placed.iter().any(|&(i, _)| i == index) {
             reject!(Rejection::AlreadyHostsInstance);

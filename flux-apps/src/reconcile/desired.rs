@@ -280,8 +280,10 @@ impl AppDeployment {
     /// The deployment of a FluxOS spec: one container per component (the spec itself for v1–3,
     /// named `flux<app>`), FluxOS's port mappings, environment, commands, resources and
     /// `containerData` mounts (directories become named volumes), and `instances` instances (3 for
-    /// v1–2, as FluxOS assumes). Tiered specs run with their base resources. Placement rules of
-    /// the spec (geolocation, `nodes`, static IP) and the expiry are left to the caller.
+    /// v1–2, as FluxOS assumes). Tiered specs run with their base resources. The placement
+    /// request carries the spec's geolocation, `nodes` (binding before v8, preferred from v8),
+    /// static IP and whether a component syncs its data (`r:`/`g:`/`s:`); the expiry is left to
+    /// the caller.
     ///
     /// # Errors
     ///
@@ -331,6 +333,7 @@ impl AppDeployment {
             return Err(DeploymentError::NoComponents(name));
         }
         let mut components = Vec::with_capacity(views.len());
+        let mut synced = false;
         for (index, view) in views.iter().enumerate() {
             let component = view.name.to_owned();
             let (public, private): (Vec<f64>, Vec<f64>) = match (&legacy_ports, view.compose_ports)
@@ -371,6 +374,7 @@ impl AppDeployment {
                         message,
                     }
                 })?;
+                synced |= data.sync.is_some();
                 mounts.push(MountTemplate {
                     component: None,
                     sub: None,
@@ -416,6 +420,20 @@ impl AppDeployment {
         }
         let mut deployment = AppDeployment::new(name, instances, components);
         deployment.legacy_naming = spec.version() <= 3;
+        let placement = &mut deployment.placement;
+        placement.geolocation = crate::placement::GeoConstraints::parse(spec.geolocation());
+        placement.static_ip = spec.staticip();
+        placement.targets = spec
+            .nodes()
+            .iter()
+            .filter_map(|entry| crate::placement::NodeTarget::parse(entry))
+            .collect();
+        placement.target_mode = if spec.version() >= 8 {
+            crate::placement::TargetMode::Preferred
+        } else {
+            crate::placement::TargetMode::Required
+        };
+        placement.synced = synced;
         Ok(deployment)
     }
 }
@@ -471,6 +489,23 @@ mod tests {
             ]
         );
         assert_eq!(app.placement.ports, vec![31000, 31001]);
+        // `r:` syncs the web data: one instance per fault domain.
+        assert!(app.placement.synced);
+        assert!(!app.placement.static_ip);
+        assert!(app.placement.targets.is_empty());
+        let pinned = V8
+            .replace(r#""nodes":[]"#, r#""nodes":["10.1.2.3"]"#)
+            .replace(r#""geolocation":[]"#, r#""geolocation":["acEU"]"#)
+            .replace(r#""staticip":false"#, r#""staticip":true"#);
+        let app = AppDeployment::from_spec(&AppSpec::from_fluxos_json(&pinned).expect("formats"))
+            .expect("deployable");
+        assert!(app.placement.static_ip);
+        assert_eq!(app.placement.targets.len(), 1);
+        assert_eq!(
+            app.placement.target_mode,
+            crate::placement::TargetMode::Preferred
+        );
+        assert!(!app.placement.geolocation.is_unrestricted());
     }
 
     #[test]

@@ -11,7 +11,10 @@
 //!    an engine that does not answer is an error of the app only if it held one of its instances);
 //! 3. [`crate::placement`] keeps the instances that still pass every rule and picks nodes for the
 //!    missing ones;
-//! 4. nodes that should not run the app any more lose its containers, network and volumes;
+//! 4. nodes that should not run the app any more lose its containers, network and volumes; a node
+//!    where installing or (re)starting the app failed in
+//!    [`ReconcileConfig::install_failure_limit`] passes in a row is excluded for the app for
+//!    [`ReconcileConfig::install_failure_cooldown`], so the instance moves to another node;
 //! 5. on each placed node, missing containers are created and started, stopped ones are restarted
 //!    after FluxOS's crash backoff (0 s, 30 s, 5 min, 15 min, 30 min, reset after 10 min of stable
 //!    running, `cfg:129-130`), and containers built from an older spec are replaced one node at a
@@ -113,6 +116,11 @@ pub struct ReconcileConfig {
     pub max_unavailable: u32,
     /// How long a node whose engine does not answer keeps its instances.
     pub unreachable_grace: Duration,
+    /// After this many consecutive passes in which installing or starting an app failed on a
+    /// node, the app leaves that node and is placed elsewhere (0: never).
+    pub install_failure_limit: u32,
+    /// How long such a node stays excluded for that app.
+    pub install_failure_cooldown: Duration,
 }
 
 impl Default for ReconcileConfig {
@@ -125,6 +133,8 @@ impl Default for ReconcileConfig {
             rollout_pause: Duration::from_secs(5),
             max_unavailable: 1,
             unreachable_grace: Duration::from_secs(120),
+            install_failure_limit: 3,
+            install_failure_cooldown: Duration::from_secs(600),
         }
     }
 }
@@ -191,6 +201,8 @@ pub struct AppStatus {
     pub expired: bool,
     /// The latest error, if the latest pass failed.
     pub last_error: Option<String>,
+    /// Nodes the app avoids for now after repeated install failures there.
+    pub excluded: Vec<String>,
 }
 
 impl fmt::Display for AppStatus {
@@ -208,11 +220,25 @@ impl fmt::Display for AppStatus {
         if let Some(shortfall) = &self.shortfall {
             write!(f, ", {shortfall}")?;
         }
+        if !self.excluded.is_empty() {
+            write!(
+                f,
+                ", avoiding {} after repeated install failures",
+                self.excluded.join(", ")
+            )?;
+        }
         if let Some(error) = &self.last_error {
             write!(f, ", error: {error}")?;
         }
         Ok(())
     }
+}
+
+/// Install failures of one app on one node.
+#[derive(Debug, Clone, Copy, Default)]
+struct InstallRecord {
+    consecutive_failures: u32,
+    excluded_until: Option<Instant>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -230,6 +256,10 @@ pub struct Context<R> {
     restarts: Mutex<HashMap<(String, String), RestartRecord>>,
     failures: Mutex<HashMap<String, u32>>,
     unreachable_since: Mutex<HashMap<String, Instant>>,
+    /// (app, node) → install failures.
+    installs: Mutex<HashMap<(String, String), InstallRecord>>,
+    /// (app, node) pairs where the app's network or volumes may exist.
+    infrastructure: Mutex<BTreeSet<(String, String)>>,
     height: Mutex<Option<BlockHeight>>,
     status: Mutex<BTreeMap<String, AppStatus>>,
 }
@@ -274,6 +304,8 @@ impl<R: ContainerRuntime> Context<R> {
             restarts: Mutex::new(HashMap::new()),
             failures: Mutex::new(HashMap::new()),
             unreachable_since: Mutex::new(HashMap::new()),
+            installs: Mutex::new(HashMap::new()),
+            infrastructure: Mutex::new(BTreeSet::new()),
             height: Mutex::new(None),
             status: Mutex::new(BTreeMap::new()),
         })
@@ -433,6 +465,10 @@ pub async fn cleanup<R: ContainerRuntime>(
     }
     lock(&ctx.cluster).release(app);
     lock(&ctx.restarts).retain(|(_, container), _| !belongs_to(container, app));
+    lock(&ctx.installs).retain(|(name, _), _| name != app);
+    if failures.0.is_empty() {
+        lock(&ctx.infrastructure).retain(|(name, _)| name != app);
+    }
     failures.into_result(())
 }
 
@@ -582,21 +618,49 @@ pub async fn reconcile<R: ContainerRuntime>(
             current.push(id.clone());
         }
     }
+    // Nodes where installing the app kept failing sit out their cooldown.
+    let excluded: Vec<String> = {
+        let mut installs = lock(&ctx.installs);
+        installs.retain(|_, record| {
+            record.consecutive_failures > 0 || record.excluded_until.is_some_and(|t| t > now)
+        });
+        installs
+            .iter()
+            .filter(|((name, _), record)| {
+                *name == app.name && record.excluded_until.is_some_and(|t| t > now)
+            })
+            .map(|((_, node), _)| node.clone())
+            .collect()
+    };
+    let request = if excluded.is_empty() {
+        std::borrow::Cow::Borrowed(&app.placement)
+    } else {
+        let mut request = app.placement.clone();
+        request.excluded.extend(excluded.iter().cloned());
+        std::borrow::Cow::Owned(request)
+    };
     let current_refs: Vec<&str> = current.iter().map(String::as_str).collect();
-    let placement = lock(&ctx.cluster).place(&app.placement, &current_refs);
+    let placement = lock(&ctx.cluster).place(&request, &current_refs);
     let placed: BTreeSet<&str> = placement.nodes.iter().map(String::as_str).collect();
 
-    // Nodes that should not run the app any more.
+    // Nodes that should not run the app any more (including ones where only its network or
+    // volumes were made before a create failed).
     for (id, listed) in &observed {
+        let has_infrastructure =
+            lock(&ctx.infrastructure).contains(&(app.name.clone(), id.clone()));
         if let Ok(containers) = listed
             && !placed.contains(id.as_str())
-            && !containers.is_empty()
+            && (!containers.is_empty() || has_infrastructure)
         {
+            let before = failures.0.len();
             let runtime = &ctx.nodes[id].runtime;
             remove_from_node(&app.name, id, &**runtime, containers, &mut failures).await;
             // Only this app's history on this node: other apps there keep their crash ladders.
             lock(&ctx.restarts)
                 .retain(|(node, container), _| node != id || !belongs_to(container, &app.name));
+            if failures.0.len() == before {
+                lock(&ctx.infrastructure).remove(&(app.name.clone(), id.clone()));
+            }
         }
     }
 
@@ -650,6 +714,7 @@ pub async fn reconcile<R: ContainerRuntime>(
         wanted: app.instances(),
         nodes: placement.nodes.clone(),
         shortfall: placement.shortfall.clone(),
+        excluded,
         ..AppStatus::default()
     };
     let mut rolled = false;
@@ -669,6 +734,7 @@ pub async fn reconcile<R: ContainerRuntime>(
             _ => false,
         };
         let mut node_ready = true;
+        let failures_before = failures.0.len();
         // Containers of the app that no longer belong to its spec (a removed component).
         for stale in containers
             .iter()
@@ -766,6 +832,7 @@ pub async fn reconcile<R: ContainerRuntime>(
                 continue;
             }
             if !infrastructure_ready {
+                lock(&ctx.infrastructure).insert((app.name.clone(), id.clone()));
                 if let Err(error) = runtime.ensure_network(&app.network()).await {
                     failures.push(&id, format!("create network {}", app.network().name), error);
                     node_ready = false;
@@ -813,6 +880,13 @@ pub async fn reconcile<R: ContainerRuntime>(
         if node_ready {
             status.ready += 1;
         }
+        note_install_result(
+            &ctx,
+            &app.name,
+            &id,
+            failures.0.len() > failures_before,
+            now,
+        );
     }
 
     let mut delay = config.resync;
@@ -825,6 +899,27 @@ pub async fn reconcile<R: ContainerRuntime>(
     status.last_error = failures.0.first().map(ToString::to_string);
     ctx.set_status(&app.name, status);
     failures.into_result(Action::requeue(delay))
+}
+
+/// Counts a pass's install outcome of `app` on `node`; enough failures in a row exclude the node
+/// for the cooldown.
+fn note_install_result<R>(ctx: &Context<R>, app: &str, node: &str, failed: bool, now: Instant) {
+    let limit = ctx.config.install_failure_limit;
+    let mut installs = lock(&ctx.installs);
+    let key = (app.to_owned(), node.to_owned());
+    if !failed {
+        installs.remove(&key);
+        return;
+    }
+    if limit == 0 {
+        return;
+    }
+    let record = installs.entry(key).or_default();
+    record.consecutive_failures = record.consecutive_failures.saturating_add(1);
+    if record.consecutive_failures >= limit {
+        record.consecutive_failures = 0;
+        record.excluded_until = Some(now + ctx.config.install_failure_cooldown);
+    }
 }
 
 /// Decides when to retry after a failed reconcile: `error_backoff_base · 2^(n−1)` for the n-th

@@ -11,7 +11,8 @@
 //!   Docker engine: one simulated node per loopback address 127.0.0.11, .12, … (each instance
 //!   publishes the spec's ports on its own address), reconciled until Ctrl-C (SIGINT) or SIGTERM,
 //!   with a status line on stderr; then everything it made is removed and it exits 0 (1 when the
-//!   cleanup failed). Images are never pulled: a repotag missing from the engine is an error
+//!   cleanup failed). The spec's placement rules (geolocation, `nodes`, static IP, one synced
+//!   instance per /16) are not applied to the simulated nodes. Images are never pulled: a repotag missing from the engine is an error
 //!   (exit 2) before anything is created.
 //!
 //! A file that cannot be read or is not JSON, or a spec FluxOS cannot format at all
@@ -24,7 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Subcommand;
-use flux_apps::placement::{Node, PlacementPolicy, Tier};
+use flux_apps::placement::{GeoConstraints, Node, PlacementPolicy, Tier};
 use flux_apps::reconcile::{AppDeployment, Context, Controller, NodeHandle, ReconcileConfig};
 use flux_apps::runtime::ContainerRuntime as _;
 use flux_apps::runtime::docker::{DockerEngine, DockerRuntime};
@@ -175,7 +176,14 @@ fn run_local(
             reasons.join("; ")
         ));
     };
-    let app = AppDeployment::from_spec(&spec).map_err(|e| format!("cannot run {path}: {e}"))?;
+    let mut app = AppDeployment::from_spec(&spec).map_err(|e| format!("cannot run {path}: {e}"))?;
+    // Simulated local nodes have no location, no static IP, are not the spec's `nodes` and share
+    // one /16: the spec's placement rules cannot hold here, only its instance count does.
+    let rules = &mut app.placement;
+    rules.geolocation = GeoConstraints::default();
+    rules.targets.clear();
+    rules.static_ip = false;
+    rules.synced = false;
     let nodes = match nodes {
         Some(n) => n,
         None => u8::try_from(app.instances()).unwrap_or(u8::MAX),
@@ -237,6 +245,7 @@ async fn serve(app: AppDeployment, nodes: u8, owner: String) -> Result<ExitCode,
     };
     let ctx = Context::new(handles, PlacementPolicy::with_seed(1), config)
         .map_err(|e| format!("cannot set up the nodes: {e}"))?;
+    let signal = shutdown_signal()?;
     let controller = Arc::new(Controller::new(Arc::new(ctx)));
     let name = app.name.clone();
     controller.apply(app);
@@ -253,17 +262,13 @@ async fn serve(app: AppDeployment, nodes: u8, owner: String) -> Result<ExitCode,
             })
             .await;
     });
-    let signal = shutdown_signal();
     tokio::pin!(signal);
     let live = std::io::stderr().is_terminal();
     let mut shown = String::new();
     let mut tick = tokio::time::interval(Duration::from_millis(500));
     loop {
         tokio::select! {
-            result = &mut signal => {
-                result?;
-                break;
-            }
+            () = &mut signal => break,
             _ = tick.tick() => {
                 let line = controller
                     .context()
@@ -304,22 +309,28 @@ async fn serve(app: AppDeployment, nodes: u8, owner: String) -> Result<ExitCode,
     Ok(ExitCode::from(1))
 }
 
-/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
-async fn shutdown_signal() -> Result<(), String> {
+/// Listens for Ctrl-C (SIGINT) and, on Unix, SIGTERM from now on; the future completes on the
+/// first of them. Registering before any container exists means an early Ctrl-C still cleans up.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate())
+        let mut interrupt = signal(SignalKind::interrupt())
+            .map_err(|e| format!("cannot listen for Ctrl-C: {e}"))?;
+        let mut terminate = signal(SignalKind::terminate())
             .map_err(|e| format!("cannot listen for SIGTERM: {e}"))?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.map_err(|e| format!("cannot listen for Ctrl-C: {e}")),
-            _ = term.recv() => Ok(()),
-        }
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+        })
     }
     #[cfg(not(unix))]
     {
-        tokio::signal::ctrl_c()
-            .await
-            .map_err(|e| format!("cannot listen for Ctrl-C: {e}"))
+        Ok(async {
+            // If the handler cannot be installed, stop at once rather than never.
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
