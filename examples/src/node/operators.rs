@@ -1,11 +1,12 @@
 //! The devnet's three fluxnode operators (one per tier): they fund their collateral from the
-//! premine, announce the node with a signed START, confirm it with a signed CONFIRM (node key and
+//! premine, announce the node with a signed START once the collateral is 100 blocks deep, confirm it with a signed CONFIRM (node key and
 //! benchmark key) and re-confirm it before the confirmation expires, all as real transactions the
 //! chain validates.
 //!
 //! Each step reads the chain's fluxnode list, not a private state machine, so a restarted node
 //! picks up where the chain is.
 
+use flux_consensus::check::transaction::FLUXNODE_MIN_CONFIRMATIONS;
 use flux_nodes::Tier;
 use flux_nodes::list::{FluxnodeList, NodeStatus};
 use flux_pow::BlockHeight;
@@ -188,10 +189,16 @@ pub fn next_transactions(
         };
         let collateral_key = key(operator.collateral_key)?;
         let node_key = key(operator.node_key)?;
+        // A START names a collateral at least 100 blocks deep
+        // (`FLUXNODE_MIN_CONFIRMATION_DETERMINISTIC`).
+        let deep_enough = wallet.output_height(&collateral).is_some_and(|funded| {
+            next_height.0.saturating_sub(funded.0) >= FLUXNODE_MIN_CONFIRMATIONS
+        });
         match list
             .get(&collateral)
             .map(|node| (node.status, node.last_confirmed_height))
         {
+            None if !deep_enough => {}
             None => {
                 let mut start = FluxnodeStart {
                     internal_version: None,

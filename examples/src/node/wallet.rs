@@ -142,6 +142,11 @@ impl Wallet {
             .unwrap_or(Amount::ZERO)
     }
 
+    /// The height of the block that created one of the wallet's unspent outputs.
+    pub fn output_height(&self, outpoint: &OutPoint) -> Option<BlockHeight> {
+        self.outputs.get(outpoint).map(|owned| owned.height)
+    }
+
     /// Whether `outpoint` is one of the wallet's unspent outputs.
     pub fn owns(&self, outpoint: &OutPoint) -> bool {
         self.outputs.contains_key(outpoint)
