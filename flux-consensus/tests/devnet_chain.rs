@@ -42,3 +42,10 @@ fn a_mined_devnet_chain_is_accepted_and_survives_reopening() {
     assert_eq!(located.block_hash, blocks[3].hash());
     let _ = key(2);
 }
+
+#[test]
+fn a_chain_can_be_shared_between_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Chain>();
+    assert_send_sync::<Box<dyn NetworkParams>>();
+}
