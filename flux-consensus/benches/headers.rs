@@ -45,6 +45,15 @@ fn bench_headers(c: &mut Criterion) {
             validate_header_chain(&Devnet, &headers, BlockHeight(1), &window).expect("valid")
         });
     });
+    // The same proof checks one after another on one core: the baseline of the parallel run.
+    group.bench_function("devnet_48_5_one_core", |b| {
+        b.iter(|| {
+            for (i, header) in headers.iter().enumerate() {
+                let height = BlockHeight(i as u32 + 1);
+                check_header_for_height(&Devnet, header, height).expect("valid");
+            }
+        });
+    });
     group.finish();
 
     let main_genesis = Mainnet.genesis_block().header;
@@ -65,6 +74,13 @@ fn bench_headers(c: &mut Criterion) {
             copies.par_iter().for_each(|header| {
                 check_header_for_height(&Mainnet, header, BlockHeight(0)).expect("valid");
             });
+        });
+    });
+    group.bench_function("mainnet_200_9_one_core", |b| {
+        b.iter(|| {
+            for header in &copies {
+                check_header_for_height(&Mainnet, header, BlockHeight(0)).expect("valid");
+            }
         });
     });
     group.finish();

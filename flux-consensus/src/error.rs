@@ -28,7 +28,7 @@ pub enum HeaderError {
     /// `invalid-solution` (`main.cpp:5347`): the Equihash solution does not verify.
     #[error("Equihash solution is invalid: {0} (invalid-solution)")]
     InvalidSolution(PowError),
-    /// `bad-equihash-solution-size` (`main.cpp:5538`): the solution's parameter set is not one
+    /// `bad-equihash-solution-size` (`main.cpp:5549-5553`): the solution's parameter set is not one
     /// the block's height accepts.
     #[error(
         "Equihash solution of {len} bytes is not valid at height {height} (bad-equihash-solution-size)"
@@ -66,7 +66,7 @@ pub enum HeaderError {
         /// Median of the last 11 blocks' times.
         median_time_past: i64,
     },
-    /// `bad-diffbits` (`main.cpp:5557`): `nBits` is not what the difficulty rules require.
+    /// `bad-diffbits` (`main.cpp:5557-5559`): `nBits` is not what the difficulty rules require.
     #[error("nBits {got:08x} is not the required {expected:08x} (bad-diffbits)")]
     BadDiffBits {
         /// The required bits.
@@ -159,7 +159,7 @@ pub enum TransactionError {
     /// first transaction, never on its own.
     #[error("a coinbase cannot be accepted as a loose transaction (coinbase)")]
     LooseCoinbase,
-    /// `bad-txns-vin-empty` (`main.cpp:1740`).
+    /// `bad-txns-vin-empty` (`main.cpp:1742`).
     #[error("transaction has no inputs (bad-txns-vin-empty)")]
     NoInputs,
     /// `bad-txns-vout-empty` (`main.cpp:1745`).
@@ -217,20 +217,20 @@ pub enum TransactionError {
     /// `bad-txns-valuebalance-toolarge` (`main.cpp:1852`).
     #[error("valueBalance is beyond MAX_MONEY (bad-txns-valuebalance-toolarge)")]
     ValueBalanceTooLarge,
-    /// `bad-txns-inputs-duplicate` (`main.cpp:1935`).
+    /// `bad-txns-inputs-duplicate` (`main.cpp:1938`).
     #[error("input {0:?} is spent twice in the transaction (bad-txns-inputs-duplicate)")]
     DuplicateInputs(OutPoint),
-    /// `bad-cb-length` (`main.cpp:1983`).
+    /// `bad-cb-length` (`main.cpp:1988`).
     #[error("coinbase scriptSig of {0} bytes is outside 2..=100 (bad-cb-length)")]
     CoinbaseScriptSize(usize),
-    /// `bad-txns-prevout-null` (`main.cpp:1993`).
+    /// `bad-txns-prevout-null` (`main.cpp:1995`).
     #[error("a non-coinbase input spends the null outpoint (bad-txns-prevout-null)")]
     NullPrevout,
     /// Shielded (Sprout or Sapling) parts: their proofs are not verified by this crate, so such
     /// transactions are refused rather than accepted unchecked.
     #[error("shielded transactions are not supported by this validator")]
     ShieldedUnsupported,
-    /// `tx-overwinter-not-active` (`main.cpp:1309`).
+    /// `tx-overwinter-not-active` (`main.cpp:1311`).
     #[error("overwintered transaction before Acadia (tx-overwinter-not-active)")]
     OverwinterNotActive,
     /// `tx-sapling-active` / `tx-overwintered-flag-not-set` / `bad-sapling-tx-version-group-id`
@@ -238,25 +238,29 @@ pub enum TransactionError {
     /// Sapling transactions.
     #[error("only v4 Sapling transactions are valid once Acadia is active (tx-sapling-active)")]
     SaplingFormatRequired,
-    /// `tx-sapling-expired` (`main.cpp:1377`).
-    #[error("transaction expired at height {expiry} (tx-sapling-expired)")]
+    /// `tx-sapling-expired` (`main.cpp:1380-1386`).
+    #[error(
+        "transaction expired at height {expiry}, the block is at {height} (tx-sapling-expired)"
+    )]
     Expired {
         /// `nExpiryHeight`.
         expiry: u32,
+        /// The height it was to be mined at.
+        height: u32,
     },
-    /// `tx-fluxnodes-not-active` (`main.cpp:1316`).
+    /// `tx-fluxnodes-not-active` (`main.cpp:1317`).
     #[error("fluxnode transaction before Kamata (tx-fluxnodes-not-active)")]
     FluxnodeNotActive,
-    /// `tx-p2shnodes-not-active` (`main.cpp:1322`).
+    /// `tx-p2shnodes-not-active` (`main.cpp:1323`).
     #[error("version 6 fluxnode transaction before P2SHNodes (tx-p2shnodes-not-active)")]
     P2shNodesNotActive,
     /// `bad-txns-nonfinal` (`main.cpp:5646`).
     #[error("transaction is not final at this height and time (bad-txns-nonfinal)")]
     NonFinal,
-    /// `bad-txns-inputs-missingorspent` (`main.cpp:3940`): an input is not in the UTXO set.
+    /// `bad-txns-inputs-missingorspent` (`main.cpp:3953`): an input is not in the UTXO set.
     #[error("input {0:?} is missing or already spent (bad-txns-inputs-missingorspent)")]
     MissingOrSpent(OutPoint),
-    /// `bad-txns-premature-spend-of-coinbase` (`main.cpp:3222`).
+    /// `bad-txns-premature-spend-of-coinbase` (`main.cpp:3222-3225`).
     #[error(
         "coinbase output {outpoint:?} spent at depth {depth}, needs 100 (bad-txns-premature-spend-of-coinbase)"
     )]
@@ -266,10 +270,10 @@ pub enum TransactionError {
         /// Blocks since it was mined.
         depth: u32,
     },
-    /// `bad-txns-inputvalues-outofrange` (`main.cpp:3241`).
+    /// `bad-txns-inputvalues-outofrange` (`main.cpp:3245`).
     #[error("input values add up beyond MAX_MONEY (bad-txns-inputvalues-outofrange)")]
     InputValuesOutOfRange,
-    /// `bad-txns-in-belowout` (`main.cpp:3251`).
+    /// `bad-txns-in-belowout` (`main.cpp:3257`).
     #[error("inputs {value_in} are below outputs {value_out} (bad-txns-in-belowout)")]
     InputsBelowOutputs {
         /// Sum of the inputs.
@@ -331,6 +335,10 @@ impl TransactionError {
             | TransactionError::NullPrevout
             | TransactionError::NonFinal
             | TransactionError::FluxnodeList(_) => 10,
+            // Only a transaction that had already expired a block earlier is penalised.
+            TransactionError::Expired { expiry, height } if height.saturating_sub(1) > *expiry => {
+                100
+            }
             TransactionError::PrematureCoinbaseSpend { .. }
             | TransactionError::ShieldedUnsupported
             | TransactionError::Expired { .. } => 0,
@@ -361,7 +369,7 @@ pub enum BlockError {
         "the transaction list repeats a tail that leaves the merkle root unchanged (bad-txns-duplicate)"
     )]
     MutatedMerkleTree,
-    /// `bad-blk-length` (`main.cpp:5416`): no transactions, or over 2,000,000 bytes.
+    /// `bad-blk-length` (`main.cpp:5418`): no transactions, or over 2,000,000 bytes.
     #[error("block has {transactions} transactions and {size} bytes (bad-blk-length)")]
     BadLength {
         /// Number of transactions.
@@ -369,16 +377,16 @@ pub enum BlockError {
         /// Serialized size.
         size: usize,
     },
-    /// `bad-cb-missing` (`main.cpp:5421`).
+    /// `bad-cb-missing` (`main.cpp:5423`).
     #[error("the first transaction is not a coinbase (bad-cb-missing)")]
     MissingCoinbase,
-    /// `bad-cb-multiple` (`main.cpp:5427`).
+    /// `bad-cb-multiple` (`main.cpp:5429`).
     #[error("transaction {0} is a second coinbase (bad-cb-multiple)")]
     MultipleCoinbase(usize),
-    /// `bad-fluxnode-tx-multiple` (`main.cpp:5432`).
+    /// `bad-fluxnode-tx-multiple` (`main.cpp:5434`).
     #[error("two fluxnode transactions name the collateral {0:?} (bad-fluxnode-tx-multiple)")]
     DuplicateFluxnodeCollateral(OutPoint),
-    /// `bad-blk-sigops` (`main.cpp:5460`).
+    /// `bad-blk-sigops` (`main.cpp:5465`).
     #[error("{0} signature operations exceed 20000 (bad-blk-sigops)")]
     TooManySigops(usize),
     /// A transaction breaks a rule.
@@ -394,10 +402,10 @@ pub enum BlockError {
     /// `bad-cb-height` (`main.cpp:5660`): the coinbase does not start with the height.
     #[error("coinbase scriptSig does not start with the height {0} (bad-cb-height)")]
     BadCoinbaseHeight(u32),
-    /// `bad-sapling-root-in-block` (`main.cpp:4140`).
+    /// `bad-sapling-root-in-block` (`main.cpp:4144`).
     #[error("hashFinalSaplingRoot is not the Sapling tree's root (bad-sapling-root-in-block)")]
     BadSaplingRoot,
-    /// `bad-txns-BIP30` (`main.cpp:3868`).
+    /// `bad-txns-BIP30` (`main.cpp:3868-3875`).
     #[error("transaction {0} overwrites one with unspent outputs (bad-txns-BIP30)")]
     OverwritesTransaction(Txid),
     /// `bad-cb-amount` (`main.cpp:4159`).
@@ -408,7 +416,7 @@ pub enum BlockError {
         /// Subsidy plus fees plus fund outputs.
         limit: Amount,
     },
-    /// `bad-txns-not-paying-correct-fluxnodes` (`main.cpp:3879`, `CheckFluxnodePayout`): the
+    /// `bad-txns-not-paying-correct-fluxnodes` (`main.cpp:3877-3884`, `CheckFluxnodePayout`): the
     /// coinbase lacks the output paying a tier's next payee its exact amount.
     #[error(
         "coinbase does not pay {tier} payee {payee:?} exactly {amount} (bad-txns-not-paying-correct-fluxnodes)"
@@ -435,13 +443,13 @@ pub enum BlockError {
     /// The fluxnode list refuses the block's transactions (`ConnectBlock`, `main.cpp:3955-4000`).
     #[error("fluxnode list: {0}")]
     FluxnodeList(ListError),
-    /// `bad-prevblk` (`main.cpp:5700`): the parent is unknown.
+    /// `bad-prevblk` (`main.cpp:5692`): the parent is unknown.
     #[error("parent block {0} is unknown (bad-prevblk)")]
     UnknownParent(BlockHash),
-    /// `bad-prevblk` (`main.cpp:5703`): the parent, or an ancestor, is invalid.
+    /// `bad-prevblk` (`main.cpp:5695`): the parent, or an ancestor, is invalid.
     #[error("parent block {0} is invalid (bad-prevblk)")]
     InvalidParent(BlockHash),
-    /// `duplicate` (`main.cpp:5686`): the block was already found invalid.
+    /// `duplicate` (`main.cpp:5680`): the block was already found invalid.
     #[error("block {0} is already known to be invalid (duplicate)")]
     KnownInvalid(BlockHash),
     /// A genesis block that is not the network's.

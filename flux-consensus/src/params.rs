@@ -519,10 +519,13 @@ impl NetworkParams for Regtest {
 ///   There is no retargeting (every block's `nBits` is exactly that), as on Bitcoin's regtest, so
 ///   a fast local miner never makes the chain harder.
 /// - Upgrades LWMA through Kamata are active from height 1 (v4 Sapling-format transactions,
-///   fluxnode START/CONFIRM), but signatures commit to the Base branch id 0, as on regtest, so
-///   `flux-tx`'s builder signs devnet transactions when given `Network::Regtest`; Flux, Halving, P2SH nodes and proof of node never
-///   activate, so the fluxnode list follows the Kamata-era rules (START expires after 60 blocks,
-///   DoS removal after 180, confirmations expire after 60 blocks and may be updated after 40).
+///   fluxnode START/CONFIRM); Flux, Halving, P2SH nodes and proof of node never activate, so the
+///   fluxnode list follows the Kamata-era rules (START expires after 60 blocks, DoS removal after
+///   180, confirmations expire after 60 blocks and may be updated after 40). Signatures commit
+///   to the Base branch id 0, as on regtest, so `flux-tx`'s builder signs devnet transactions
+///   when given `Network::Regtest` (regtest addresses, `tm…`/`t2…`, are the devnet's too).
+/// - A collateral must be 100 blocks deep before its START (as everywhere): fund it from the
+///   block-1 premine once that is mature (height 101), START from height 201.
 /// - Money: the **mainnet** tables of `flux-nodes` at the same height (block 1 pays the
 ///   13,020,000 FLUX premine that funds collaterals, then the slow start toward 150 FLUX at 5000;
 ///   V1 collaterals 10,000 / 25,000 / 100,000 FLUX; tiers paid 3.75 % / 6.25 % / 15 % of the

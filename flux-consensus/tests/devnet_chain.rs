@@ -42,3 +42,32 @@ fn a_mined_devnet_chain_is_accepted_and_survives_reopening() {
     assert_eq!(located.block_hash, blocks[3].hash());
     let _ = key(2);
 }
+
+#[test]
+fn a_chain_can_be_shared_between_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Chain>();
+    assert_send_sync::<Box<dyn NetworkParams>>();
+}
+
+#[test]
+fn the_devnet_genesis_is_the_first_solution_of_its_header() {
+    let genesis = Devnet.genesis_block();
+    let solved = flux_consensus::devnet::solve(Devnet::unsolved_genesis()).unwrap();
+    assert_eq!(genesis, solved);
+    assert_eq!(Devnet.genesis_hash(), genesis.hash());
+    assert_eq!(
+        flux_consensus::check::header::check_header_for_height(
+            &Devnet,
+            &genesis.header,
+            BlockHeight(0)
+        ),
+        Ok(())
+    );
+    assert_eq!(genesis.header.bits, Devnet::POW_LIMIT_BITS);
+    // The mainnet genesis coinbase, in a header of its own.
+    assert_eq!(
+        genesis.transactions,
+        flux_consensus::Mainnet.genesis_block().transactions
+    );
+}

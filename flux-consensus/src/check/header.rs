@@ -121,7 +121,7 @@ pub fn check_reorg_depth(
     Ok(())
 }
 
-/// `bad-equihash-solution-size` (`main.cpp:5500-5538`): the solution's parameter set is one the
+/// `bad-equihash-solution-size` (`main.cpp:5491-5553`): the solution's parameter set is one the
 /// height accepts (`validEHparameterList`); the daemon's testnet exception below height 321 is
 /// kept.
 ///
@@ -151,7 +151,7 @@ pub fn check_solution_size_for_height(
     })
 }
 
-/// `premature-pon-block` / `not-pon-block` (`main.cpp:5517-5545`): proof-of-work layout before
+/// `premature-pon-block` / `not-pon-block` (`main.cpp:5509-5545`): proof-of-work layout before
 /// proof of node, proof-of-node layout after.
 ///
 /// # Errors
@@ -236,7 +236,7 @@ pub fn median_time_past(ancestors: &[HeaderInfo]) -> Option<i64> {
     Some(times[times.len() / 2])
 }
 
-/// `time-too-old` (`main.cpp:5563-5572`): a proof-of-work block's time is after the median
+/// `time-too-old` (`main.cpp:5562-5572`): a proof-of-work block's time is after the median
 /// time past of its parent (a proof-of-node block's after its parent's time).
 ///
 /// # Errors
@@ -342,55 +342,52 @@ pub fn validate_header_chain(
         error,
     };
 
-    // The proof checks are independent per header; the first failure by index wins, as in a
-    // sequential scan.
-    let pow_failure = headers
-        .par_iter()
-        .enumerate()
-        .filter_map(|(index, header)| {
-            check_header_for_height(params, header, height_of(index))
-                .err()
-                .map(|error| (index, error))
-        })
-        .min_by_key(|(index, _)| *index);
-
-    let mut window: Vec<HeaderInfo> = parent_window.to_vec();
-    let keep = crate::params::DIFFICULTY_WINDOW as usize;
-    let mut contextual_failure = None;
-    let mut previous_hash = None;
-    for (index, header) in headers.iter().enumerate() {
-        if let Some((bad, _)) = &pow_failure
-            && *bad <= index
-        {
-            break;
-        }
-        if let Some(previous) = previous_hash
-            && header.prev_block != previous
-        {
-            contextual_failure = Some(failure(index, HeaderChainRule::NotLinked));
-            break;
-        }
-        if !window.is_empty() {
-            let context = check_difficulty_bits(params, header, &window)
-                .and_then(|()| check_time_after_median(header, &window));
-            if let Err(error) = context {
-                contextual_failure = Some(failure(index, error.into()));
-                break;
+    // The proof checks are independent per header and run over all cores; the linkage,
+    // difficulty and median-time pass is sequential and runs beside them. The failure with the
+    // lowest index wins, as in a sequential scan.
+    let proofs = || {
+        headers
+            .par_iter()
+            .enumerate()
+            .filter_map(|(index, header)| {
+                check_header_for_height(params, header, height_of(index))
+                    .err()
+                    .map(|error| (index, HeaderChainRule::Header(error)))
+            })
+            .min_by_key(|(index, _)| *index)
+    };
+    let context = || {
+        let mut window: Vec<HeaderInfo> = parent_window.to_vec();
+        let keep = crate::params::DIFFICULTY_WINDOW as usize;
+        let mut previous_hash = None;
+        for (index, header) in headers.iter().enumerate() {
+            if let Some(previous) = previous_hash
+                && header.prev_block != previous
+            {
+                return Some((index, HeaderChainRule::NotLinked));
             }
+            if !window.is_empty() {
+                let checked = check_difficulty_bits(params, header, &window)
+                    .and_then(|()| check_time_after_median(header, &window));
+                if let Err(error) = checked {
+                    return Some((index, HeaderChainRule::Header(error)));
+                }
+            }
+            window.push(header_info(header, height_of(index)));
+            if window.len() > keep {
+                window.remove(0);
+            }
+            previous_hash = Some(header.hash());
         }
-        window.push(header_info(header, height_of(index)));
-        if window.len() > keep {
-            window.remove(0);
-        }
-        previous_hash = Some(header.hash());
-    }
-    match (pow_failure, contextual_failure) {
-        (Some((pow_index, error)), Some(context)) if context.index < pow_index => {
-            let _ = error;
-            Err(context)
-        }
-        (Some((index, error)), _) => Err(failure(index, error.into())),
-        (None, Some(context)) => Err(context),
-        (None, None) => Ok(()),
+        None
+    };
+    let (proof_failure, context_failure) = rayon::join(proofs, context);
+    match [proof_failure, context_failure]
+        .into_iter()
+        .flatten()
+        .min_by_key(|(index, _)| *index)
+    {
+        Some((index, error)) => Err(failure(index, error)),
+        None => Ok(()),
     }
 }

@@ -228,7 +228,7 @@ pub fn check_value_balance(tx: &Transaction) -> Result<(), TransactionError> {
     Ok(())
 }
 
-/// `bad-txns-inputs-duplicate` (`main.cpp:1929-1937`).
+/// `bad-txns-inputs-duplicate` (`main.cpp:1931-1939`).
 ///
 /// # Errors
 ///
@@ -243,8 +243,8 @@ pub fn check_duplicate_inputs(tx: &Transaction) -> Result<(), TransactionError> 
     Ok(())
 }
 
-/// `bad-cb-length` (`main.cpp:1981-1984`) for a coinbase, `bad-txns-prevout-null`
-/// (`main.cpp:1988-1994`) for any other transaction.
+/// `bad-cb-length` (`main.cpp:1985-1988`) for a coinbase, `bad-txns-prevout-null`
+/// (`main.cpp:1990-1996`) for any other transaction.
 ///
 /// # Errors
 ///
@@ -319,6 +319,7 @@ pub fn check_transaction_at_height(
                 if !tx.is_coinbase() && is_expired(body.expiry_height, height) {
                     return Err(TransactionError::Expired {
                         expiry: body.expiry_height,
+                        height: height.0,
                     });
                 }
             } else {
@@ -678,6 +679,22 @@ mod tests {
             body.inputs[0].script_sig = Script::from(vec![0x51, 0x51]);
         }
         assert_eq!(check_transaction(&coinbase), Ok(()));
+    }
+
+    #[test]
+    fn expired_transactions_are_penalised_only_a_block_late() {
+        let just = TransactionError::Expired {
+            expiry: 10,
+            height: 11,
+        };
+        let late = TransactionError::Expired {
+            expiry: 10,
+            height: 12,
+        };
+        assert_eq!(
+            (just.misbehavior_score(), late.misbehavior_score()),
+            (0, 100)
+        );
     }
 
     #[test]
