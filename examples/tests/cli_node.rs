@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use examples::node::wallet::{KEY_NETWORK, devnet_key};
+use examples::node::wallet::{KEY_NETWORK, SIGNING_NETWORK, devnet_key};
 use flux_pow::BlockHeight;
 use flux_tx::address::Address;
 use flux_tx::builder::{Utxo, build_p2pkh};
@@ -305,7 +305,7 @@ fn devnet_node_end_to_end() {
         &[(payee, Amount::from_zat(1_000_000).unwrap())],
         Amount::from_zat(10_000).unwrap(),
         &miner,
-        KEY_NETWORK,
+        SIGNING_NETWORK,
         BlockHeight(tip + 1),
     )
     .unwrap();

@@ -572,6 +572,17 @@ impl Chain {
         Ok(get_index(&index, hash)?.map(|entry| BlockHeight(entry.height)))
     }
 
+    /// The cumulative work of the chain ending at a stored block (`nChainWork`, on any branch).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] on a read failure.
+    pub fn chain_work(&self, hash: &BlockHash) -> Result<Option<U256>, StoreError> {
+        let read = self.db.begin_read()?;
+        let index = read.open_table(INDEX)?;
+        Ok(get_index(&index, hash)?.map(|entry| entry.chain_work))
+    }
+
     /// Whether `hash` is on the best chain.
     ///
     /// # Errors

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use flux_consensus::{TransactionError, TxValidationError};
 use flux_nodes::Tier;
 use flux_pow::BlockHeight;
-use flux_pow::difficulty::{Compact, U256, block_proof};
+use flux_pow::difficulty::{Compact, U256};
 use flux_tx::address::Address;
 use flux_tx::{Block, BlockHash, FluxDecode, FluxEncode, Transaction, Txid};
 use serde_json::{Value, json};
@@ -56,21 +56,6 @@ fn parse_hash(text: &str, name: &str) -> Result<[u8; 32], RpcError> {
 
 fn chainwork_hex(work: U256) -> String {
     hex::encode(work.to_be_bytes())
-}
-
-/// `nChainWork` of the best-chain block at `height`: the sum of `GetBlockProof` from genesis.
-fn chain_work(state: &NodeState, height: BlockHeight) -> Result<U256, RpcError> {
-    let chain = state.chain();
-    let mut work = U256::ZERO;
-    for h in 0..=height.0 {
-        let Some(hash) = chain.block_hash(BlockHeight(h)).map_err(store_error)? else {
-            break;
-        };
-        if let Some(header) = chain.header(&hash).map_err(store_error)? {
-            work = work.wrapping_add(block_proof(Compact(header.bits), header.version));
-        }
-    }
-    Ok(work)
 }
 
 /// Answers RPC calls from a shared node state.
@@ -172,7 +157,11 @@ fn position<'a>(
         Some(next_hash) if in_best => next_hash.to_string(),
         _ => String::new(),
     };
-    *work = chainwork_hex(chain_work(state, height)?);
+    *work = chain
+        .chain_work(hash)
+        .map_err(store_error)?
+        .map(chainwork_hex)
+        .unwrap_or_default();
     let header = chain
         .header(hash)
         .map_err(store_error)?

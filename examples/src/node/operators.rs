@@ -16,7 +16,7 @@ use flux_tx::fluxnode::{CollateralSigner, FluxnodeConfirm, FluxnodeStart, Fluxno
 use flux_tx::fluxnode_sig::{benchmark_message, confirm_message, sign_node_message, start_message};
 use flux_tx::transaction::{FLUXNODE_TX_VERSION, OutPoint, Transaction, TxBody};
 
-use super::wallet::{KEY_NETWORK, Wallet};
+use super::wallet::{SIGNING_NETWORK, Wallet};
 
 /// `FLUXNODE_CONFIRM_UPDATE_TYPE_INITIAL`: the first confirmation of a started node.
 pub const UPDATE_INITIAL: i8 = 0;
@@ -176,7 +176,7 @@ pub fn next_transactions(
                 &payments,
                 fee,
                 &change,
-                KEY_NETWORK,
+                SIGNING_NETWORK,
                 next_height,
             )?);
         }

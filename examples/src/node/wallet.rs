@@ -22,6 +22,11 @@ pub const COINBASE_MATURITY: u32 = 100;
 /// devnet's money follows mainnet (see `flux_consensus::params::Devnet`).
 pub const KEY_NETWORK: Network = Network::Mainnet;
 
+/// The network whose consensus branch id devnet signatures commit to: the devnet keeps branch id
+/// 0 at every height (`flux_consensus::Devnet`), as regtest does, while mainnet's changes at
+/// height 125,000.
+pub const SIGNING_NETWORK: Network = Network::Regtest;
+
 /// A devnet key derived from `label`: `sha256d("flux-rs devnet key" || label)` as the secret.
 ///
 /// # Panics
