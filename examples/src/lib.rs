@@ -2,3 +2,30 @@
 //! command-line entry points, and the reference node ([`node`]) that composes all crates.
 
 pub mod node;
+
+/// Listens for Ctrl-C (SIGINT) and, on Unix, SIGTERM from now on; the future completes on the
+/// first of them. Registering before anything is started means an early Ctrl-C still stops and
+/// cleans up (`flux app run`, `flux node`).
+pub fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())
+            .map_err(|e| format!("cannot listen for Ctrl-C: {e}"))?;
+        let mut terminate = signal(SignalKind::terminate())
+            .map_err(|e| format!("cannot listen for SIGTERM: {e}"))?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            // If the handler cannot be installed, stop at once rather than never.
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
+}

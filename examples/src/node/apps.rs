@@ -143,7 +143,12 @@ pub fn fluxnode_hosts(list: &FluxnodeList) -> Vec<Node> {
     hosts
 }
 
-fn start_loop<R: ContainerRuntime>(
+/// Starts the reconcile loop for `app` on `handles` (labelled `runtime` in status lines): FluxOS's
+/// placement with a fixed seed, a 2 s resync and a 1 s pause between rolling-update steps.
+///
+/// # Errors
+/// [`AppHostError::Placement`] when two handles share a node id.
+pub fn start_loop<R: ContainerRuntime>(
     app: AppDeployment,
     handles: Vec<NodeHandle<R>>,
     runtime: &'static str,
@@ -212,6 +217,28 @@ pub fn deployment_of(spec_json: &str, height: u32) -> Result<AppDeployment, AppH
     AppDeployment::from_spec(&spec).map_err(|e| AppHostError::Spec(e.to_string()))
 }
 
+/// One Docker runtime per node on `engine`, each publishing its ports on the node's own IP and
+/// labelling what it makes with `owner` (so cleanup never touches anything else).
+pub fn docker_handles(
+    engine: &DockerEngine,
+    hosts: &[Node],
+    owner: &str,
+) -> Vec<NodeHandle<DockerRuntime>> {
+    hosts
+        .iter()
+        .map(|node| NodeHandle {
+            node: node.clone(),
+            runtime: Arc::new(
+                DockerRuntime::new(engine.clone(), owner)
+                    .scoped(node.id.clone())
+                    .bind_host_ip(node.ip)
+                    // Local hosts often cap nofile below FluxOS's 100,000.
+                    .nofile_limit(None),
+            ),
+        })
+        .collect()
+}
+
 async fn docker_host(
     app: AppDeployment,
     hosts: &[Node],
@@ -234,19 +261,7 @@ async fn docker_host(
             .await
             .map_err(|e| AppHostError::Docker(format!("cannot build {DEVNET_IMAGE}: {e}")))?;
     }
-    let handles = hosts
-        .iter()
-        .map(|node| NodeHandle {
-            node: node.clone(),
-            runtime: Arc::new(
-                DockerRuntime::new(engine.clone(), owner)
-                    .scoped(node.id.clone())
-                    .bind_host_ip(node.ip)
-                    // Local hosts often cap nofile below FluxOS's 100,000.
-                    .nofile_limit(None),
-            ),
-        })
-        .collect();
+    let handles = docker_handles(&engine, hosts, owner);
     start_loop(app, handles, "docker")
 }
 

@@ -21,14 +21,15 @@
 use std::io::IsTerminal as _;
 use std::net::{IpAddr, Ipv4Addr};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Subcommand;
-use flux_apps::placement::{GeoConstraints, Node, PlacementPolicy, Tier};
-use flux_apps::reconcile::{AppDeployment, Context, Controller, NodeHandle, ReconcileConfig};
+use examples::node::apps::{docker_handles, start_loop};
+use examples::shutdown_signal;
+use flux_apps::placement::{GeoConstraints, Node, Tier};
+use flux_apps::reconcile::AppDeployment;
 use flux_apps::runtime::ContainerRuntime as _;
-use flux_apps::runtime::docker::{DockerEngine, DockerRuntime};
+use flux_apps::runtime::docker::DockerEngine;
 use flux_apps::spec::price::{price_per_period, registration_fee, to_cents};
 use flux_apps::spec::{AppSpec, Report, ValidationOptions, check_json};
 
@@ -208,21 +209,13 @@ async fn serve(app: AppDeployment, nodes: u8, owner: String) -> Result<ExitCode,
     let engine = DockerEngine::local()
         .await
         .map_err(|e| format!("no Docker engine reachable: {e}"))?;
-    let handles: Vec<NodeHandle<DockerRuntime>> = (0..nodes)
+    let hosts: Vec<Node> = (0..nodes)
         .map(|i| {
             let ip = IpAddr::V4(Ipv4Addr::new(127, 0, 0, FIRST_NODE_OCTET + i));
-            NodeHandle {
-                node: Node::new(format!("node{i}"), ip, Tier::Stratus),
-                runtime: Arc::new(
-                    DockerRuntime::new(engine.clone(), owner.clone())
-                        .scoped(format!("node{i}"))
-                        .bind_host_ip(ip)
-                        // Local hosts often have a hard nofile limit below FluxOS's 100,000.
-                        .nofile_limit(None),
-                ),
-            }
+            Node::new(format!("node{i}"), ip, Tier::Stratus)
         })
         .collect();
+    let handles = docker_handles(&engine, &hosts, &owner);
     // Nothing is pulled: every image must already be on the engine.
     let probe = &handles[0].runtime;
     for component in &app.components {
@@ -238,30 +231,14 @@ async fn serve(app: AppDeployment, nodes: u8, owner: String) -> Result<ExitCode,
             ));
         }
     }
-    let config = ReconcileConfig {
-        resync: Duration::from_secs(2),
-        rollout_pause: Duration::from_secs(1),
-        ..ReconcileConfig::default()
-    };
-    let ctx = Context::new(handles, PlacementPolicy::with_seed(1), config)
-        .map_err(|e| format!("cannot set up the nodes: {e}"))?;
     let signal = shutdown_signal()?;
-    let controller = Arc::new(Controller::new(Arc::new(ctx)));
     let name = app.name.clone();
-    controller.apply(app);
+    let host =
+        start_loop(app, handles, "docker").map_err(|e| format!("cannot set up the nodes: {e}"))?;
     eprintln!(
         "running {name} on {nodes} simulated node(s) 127.0.0.{FIRST_NODE_OCTET}.. (owner {owner}); Ctrl-C to stop"
     );
 
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = Arc::clone(&controller);
-    let reconciling = tokio::spawn(async move {
-        running
-            .run(async {
-                let _ = stopped.await;
-            })
-            .await;
-    });
     tokio::pin!(signal);
     let live = std::io::stderr().is_terminal();
     let mut shown = String::new();
@@ -270,10 +247,7 @@ async fn serve(app: AppDeployment, nodes: u8, owner: String) -> Result<ExitCode,
         tokio::select! {
             () = &mut signal => break,
             _ = tick.tick() => {
-                let line = controller
-                    .context()
-                    .status(&name)
-                    .map_or_else(|| "starting".to_owned(), |status| status.to_string());
+                let line = host.status();
                 if line != shown {
                     if live {
                         eprint!("\r\x1b[K{name}: {line}");
@@ -289,48 +263,14 @@ async fn serve(app: AppDeployment, nodes: u8, owner: String) -> Result<ExitCode,
         eprintln!();
     }
     eprintln!("stopping: removing everything {owner} made");
-    let _ = stop.send(());
-    let _ = reconciling.await;
-    // A pass may race a container's removal; a few tries settle it.
-    let mut last_error = String::new();
-    for attempt in 0..5u32 {
-        match controller.remove_everything().await {
-            Ok(removed) => {
-                eprintln!("cleaned up ({removed} orphaned object(s) swept); done");
-                return Ok(ExitCode::SUCCESS);
-            }
-            Err(error) => {
-                last_error = error.to_string();
-                tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt + 1))).await;
-            }
+    match host.shutdown().await {
+        Ok(removed) => {
+            eprintln!("cleaned up ({removed} orphaned object(s) swept); done");
+            Ok(ExitCode::SUCCESS)
         }
-    }
-    eprintln!("error: cleanup incomplete: {last_error}");
-    Ok(ExitCode::from(1))
-}
-
-/// Listens for Ctrl-C (SIGINT) and, on Unix, SIGTERM from now on; the future completes on the
-/// first of them. Registering before any container exists means an early Ctrl-C still cleans up.
-fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut interrupt = signal(SignalKind::interrupt())
-            .map_err(|e| format!("cannot listen for Ctrl-C: {e}"))?;
-        let mut terminate = signal(SignalKind::terminate())
-            .map_err(|e| format!("cannot listen for SIGTERM: {e}"))?;
-        Ok(async move {
-            tokio::select! {
-                _ = interrupt.recv() => {}
-                _ = terminate.recv() => {}
-            }
-        })
-    }
-    #[cfg(not(unix))]
-    {
-        Ok(async {
-            // If the handler cannot be installed, stop at once rather than never.
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        Err(error) => {
+            eprintln!("error: cleanup incomplete: {error}");
+            Ok(ExitCode::from(1))
+        }
     }
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use clap::Args;
 use examples::node::apps::RuntimeChoice;
 use examples::node::{NodeConfig, run};
+use examples::shutdown_signal;
 
 /// Arguments of `flux node`.
 #[derive(Debug, Args)]
@@ -78,12 +79,11 @@ pub fn run_node(args: NodeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = runtime.block_on(run(config, async {
-        // Without a signal handler there is no Ctrl-C to wait for: run until stopped otherwise.
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    }));
+    let outcome = runtime.block_on(async {
+        // Listening before the node starts means an early Ctrl-C still stops it cleanly.
+        let signal = shutdown_signal()?;
+        run(config, signal).await.map_err(|error| error.to_string())
+    });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
