@@ -790,10 +790,14 @@ impl Chain {
                         _ => Some(flux_nodes::ListError::NotStarted(confirm.collateral)),
                     }
                 }
-                (FluxnodeTx::Confirm(confirm), record) => match record {
-                    Some(r) if r.status == NodeStatus::Confirmed => None,
-                    _ => Some(flux_nodes::ListError::NotConfirmed(confirm.collateral)),
-                },
+                (FluxnodeTx::Confirm(confirm), _) => self
+                    .list
+                    .check_update_confirm(
+                        height,
+                        &confirm.collateral,
+                        &String::from_utf8_lossy(&confirm.ip),
+                    )
+                    .err(),
                 _ => None,
             };
             if let Some(error) = refusal {

@@ -95,7 +95,10 @@ fn a_heavier_branch_takes_over_with_exact_state_and_back() {
     assert_eq!(tip_work, Some(main.chain.tip_info().chain_work));
     let abandoned = main.chain.chain_work(&disconnected[0]).unwrap().unwrap();
     assert!(abandoned < main.chain.tip_info().chain_work);
-    assert_eq!(main.chain.chain_work(&flux_tx::BlockHash([7; 32])).unwrap(), None);
+    assert_eq!(
+        main.chain.chain_work(&flux_tx::BlockHash([7; 32])).unwrap(),
+        None
+    );
     assert!(main.chain.fluxnode_list().get(&collateral).is_none());
     assert_eq!(main.chain.node_key(&collateral).unwrap(), None);
     assert!(main.chain.utxo(&collateral).unwrap().is_none());

@@ -339,6 +339,28 @@ impl FluxnodeList {
         self.tip.map(BlockHeight)
     }
 
+    /// Whether an update CONFIRM of the confirmed node `collateral` announcing `ip` may be mined
+    /// at `height` (`CheckConfirmationHeights`, `fluxnode.cpp`): more than the era's minimum
+    /// distance after its last confirmation, or at least 5 blocks for an IP change once the Flux
+    /// upgrade is active. What a mempool checks before it takes the transaction.
+    ///
+    /// # Errors
+    ///
+    /// [`ListError::NotConfirmed`] or [`ListError::ConfirmTooSoon`].
+    pub fn check_update_confirm(
+        &self,
+        height: BlockHeight,
+        collateral: &OutPoint,
+        ip: &str,
+    ) -> Result<(), ListError> {
+        let record = self
+            .nodes
+            .get(collateral)
+            .filter(|node| node.status == NodeStatus::Confirmed)
+            .ok_or(ListError::NotConfirmed(*collateral))?;
+        update_distance_allows(self.network, height.0, record, ip)
+    }
+
     /// The node with this collateral, in any state.
     pub fn get(&self, collateral: &OutPoint) -> Option<&NodeRecord> {
         self.nodes.get(collateral)
@@ -547,7 +569,6 @@ impl FluxnodeList {
             self.journaled(journal, start.collateral, Some(record));
         }
 
-        let fluxed = is_active(network, NetworkUpgrade::Flux, h);
         let mut confirmed_now = BTreeSet::new();
         for confirm in &changes.confirms {
             let Some(node) = self.nodes.get(&confirm.collateral) else {
@@ -562,17 +583,7 @@ impl FluxnodeList {
                 if record.status != NodeStatus::Confirmed {
                     return Err(ListError::NotConfirmed(confirm.collateral));
                 }
-                let distance = h.saturating_sub(record.last_confirmed_height);
-                let ip_change = fluxed && confirm.ip != record.ip && distance >= 5;
-                let minimum = confirm_min_distance(network, h);
-                if !ip_change && distance <= minimum {
-                    return Err(ListError::ConfirmTooSoon {
-                        collateral: confirm.collateral,
-                        height: h,
-                        last_confirmed: record.last_confirmed_height,
-                        minimum,
-                    });
-                }
+                update_distance_allows(network, h, &record, &confirm.ip)?;
                 confirm_expired.remove(&confirm.collateral);
             } else {
                 // A START mined in this very block is not yet confirmable (`CheckIfStarted` reads
@@ -636,6 +647,29 @@ impl FluxnodeList {
         self.tip = undo.previous_tip;
         Ok(())
     }
+}
+
+/// The distance rule of update CONFIRMs (`CheckConfirmationHeights`), shared by block application
+/// and [`FluxnodeList::check_update_confirm`].
+fn update_distance_allows(
+    network: Network,
+    height: u32,
+    record: &NodeRecord,
+    ip: &str,
+) -> Result<(), ListError> {
+    let fluxed = is_active(network, NetworkUpgrade::Flux, height);
+    let distance = height.saturating_sub(record.last_confirmed_height);
+    let ip_change = fluxed && ip != record.ip && distance >= 5;
+    let minimum = confirm_min_distance(network, height);
+    if !ip_change && distance <= minimum {
+        return Err(ListError::ConfirmTooSoon {
+            collateral: record.collateral,
+            height,
+            last_confirmed: record.last_confirmed_height,
+            minimum,
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -806,6 +840,20 @@ mod tests {
             list.apply_block(BlockHeight(BASE + 121), &update),
             Err(ListError::ConfirmTooSoon { minimum: 120, .. })
         ));
+        // The loose check agrees with block application on both sides of the boundary.
+        let ip = list.get(&outpoint(2)).unwrap().ip.clone();
+        assert!(matches!(
+            list.check_update_confirm(BlockHeight(BASE + 121), &outpoint(2), &ip),
+            Err(ListError::ConfirmTooSoon { minimum: 120, .. })
+        ));
+        assert_eq!(
+            list.check_update_confirm(BlockHeight(BASE + 122), &outpoint(2), &ip),
+            Ok(())
+        );
+        assert_eq!(
+            list.check_update_confirm(BlockHeight(BASE + 122), &outpoint(9), &ip),
+            Err(ListError::NotConfirmed(outpoint(9)))
+        );
         advance(&mut list, BASE + 122);
         list.apply_block(BlockHeight(BASE + 122), &update).unwrap();
         advance(&mut list, BASE + 162);
