@@ -73,7 +73,7 @@ pub enum AppCommand {
         /// Simulated nodes (loopback addresses 127.0.0.11 upwards); default: the spec's instances.
         #[arg(long)]
         nodes: Option<u8>,
-        /// Owner label of everything created (default: flux-cli-<pid>).
+        /// Owner label of everything created (default: `flux-cli-<pid>`).
         #[arg(long)]
         owner: Option<String>,
         /// Block height the spec is validated at.
