@@ -161,15 +161,7 @@ async fn three_instances_answer_http_recover_and_clean_up() {
     });
     controller.apply(AppDeployment::new("hello", 3, vec![web.clone()]));
 
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = Arc::clone(&controller);
-    let loop_task = tokio::spawn(async move {
-        running
-            .run(async {
-                let _ = stopped.await;
-            })
-            .await;
-    });
+    let running = controller.spawn();
 
     let all_answer = || ips.iter().all(|ip| http_get(*ip, PORT).is_some());
     let took = wait_until(Duration::from_secs(60), all_answer).await;
@@ -250,8 +242,7 @@ async fn three_instances_answer_http_recover_and_clean_up() {
         !controller.cleanup_pending() && docker_names(&owner_filter, "container").is_empty()
     })
     .await;
-    let _ = stop.send(());
-    let _ = loop_task.await;
+    let _ = running.stop().await;
     assert!(cleaned.is_some(), "containers left behind");
     assert!(
         docker_names(&owner_filter, "network").is_empty(),

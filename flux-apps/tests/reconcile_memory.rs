@@ -385,22 +385,13 @@ async fn the_controller_survives_an_engine_that_always_fails() {
     for app in &apps {
         controller.apply(app.clone());
     }
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = Arc::clone(&controller);
-    let task = tokio::spawn(async move {
-        running
-            .run(async {
-                let _ = stopped.await;
-            })
-            .await;
-    });
+    let running = controller.spawn();
     // Ten simulated minutes.
     for _ in 0..600 {
         tokio::time::advance(Duration::from_secs(1)).await;
         tokio::task::yield_now().await;
     }
-    let _ = stop.send(());
-    task.await.expect("the loop never panics");
+    running.stop().await.expect("the loop never panics");
 
     // Every app placed on node1 failed there three passes in a row, left it for the spare node
     // and runs its 3 instances; node1 is left clean and still excluded (10 min cooldown).
@@ -956,22 +947,16 @@ async fn a_panicking_pass_is_requeued_and_the_loop_goes_on() {
     let controller = Arc::new(Controller::new(Arc::clone(&ctx)));
     let hello = app("hello", 3, "a");
     controller.apply(hello.clone());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = Arc::clone(&controller);
-    let task = tokio::spawn(async move {
-        running
-            .run(async {
-                let _ = stopped.await;
-            })
-            .await;
-    });
+    let running = controller.spawn();
     // Six panicking passes, requeued after 1, 2, 4, 8, 16 and 32 s: converged by 63 s.
     for _ in 0..70 {
         tokio::time::advance(Duration::from_secs(1)).await;
         tokio::task::yield_now().await;
     }
-    let _ = stop.send(());
-    task.await.expect("the controller itself never panics");
+    running
+        .stop()
+        .await
+        .expect("the controller itself never panics");
     assert_eq!(ready_nodes(&engines, &hello).len(), 3);
     assert_eq!(ctx.status("hello").expect("status").ready, 3);
 }

@@ -73,7 +73,7 @@ pub struct AppHost {
     pub runtime: &'static str,
     status: Status,
     set_height: HeightSink,
-    stop: Option<(tokio::sync::oneshot::Sender<()>, Stop)>,
+    stop: Option<Stop>,
 }
 
 impl std::fmt::Debug for AppHost {
@@ -103,10 +103,7 @@ impl AppHost {
     /// The cleanup error, after a few tries.
     pub async fn shutdown(mut self) -> Result<usize, String> {
         match self.stop.take() {
-            Some((stop, cleanup)) => {
-                let _ = stop.send(());
-                cleanup.await
-            }
+            Some(cleanup) => cleanup.await,
             None => Ok(0),
         }
     }
@@ -163,20 +160,13 @@ pub fn start_loop<R: ContainerRuntime>(
     let controller = Arc::new(Controller::new(Arc::new(ctx)));
     let name = app.name.clone();
     controller.apply(app);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = Arc::clone(&controller);
-    let task = tokio::spawn(async move {
-        running
-            .run(async {
-                let _ = stopped.await;
-            })
-            .await;
-    });
+    let running = controller.spawn();
     let status_of = Arc::clone(&controller);
     let status_name = name.clone();
     let heights = Arc::clone(&controller);
     let cleanup = Box::pin(async move {
-        let _ = task.await;
+        // A loop that panicked has nothing left to stop; the cleanup below still runs.
+        let _ = running.stop().await;
         let mut last_error = String::new();
         // A pass may race a container's removal; a few tries settle it.
         for attempt in 0..5u64 {
@@ -198,7 +188,7 @@ pub fn start_loop<R: ContainerRuntime>(
                 .map_or_else(|| "starting".to_owned(), |status| status.to_string())
         }),
         set_height: Box::new(move |height| heights.context().set_height(height)),
-        stop: Some((stop, cleanup)),
+        stop: Some(cleanup),
     })
 }
 

@@ -32,6 +32,25 @@ struct Queue {
     in_flight: BTreeSet<String>,
 }
 
+/// A controller's loop running on a task of its own ([`Controller::spawn`]).
+#[derive(Debug)]
+pub struct RunningController {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningController {
+    /// Stops the loop and waits for the passes in flight to finish.
+    ///
+    /// # Errors
+    /// The task's [`tokio::task::JoinError`] if the loop itself panicked or was aborted.
+    pub async fn stop(self) -> Result<(), tokio::task::JoinError> {
+        // The loop may already have ended; then there is nobody to tell.
+        let _ = self.stop.send(());
+        self.task.await
+    }
+}
+
 /// Keeps a set of apps reconciled. Cheap to share: wrap it in an `Arc` and call
 /// [`Controller::apply`] / [`Controller::delete`] from anywhere while [`Controller::run`] runs.
 #[derive(Debug)]
@@ -179,6 +198,20 @@ impl<R: ContainerRuntime> Controller<R> {
             }
         }
         results
+    }
+
+    /// Runs [`Controller::run`] on a new task until [`RunningController::stop`].
+    pub fn spawn(self: &Arc<Self>) -> RunningController {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let controller = Arc::clone(self);
+        let task = tokio::spawn(async move {
+            controller
+                .run(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        RunningController { stop, task }
     }
 
     /// Runs the loop until `shutdown` completes, then waits for the passes in flight. A panicking

@@ -36,7 +36,7 @@ use std::time::Duration;
 use flux_pow::BlockHeight;
 use tokio::time::Instant;
 
-pub use controller::Controller;
+pub use controller::{Controller, RunningController};
 pub use desired::{AppDeployment, ComponentTemplate, DeploymentError, MountTemplate};
 
 use crate::placement::{Cluster, Node, PlacementError, PlacementPolicy, Shortfall};
