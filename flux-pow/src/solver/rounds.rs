@@ -126,27 +126,32 @@ fn generate_rows<const W: usize>(
                     if g >= last {
                         break;
                     }
-                    let mut bytes = [0u8; 64];
-                    for (chunk, word) in bytes.chunks_exact_mut(8).zip(words) {
-                        chunk.copy_from_slice(&word.to_le_bytes());
+                    // The output as 16 little-endian words, zero past the digest length.
+                    let mut hash = [0u32; 16];
+                    for (pair, word) in hash.chunks_exact_mut(2).zip(words) {
+                        pair[0] = *word as u32;
+                        pair[1] = (word >> 32) as u32;
                     }
-                    bytes[digest_len..].fill(0);
+                    if digest_len < 64 {
+                        let (full, partial) = (digest_len / 4, digest_len % 4);
+                        if partial > 0 {
+                            hash[full] &= (1u32 << (partial * 8)) - 1;
+                        }
+                        hash[full + usize::from(partial > 0)..].fill(0);
+                    }
                     if twist {
                         // fluxd `GenerateHash` (equihash.cpp:64-86): the running word-wise sum of
-                        // the plain hashes of the aligned group of 16, low 3 bits of every 16th
-                        // byte cleared.
+                        // the plain hashes of the aligned group of 16, with the low 3 bits of
+                        // every 16th byte (the top byte of every 4th word) cleared.
                         if g % 16 == 0 {
                             twist_sum = [0; 16];
                         }
-                        for (sum, chunk) in twist_sum.iter_mut().zip(bytes.chunks_exact(4)) {
-                            let word = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+                        for (sum, word) in twist_sum.iter_mut().zip(hash) {
                             *sum = sum.wrapping_add(word);
                         }
-                        for (chunk, sum) in bytes.chunks_exact_mut(4).zip(twist_sum) {
-                            chunk.copy_from_slice(&sum.to_le_bytes());
-                        }
-                        for byte in bytes.iter_mut().skip(15).step_by(16) {
-                            *byte &= 0xF8;
+                        hash = twist_sum;
+                        for word in hash.iter_mut().skip(3).step_by(4) {
+                            *word &= !0x0700_0000;
                         }
                     }
                     for r in 0..per_hash {
@@ -154,19 +159,35 @@ fn generate_rows<const W: usize>(
                         if index >= shape.leaves {
                             break;
                         }
-                        let slice = &bytes[r as usize * slice_len..(r as usize + 1) * slice_len];
-                        let mut slice_words = [0u32; 16];
-                        for (word, chunk) in slice_words.iter_mut().zip(slice.chunks(4)) {
-                            let mut be = [0u8; 4];
-                            be[..chunk.len()].copy_from_slice(chunk);
-                            *word = u32::from_be_bytes(be);
+                        // The slice as MSB-first words; only the first W + 1 can reach the row.
+                        let mut slice_words = [0u32; MAX_WORDS + 1];
+                        let first_byte = r as usize * slice_len;
+                        if slice_len % 4 == 0 {
+                            let first_word = first_byte / 4;
+                            for (i, word) in slice_words.iter_mut().take(slice_len / 4).enumerate()
+                            {
+                                *word = hash[first_word + i].swap_bytes();
+                            }
+                        } else {
+                            let byte = |at: usize| (hash[at / 4] >> ((at % 4) * 8)) as u8;
+                            for (i, word) in slice_words.iter_mut().enumerate() {
+                                let mut be = [0u8; 4];
+                                for (j, b) in be.iter_mut().enumerate() {
+                                    let offset = i * 4 + j;
+                                    if offset < slice_len {
+                                        *b = byte(first_byte + offset);
+                                    }
+                                }
+                                *word = u32::from_be_bytes(be);
+                            }
                         }
+                        let slice_words = &mut slice_words[..W + 1];
                         // Bits past the k+1 digits (125,4: the last 3 of 128) are not part of the
                         // leaf; the dropped tail of the last digit is not stored.
-                        keep_leading_bits(&mut slice_words, kept_bits);
-                        let bucket = get_bits(&slice_words, 0, shape.bucket_bits);
+                        keep_leading_bits(slice_words, kept_bits);
+                        let bucket = get_bits(slice_words, 0, shape.bucket_bits);
                         let mut row = [0u32; W];
-                        shift_left_into(&slice_words, shape.bucket_bits, &mut row);
+                        shift_left_into(slice_words, shape.bucket_bits, &mut row);
                         row[W - 1] |= index - first_leaf;
                         staging.push(bucket, row);
                     }
