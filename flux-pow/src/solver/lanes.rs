@@ -192,12 +192,10 @@ fn compress<const L: usize>(
         v[i] = [h[i]; L];
         v[i + 8] = [IV[i]; L];
     }
-    for lane in 0..L {
-        v[12][lane] ^= counter as u64;
-        v[13][lane] ^= (counter >> 64) as u64;
-        if last {
-            v[14][lane] = !v[14][lane];
-        }
+    v[12] = [IV[4] ^ counter as u64; L];
+    v[13] = [IV[5] ^ (counter >> 64) as u64; L];
+    if last {
+        v[14] = [!IV[6]; L];
     }
     for s in &SIGMA {
         mix(&mut v, 0, 4, 8, 12, &m[s[0]], &m[s[1]]);

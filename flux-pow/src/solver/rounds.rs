@@ -106,7 +106,7 @@ fn generate_rows<const W: usize>(
             let mut twist_sum = [0u32; 16];
             let mut batch_start = first;
             while batch_start < last {
-                if batch_start % 1024 == 0 && ctx.should_stop() {
+                if batch_start.is_multiple_of(1024) && ctx.should_stop() {
                     break;
                 }
                 let batch = match &midstate {
@@ -143,7 +143,7 @@ fn generate_rows<const W: usize>(
                         // fluxd `GenerateHash` (equihash.cpp:64-86): the running word-wise sum of
                         // the plain hashes of the aligned group of 16, with the low 3 bits of
                         // every 16th byte (the top byte of every 4th word) cleared.
-                        if g % 16 == 0 {
+                        if g.is_multiple_of(16) {
                             twist_sum = [0; 16];
                         }
                         for (sum, word) in twist_sum.iter_mut().zip(hash) {
@@ -162,7 +162,7 @@ fn generate_rows<const W: usize>(
                         // The slice as MSB-first words; only the first W + 1 can reach the row.
                         let mut slice_words = [0u32; MAX_WORDS + 1];
                         let first_byte = r as usize * slice_len;
-                        if slice_len % 4 == 0 {
+                        if slice_len.is_multiple_of(4) {
                             let first_word = first_byte / 4;
                             for (i, word) in slice_words.iter_mut().take(slice_len / 4).enumerate()
                             {
