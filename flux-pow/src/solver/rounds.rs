@@ -239,7 +239,7 @@ impl BucketScratch {
     }
 
     /// Calls `pair(rows, a, b)` for every pair of loaded rows whose collision keys (the first
-    /// `key_bits` bits, at most 9) are equal, `a < b` in local order. Each row is chained to the
+    /// `key_bits` bits, at most 16) are equal, `a < b` in local order. Each row is chained to the
     /// previous one with its key, so no sorting is needed.
     fn for_each_pair<const W: usize>(
         &mut self,
@@ -375,6 +375,7 @@ pub(crate) fn final_round(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<(usi
 fn final_rows<const W: usize>(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<(usize, u32)> {
     let shape = ctx.shape;
     let level = shape.k - 1;
+    let final_key_bits = shape.hash_bits(level).clamp(shape.key_bits(), 12);
     let masks: [u32; W] = core::array::from_fn(|i| hash_masks(shape.hash_bits(level))[i]);
     let per_part: Vec<Vec<(usize, u32)>> = input
         .parts
@@ -385,7 +386,9 @@ fn final_rows<const W: usize>(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<
             if !ctx.should_stop() {
                 for local in 0..shape.buckets_per_part {
                     scratch.load::<W>(ctx, part, local);
-                    scratch.for_each_pair::<W>(shape.key_bits(), |rows, a, b| {
+                    // Chaining on more than the digit's own key bits (any leading stored bits will
+                    // do: the pairs wanted agree on all of them) leaves fewer pairs to compare.
+                    scratch.for_each_pair::<W>(final_key_bits, |rows, a, b| {
                         let differ =
                             (0..W).fold(0, |acc, i| acc | ((rows[a][i] ^ rows[b][i]) & masks[i]));
                         if differ == 0 {
