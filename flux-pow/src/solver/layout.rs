@@ -1,35 +1,50 @@
 //! The bucketed, fixed-width memory layout of the solver's lists.
 //!
-//! A list ("level") of the Wagner tree holds one row per partial solution. Each row is split
-//! into three pieces that are stored apart so that the bulky part can be freed early:
+//! A list ("level") of the Wagner tree holds one row per partial solution. A row is a fixed
+//! number of `u32` words (the same for every row of a level) holding two things:
 //!
-//! * its **bucket**: the top `bucket_bits` bits of the digit the next round collides on. It is
-//!   never stored: rows are grouped by bucket (offset tables), so the position says it;
-//! * its **hash words**: the remaining digits as one MSB-first bit string, packed into a fixed
-//!   number of `u32` words (all rows of a level have the same width). They are only needed by the
-//!   next round and are dropped as soon as a part has been processed;
-//! * its **tree entry** (5 bytes): at level 0 the leaf index, above it the two children as
-//!   `(bucket, local position, local position)` in the level below. These stay until the end,
-//!   when the few final candidates are expanded back into leaf indices.
+//! * its **hash bits**: the digits not yet collided on, as one MSB-first bit string starting at
+//!   the top of the first word. The top `bucket_bits` bits of the next digit (the **bucket**) are
+//!   not stored: rows are grouped by bucket (offset tables), so the position says it. The last
+//!   `dropped_bits` bits of the last digit are not kept either (see [`Shape::dropped_bits`]);
+//! * its **tree entry**, in the low bits of the last word: at level 0 the leaf index relative to
+//!   the first index its producer hashed, above it the two children as `(local bucket, slot,
+//!   slot)` in the level below, whose part is the producer of the row's chunk.
 //!
-//! The buckets are split into `part_count` contiguous ranges ("parts"), which are the units of
+//! The buckets are split into `parts` contiguous ranges ("parts"), which are the units of
 //! parallel work. A round processes each part on its own thread and writes its output into one
 //! chunk per destination part, so no two threads ever write to the same memory and no row is a
 //! separate allocation. Level `L + 1`'s part `q` is the list of chunks `q` written by every part of
-//! level `L`; a bucket is the concatenation of its segments in those chunks, in producer order.
+//! level `L`, in producer order; a bucket is the concatenation of its segments in those chunks.
+//!
+//! Once a part has been consumed by the next round, its rows are replaced by their tree entries
+//! alone (one `u32` each): that is all the end of the solve needs to expand final candidates.
 
 use alloc::vec::Vec;
 
-/// A bucket never holds more rows than this: local positions in tree entries have 12 bits.
-/// Buckets average 1024 rows (see [`Shape::bucket_bits`]), so this is never reached in practice;
+use crate::equihash::EquihashParams;
+
+/// Bits of a slot (a row's position inside its bucket) in a tree entry.
+pub(crate) const SLOT_BITS: u32 = 11;
+
+/// A bucket never holds more rows than this. Buckets average 1024 rows (see
+/// [`Shape::bucket_bits`]; the standard deviation is 32), so this is never reached in practice;
 /// rows beyond it would be dropped and counted in [`crate::solver::SolveReport::dropped_rows`].
-pub(crate) const MAX_BUCKET_ROWS: usize = 1 << 12;
+pub(crate) const MAX_BUCKET_ROWS: usize = 1 << SLOT_BITS;
+
+/// The widest row, in words.
+pub(crate) const MAX_WORDS: usize = 8;
 
 /// log2 of the average bucket size the shape aims for.
 const TARGET_BUCKET_LOG2: u32 = 10;
 
 /// log2 of the number of parts a level is split into (at most).
-const PART_LOG2: u32 = 5;
+const PART_LOG2: u32 = 6;
+
+/// Hash bits the final round compares (beyond the bucket) at most. Dropping the rest of the last
+/// digit makes every row narrower; the price is about `2^(cbl + 10 - 32)` extra final candidates
+/// (8 for 125,4), which expansion and [`crate::equihash::verify_indices`] reject.
+const FINAL_COMPARE_BITS: u32 = 32;
 
 /// Derived sizes of one solve.
 #[derive(Debug, Clone, Copy)]
@@ -42,32 +57,68 @@ pub(crate) struct Shape {
     pub bucket_bits: u32,
     /// Number of buckets, `2^bucket_bits`.
     pub buckets: usize,
+    /// log2 of the number of parts.
+    pub part_bits: u32,
     /// Number of parts (units of parallel work).
     pub parts: usize,
     /// Buckets per part.
     pub buckets_per_part: usize,
     /// Number of leaves, `2^(cbl + 1)`.
     pub leaves: u32,
+    /// Trailing bits of the last digit that are never stored.
+    pub dropped_bits: u32,
+    /// Indices served by one BLAKE2b output.
+    pub indices_per_hash: u32,
+    /// Hash indices `g` per level-0 producer (a multiple of 16: ZelHash groups stay whole).
+    pub hashes_per_producer: u32,
+    /// Leaf indices per level-0 producer.
+    pub leaves_per_producer: u32,
+    /// Bits of a level-0 tree entry (a leaf index relative to its producer's first).
+    pub leaf_entry_bits: u32,
 }
 
 impl Shape {
     /// The shape for a parameter set, or `None` if the layout cannot address it (a collision
-    /// length above 25 bits, which no Flux parameter set has).
-    pub fn new(cbl: u32, k: u32) -> Option<Shape> {
+    /// length above 25 bits, which no Flux parameter set has, or rows wider than [`MAX_WORDS`]).
+    pub fn new(params: &EquihashParams) -> Option<Shape> {
+        let cbl = params.collision_bit_length();
+        let k = params.k();
         let bucket_bits = (cbl + 1).saturating_sub(TARGET_BUCKET_LOG2).min(cbl);
         if bucket_bits > 16 || cbl > 25 {
             return None;
         }
         let part_bits = bucket_bits.min(PART_LOG2);
-        Some(Shape {
+        let parts = 1u32 << part_bits;
+        let leaves = 1u32 << (cbl + 1);
+        let indices_per_hash = params.indices_per_hash_output();
+        let hash_count = leaves.div_ceil(indices_per_hash);
+        let hashes_per_producer = hash_count.div_ceil(parts).div_ceil(16) * 16;
+        let leaves_per_producer = hashes_per_producer * indices_per_hash;
+        let shape = Shape {
             cbl,
             k,
             bucket_bits,
             buckets: 1 << bucket_bits,
-            parts: 1 << part_bits,
+            part_bits,
+            parts: parts as usize,
             buckets_per_part: 1 << (bucket_bits - part_bits),
-            leaves: 1 << (cbl + 1),
-        })
+            leaves,
+            dropped_bits: (2 * cbl - bucket_bits).saturating_sub(FINAL_COMPARE_BITS),
+            indices_per_hash,
+            hashes_per_producer,
+            leaves_per_producer,
+            leaf_entry_bits: u32::BITS - (leaves_per_producer - 1).leading_zeros(),
+        };
+        // The rounds are compiled for rows of 1 to MAX_WORDS words, each round's output at most
+        // one word narrower or wider than its input.
+        let fits = (0..k).all(|level| {
+            let words = shape.words(level);
+            let next = shape.words((level + 1).min(k - 1));
+            shape.tree_bits(level) <= 32
+                && (1..=MAX_WORDS).contains(&words)
+                && words.abs_diff(next) <= 1
+        });
+        fits.then_some(shape)
     }
 
     /// Bits of the collision key inside a bucket: the rest of the current digit.
@@ -75,52 +126,47 @@ impl Shape {
         self.cbl - self.bucket_bits
     }
 
-    /// Length in bits of the stored hash string at `level` (bucket bits excluded).
-    pub fn stored_bits(&self, level: u32) -> u32 {
-        (self.k + 1 - level) * self.cbl - self.bucket_bits
+    /// Length in bits of the stored hash string at `level` (bucket and dropped bits excluded).
+    pub fn hash_bits(&self, level: u32) -> u32 {
+        (self.k + 1 - level) * self.cbl - self.bucket_bits - self.dropped_bits
     }
 
-    /// Hash words per row at `level`.
+    /// Bits of a tree entry at `level`.
+    pub fn tree_bits(&self, level: u32) -> u32 {
+        if level == 0 {
+            self.leaf_entry_bits
+        } else {
+            self.bucket_bits - self.part_bits + 2 * SLOT_BITS
+        }
+    }
+
+    /// Words per row at `level`.
     pub fn words(&self, level: u32) -> usize {
-        self.stored_bits(level).div_ceil(32) as usize
+        (self.hash_bits(level) + self.tree_bits(level)).div_ceil(32) as usize
+    }
+
+    /// The tree entry of a pair of slots of local bucket `local_bucket`.
+    pub fn pair_entry(local_bucket: usize, left: usize, right: usize) -> u32 {
+        ((local_bucket as u32) << (2 * SLOT_BITS)) | ((left as u32) << SLOT_BITS) | right as u32
+    }
+
+    /// `(local bucket, left slot, right slot)` of a pair entry.
+    pub fn pair_children(entry: u32) -> (usize, usize, usize) {
+        let slot_mask = (1u32 << SLOT_BITS) - 1;
+        (
+            (entry >> (2 * SLOT_BITS)) as usize,
+            ((entry >> SLOT_BITS) & slot_mask) as usize,
+            (entry & slot_mask) as usize,
+        )
     }
 }
 
-/// A 40-bit tree entry: a leaf index, or `(bucket << 24) | (left << 12) | right`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct TreeEntry([u8; 5]);
-
-impl TreeEntry {
-    pub fn leaf(index: u32) -> TreeEntry {
-        TreeEntry::from_u64(u64::from(index))
-    }
-
-    pub fn pair(bucket: u32, left: u16, right: u16) -> TreeEntry {
-        TreeEntry::from_u64((u64::from(bucket) << 24) | (u64::from(left) << 12) | u64::from(right))
-    }
-
-    fn from_u64(value: u64) -> TreeEntry {
-        let b = value.to_le_bytes();
-        TreeEntry([b[0], b[1], b[2], b[3], b[4]])
-    }
-
-    fn to_u64(self) -> u64 {
-        let [a, b, c, d, e] = self.0;
-        u64::from_le_bytes([a, b, c, d, e, 0, 0, 0])
-    }
-
-    pub fn leaf_index(self) -> u32 {
-        self.to_u64() as u32
-    }
-
-    /// `(bucket, left, right)` of a pair entry.
-    pub fn children(self) -> (u32, usize, usize) {
-        let v = self.to_u64();
-        (
-            (v >> 24) as u32,
-            ((v >> 12) & 0xFFF) as usize,
-            (v & 0xFFF) as usize,
-        )
+/// The mask of the low `bits` bits of a word.
+pub(crate) fn low_mask(bits: u32) -> u32 {
+    if bits >= 32 {
+        u32::MAX
+    } else {
+        (1u32 << bits) - 1
     }
 }
 
@@ -129,10 +175,10 @@ impl TreeEntry {
 pub(crate) struct Chunk {
     /// `starts[b]..starts[b + 1]`: rows of the part's local bucket `b` (length buckets/part + 1).
     pub starts: Vec<u32>,
-    /// Hash words, `words` per row; emptied once the part has been processed.
-    pub hashes: Vec<u32>,
-    /// One tree entry per row; kept until the end.
-    pub trees: Vec<TreeEntry>,
+    /// The rows, `words` per row; emptied once the part has been processed.
+    pub rows: Vec<u32>,
+    /// One tree entry per row, filled in when `rows` is emptied.
+    pub trees: Vec<u32>,
 }
 
 /// One part of a level: a contiguous range of buckets, as chunks from every producer.
@@ -142,22 +188,31 @@ pub(crate) struct Part {
 }
 
 impl Part {
-    /// Drops the hash words (the next round has consumed them); the tree entries stay.
-    pub fn release_hashes(&mut self) {
+    /// Replaces every row by its tree entry (the next round has consumed the hash bits).
+    pub fn keep_only_trees(&mut self, words: usize, tree_bits: u32) {
+        let mask = low_mask(tree_bits);
         for chunk in &mut self.chunks {
-            chunk.hashes = Vec::new();
+            let rows = core::mem::take(&mut chunk.rows);
+            chunk.trees = rows
+                .chunks_exact(words)
+                .map(|row| row[words - 1] & mask)
+                .collect();
         }
     }
 
-    /// The tree entry of the row at `local` in the part's local bucket `bucket`, if it exists.
-    pub fn tree(&self, bucket: usize, mut local: usize) -> Option<TreeEntry> {
-        for chunk in &self.chunks {
-            let start = chunk.starts[bucket] as usize;
-            let len = chunk.starts[bucket + 1] as usize - start;
-            if local < len {
-                return chunk.trees.get(start + local).copied();
+    /// The producer and tree entry of the row at slot `slot` of local bucket `bucket`, if it
+    /// exists.
+    pub fn tree(&self, bucket: usize, mut slot: usize) -> Option<(usize, u32)> {
+        for (producer, chunk) in self.chunks.iter().enumerate() {
+            let start = *chunk.starts.get(bucket)? as usize;
+            let len = *chunk.starts.get(bucket + 1)? as usize - start;
+            if slot < len {
+                return chunk
+                    .trees
+                    .get(start + slot)
+                    .map(|&entry| (producer, entry));
             }
-            local -= len;
+            slot -= len;
         }
         None
     }
@@ -169,61 +224,77 @@ pub(crate) struct Level {
     pub parts: Vec<Part>,
 }
 
-impl Level {
-    /// The tree entry of row `local` of global bucket `bucket`.
-    pub fn tree(&self, shape: &Shape, bucket: u32, local: usize) -> Option<TreeEntry> {
-        let bucket = bucket as usize;
-        let part = self.parts.get(bucket / shape.buckets_per_part)?;
-        part.tree(bucket % shape.buckets_per_part, local)
+/// Rows a producer emitted in arbitrary order, before they are grouped into chunks. Reused from
+/// one part to the next, so its buffers are allocated once per thread and round.
+#[derive(Debug)]
+pub(crate) struct Staging<const W: usize> {
+    pub buckets: Vec<u16>,
+    pub rows: Vec<[u32; W]>,
+    counts: Vec<u32>,
+    next: Vec<u32>,
+}
+
+impl<const W: usize> Default for Staging<W> {
+    fn default() -> Self {
+        Staging {
+            buckets: Vec::new(),
+            rows: Vec::new(),
+            counts: Vec::new(),
+            next: Vec::new(),
+        }
     }
 }
 
-/// Rows a producer emitted in arbitrary order, before they are grouped into chunks.
-#[derive(Debug, Default)]
-pub(crate) struct Staging {
-    pub buckets: Vec<u32>,
-    pub hashes: Vec<u32>,
-    pub trees: Vec<TreeEntry>,
-}
+impl<const W: usize> Staging<W> {
+    /// Makes room for `rows` more rows.
+    pub fn reserve(&mut self, rows: usize) {
+        self.buckets.reserve(rows);
+        self.rows.reserve(rows);
+    }
 
-impl Staging {
+    /// Stages one row for global bucket `bucket`.
+    #[inline(always)]
+    pub fn push(&mut self, bucket: u32, row: [u32; W]) {
+        self.buckets.push(bucket as u16);
+        self.rows.push(row);
+    }
+
     /// Groups the staged rows by destination part and bucket (a stable counting sort): one chunk
-    /// per destination part.
-    pub fn into_chunks(self, shape: &Shape, words: usize) -> Vec<Chunk> {
-        let mut counts = alloc::vec![0u32; shape.buckets + 1];
+    /// per destination part. Leaves the staging area empty.
+    pub fn drain_into_chunks(&mut self, shape: &Shape) -> Vec<Chunk> {
+        self.counts.clear();
+        self.counts.resize(shape.buckets + 1, 0);
         for &bucket in &self.buckets {
-            counts[bucket as usize + 1] += 1;
+            self.counts[usize::from(bucket) + 1] += 1;
         }
         let mut chunks = Vec::with_capacity(shape.parts);
+        self.next.clear();
         for part in 0..shape.parts {
             let first = part * shape.buckets_per_part;
             let mut starts = Vec::with_capacity(shape.buckets_per_part + 1);
             let mut total = 0u32;
             starts.push(0);
             for bucket in first..first + shape.buckets_per_part {
-                total += counts[bucket + 1];
+                self.next.push(total);
+                total += self.counts[bucket + 1];
                 starts.push(total);
             }
             chunks.push(Chunk {
                 starts,
-                hashes: alloc::vec![0; total as usize * words],
-                trees: alloc::vec![TreeEntry::default(); total as usize],
+                rows: alloc::vec![0; total as usize * W],
+                trees: Vec::new(),
             });
         }
-        // Next free slot of every bucket, inside its chunk.
-        let mut next: Vec<u32> = Vec::with_capacity(shape.buckets);
-        for chunk in &chunks {
-            next.extend_from_slice(&chunk.starts[..shape.buckets_per_part]);
+        let part_shift = shape.bucket_bits - shape.part_bits;
+        for (row, &bucket) in self.rows.iter().zip(&self.buckets) {
+            let bucket = usize::from(bucket);
+            let slot = self.next[bucket] as usize;
+            self.next[bucket] += 1;
+            let (rows, _) = chunks[bucket >> part_shift].rows.as_chunks_mut::<W>();
+            rows[slot] = *row;
         }
-        for (row, &bucket) in self.buckets.iter().enumerate() {
-            let bucket = bucket as usize;
-            let chunk = &mut chunks[bucket / shape.buckets_per_part];
-            let slot = next[bucket] as usize;
-            next[bucket] += 1;
-            chunk.trees[slot] = self.trees[row];
-            chunk.hashes[slot * words..(slot + 1) * words]
-                .copy_from_slice(&self.hashes[row * words..(row + 1) * words]);
-        }
+        self.buckets.clear();
+        self.rows.clear();
         chunks
     }
 }
@@ -259,6 +330,19 @@ pub(crate) fn shift_left_into(source: &[u32], shift: u32, out: &mut [u32]) {
     }
 }
 
+/// Clears every bit of `words` from bit `bits` on (MSB-first).
+#[inline(always)]
+pub(crate) fn keep_leading_bits(words: &mut [u32], bits: u32) {
+    for (index, word) in words.iter_mut().enumerate() {
+        let first = index as u32 * 32;
+        if first >= bits {
+            *word = 0;
+        } else if bits - first < 32 {
+            *word &= !(u32::MAX >> (bits - first));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,19 +368,39 @@ mod tests {
     }
 
     #[test]
+    fn leading_bits_are_kept() {
+        let mut words = [u32::MAX; 3];
+        keep_leading_bits(&mut words, 40);
+        assert_eq!(words, [u32::MAX, 0xFF00_0000, 0]);
+        let mut words = [u32::MAX; 2];
+        keep_leading_bits(&mut words, 64);
+        assert_eq!(words, [u32::MAX; 2]);
+    }
+
+    #[test]
     fn tree_entries_round_trip() {
-        let pair = TreeEntry::pair(0xFFFF, 4095, 17);
-        assert_eq!(pair.children(), (0xFFFF, 4095, 17));
-        assert_eq!(TreeEntry::leaf((1 << 26) - 1).leaf_index(), (1 << 26) - 1);
+        let entry = Shape::pair_entry(1023, 2047, 17);
+        assert_eq!(Shape::pair_children(entry), (1023, 2047, 17));
     }
 
     #[test]
     fn shapes_of_the_flux_sets_aim_for_1024_rows_per_bucket() {
-        for (cbl, k) in [(20, 9), (24, 5), (25, 4), (16, 5), (8, 5)] {
-            let shape = Shape::new(cbl, k).unwrap();
+        for params in EquihashParams::ALL {
+            let shape = Shape::new(&params).unwrap();
             assert!(shape.leaves as usize / shape.buckets <= 1024);
             assert_eq!(shape.parts * shape.buckets_per_part, shape.buckets);
+            assert!(shape.leaves_per_producer * shape.parts as u32 >= shape.leaves);
+            // The final round compares at least 32 bits (or every bit there is).
+            let last = shape.hash_bits(shape.k - 1);
+            assert!(last >= 32 || shape.dropped_bits == 0, "{params}");
         }
-        assert!(Shape::new(30, 2).is_none());
+        // 125,4: rows of 4, 4, 3 and 2 words (127, 114, 89 and 64 bits).
+        let shape = Shape::new(&EquihashParams::ZELHASH).unwrap();
+        assert_eq!(
+            (0..4).map(|l| shape.words(l)).collect::<Vec<_>>(),
+            [4, 4, 3, 2]
+        );
+        let wide = EquihashParams::new(208, 7, *b"ZcashPoW", false).unwrap();
+        assert!(Shape::new(&wide).is_none());
     }
 }

@@ -3,10 +3,10 @@
 //! its twist), 96,5 and 48,5.
 //!
 //! The lists of the Wagner tree live in a bucketed, fixed-width layout (see `layout.rs`): rows are
-//! grouped by the top bits of the digit the next round collides on, hash words and tree entries
-//! are stored apart in a few large vectors per thread, and no row is an allocation of its own.
-//! Each level is split into parts that rayon processes in parallel; a part's hash words are freed
-//! as soon as the next level has consumed them.
+//! grouped by the top bits of the digit the next round collides on, each row is a few `u32` words
+//! holding the remaining hash bits and the row's tree entry, and no row is an allocation of its
+//! own. Each level is split into parts that rayon processes in parallel; once the next level has
+//! consumed a part, only its tree entries (4 bytes a row) are kept.
 //!
 //! Every solution handed out has passed [`verify_indices`] (fluxd's own rules: collisions, index
 //! order, distinct indices, zero final XOR) and is reported once, however many tree paths lead to
@@ -35,6 +35,7 @@
 //! }
 //! ```
 
+mod lanes;
 mod layout;
 mod rounds;
 
@@ -71,7 +72,9 @@ impl core::fmt::Debug for SolveOptions<'_> {
 pub struct SolveReport {
     /// Solutions handed to the callback, in the order they were handed out.
     pub solutions: usize,
-    /// Final-round candidates (pairs whose last digits collide), valid or not.
+    /// Final-round candidates (pairs whose stored last digits collide), valid or not. The solver
+    /// does not store the last few bits of the last digit, so a handful of these are pairs that
+    /// only agree on the stored bits; verification rejects them.
     pub candidates: usize,
     /// Candidates rejected because an index repeats or the tree is not in canonical order.
     pub invalid_candidates: usize,
@@ -92,7 +95,8 @@ pub struct SolveReport {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SolverError {
-    /// The parameter set's collision length is beyond what the bucketed layout addresses.
+    /// The parameter set's collision length (or row width) is beyond what the bucketed layout
+    /// addresses.
     UnsupportedParams {
         /// `n` of the set.
         n: u32,
@@ -106,7 +110,7 @@ impl core::fmt::Display for SolverError {
         match self {
             SolverError::UnsupportedParams { n, k } => write!(
                 f,
-                "equihash {n},{k} is not supported by the solver (collision length above 25 bits)"
+                "equihash {n},{k} is not supported by the solver (collision length above 25 bits or rows too wide)"
             ),
         }
     }
@@ -120,19 +124,18 @@ impl std::error::Error for SolverError {}
 ///
 /// # Errors
 ///
-/// [`SolverError::UnsupportedParams`] for a collision length above 25 bits.
+/// [`SolverError::UnsupportedParams`] for a collision length above 25 bits (or `(k + 1)` digits
+/// too wide for a row of the layout).
 pub fn solve(
     params: &EquihashParams,
     input: &[u8],
     options: &SolveOptions<'_>,
     mut on_solution: impl FnMut(&[u8]) -> ControlFlow<()>,
 ) -> Result<SolveReport, SolverError> {
-    let shape = Shape::new(params.collision_bit_length(), params.k()).ok_or(
-        SolverError::UnsupportedParams {
-            n: params.n(),
-            k: params.k(),
-        },
-    )?;
+    let shape = Shape::new(params).ok_or(SolverError::UnsupportedParams {
+        n: params.n(),
+        k: params.k(),
+    })?;
     let never: &(dyn Fn() -> bool + Sync) = &|| false;
     let ctx = RoundContext {
         shape,
@@ -163,12 +166,12 @@ pub fn solve(
     let mut seen: BTreeSet<Vec<u32>> = BTreeSet::new();
     let mut indices = Vec::with_capacity(params.indices_per_solution());
     let final_level = params.k() as usize;
-    for entry in finals {
+    for (producer, entry) in finals {
         if ctx.cancelled.load(Ordering::Relaxed) {
             break;
         }
         indices.clear();
-        if rounds::expand(&shape, &levels, final_level, entry, &mut indices).is_none()
+        if rounds::expand(&shape, &levels, final_level, producer, entry, &mut indices).is_none()
             || verify_indices(params, input, &indices).is_err()
         {
             report.invalid_candidates += 1;

@@ -6,8 +6,10 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
+use super::lanes::{LANES, Midstate};
 use super::layout::{
-    Chunk, Level, MAX_BUCKET_ROWS, Part, Shape, Staging, TreeEntry, get_bits, shift_left_into,
+    Chunk, Level, MAX_BUCKET_ROWS, MAX_WORDS, Part, Shape, Staging, get_bits, keep_leading_bits,
+    shift_left_into,
 };
 use crate::equihash::{EquihashParams, base_state};
 
@@ -48,270 +50,387 @@ fn transpose(outputs: Vec<Vec<Chunk>>, parts: usize) -> Level {
     level
 }
 
+/// The word masks that keep the first `bits` bits of a row (and clear its tree entry).
+fn hash_masks(bits: u32) -> [u32; MAX_WORDS] {
+    let mut masks = [u32::MAX; MAX_WORDS];
+    keep_leading_bits(&mut masks, bits);
+    masks
+}
+
 /// Level 0: one row per leaf index, bucketed on the first digit.
 ///
-/// Each producer hashes a contiguous range of hash indices `g` (aligned to 16 so that a ZelHash
-/// prefix-sum group never straddles two producers), so every BLAKE2b output is computed once.
+/// Producer `p` hashes the hash indices `g` from `p * hashes_per_producer` on (a multiple of 16,
+/// so a ZelHash prefix-sum group never straddles two producers); every BLAKE2b output is computed
+/// once. Its rows' tree entries are leaf indices relative to `p * leaves_per_producer`.
 pub(crate) fn generate(ctx: &RoundContext<'_>, params: &EquihashParams, input: &[u8]) -> Level {
+    macro_rules! by_width {
+        ($($w:literal)*) => {
+            match ctx.shape.words(0) {
+                $($w => generate_rows::<$w>(ctx, params, input),)*
+                _ => unsupported_width(ctx),
+            }
+        };
+    }
+    by_width!(1 2 3 4 5 6 7 8)
+}
+
+/// What a round returns for a row width [`Shape::new`] rejects (never reached): an empty level,
+/// with the solve marked as abandoned.
+fn unsupported_width(ctx: &RoundContext<'_>) -> Level {
+    ctx.cancelled.store(true, Ordering::Relaxed);
+    Level::default()
+}
+
+fn generate_rows<const W: usize>(
+    ctx: &RoundContext<'_>,
+    params: &EquihashParams,
+    input: &[u8],
+) -> Level {
     let shape = ctx.shape;
     let base = base_state(params, input);
-    let per_hash = params.indices_per_hash_output();
+    let midstate = Midstate::new(params, input);
+    let per_hash = shape.indices_per_hash;
     let slice_len = params.hash_slice_len();
     let digest_len = params.hash_output_len();
     let twist = params.twist();
     let hash_count = shape.leaves.div_ceil(per_hash);
-    let producers = shape.parts as u32;
-    let per_producer = hash_count.div_ceil(producers).div_ceil(16) * 16;
-    let words = shape.words(0);
-    let leaf_bits = (shape.k + 1) * shape.cbl;
+    let kept_bits = (shape.k + 1) * shape.cbl - shape.dropped_bits;
 
-    let outputs: Vec<Vec<Chunk>> = (0..producers)
+    let outputs: Vec<Vec<Chunk>> = (0..shape.parts as u32)
         .into_par_iter()
-        .map(|producer| {
-            let first = producer * per_producer;
-            let last = (first + per_producer).min(hash_count);
-            let mut staging = Staging::default();
+        .map_init(Staging::<W>::default, |staging, producer| {
+            let first = producer * shape.hashes_per_producer;
+            let last = (first + shape.hashes_per_producer).min(hash_count);
+            let first_leaf = producer * shape.leaves_per_producer;
+            staging.reserve(shape.leaves_per_producer as usize);
             let mut twist_sum = [0u32; 16];
-            let mut stored = [0u32; 8];
-            for g in first..last {
-                if g % 1024 == 0 && ctx.should_stop() {
+            let mut batch_start = first;
+            while batch_start < last {
+                if batch_start.is_multiple_of(1024) && ctx.should_stop() {
                     break;
                 }
-                let mut state = base.clone();
-                state.update(&g.to_le_bytes());
-                let digest = state.finalize();
-                let mut bytes = [0u8; 64];
-                bytes[..digest_len].copy_from_slice(digest.as_bytes());
-                if twist {
-                    // fluxd `GenerateHash` (equihash.cpp:64-86): the running word-wise sum of the
-                    // plain hashes of the aligned group of 16, low 3 bits of every 16th byte cleared.
-                    if g % 16 == 0 {
-                        twist_sum = [0; 16];
-                    }
-                    for (sum, chunk) in twist_sum.iter_mut().zip(bytes.chunks_exact(4)) {
-                        let word = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
-                        *sum = sum.wrapping_add(word);
-                    }
-                    for (chunk, sum) in bytes.chunks_exact_mut(4).zip(twist_sum) {
-                        chunk.copy_from_slice(&sum.to_le_bytes());
-                    }
-                    for byte in bytes.iter_mut().skip(15).step_by(16) {
-                        *byte &= 0xF8;
-                    }
-                }
-                for r in 0..per_hash {
-                    let index = g * per_hash + r;
-                    if index >= shape.leaves {
+                let batch = match &midstate {
+                    Some(midstate) => midstate.hash_lanes(batch_start),
+                    None => core::array::from_fn(|lane| {
+                        let mut state = base.clone();
+                        state.update(&(batch_start + lane as u32).to_le_bytes());
+                        let mut bytes = [0u8; 64];
+                        bytes[..digest_len].copy_from_slice(state.finalize().as_bytes());
+                        core::array::from_fn(|i| {
+                            u64::from_le_bytes(core::array::from_fn(|b| bytes[i * 8 + b]))
+                        })
+                    }),
+                };
+                for (lane, words) in batch.iter().enumerate() {
+                    let g = batch_start + lane as u32;
+                    if g >= last {
                         break;
                     }
-                    let slice = &bytes[r as usize * slice_len..(r as usize + 1) * slice_len];
-                    let mut slice_words = [0u32; 8];
-                    for (word, chunk) in slice_words.iter_mut().zip(slice.chunks(4)) {
-                        let mut be = [0u8; 4];
-                        be[..chunk.len()].copy_from_slice(chunk);
-                        *word = u32::from_be_bytes(be);
+                    // The output as 16 little-endian words, zero past the digest length.
+                    let mut hash = [0u32; 16];
+                    for (pair, word) in hash.chunks_exact_mut(2).zip(words) {
+                        pair[0] = *word as u32;
+                        pair[1] = (word >> 32) as u32;
                     }
-                    // Bits past the k+1 digits (125,4: the last 3 of 128) are not part of the leaf.
-                    let tail_word = (leaf_bits / 32) as usize;
-                    if !leaf_bits.is_multiple_of(32) {
-                        slice_words[tail_word] &= !(u32::MAX >> (leaf_bits % 32));
+                    if digest_len < 64 {
+                        let (full, partial) = (digest_len / 4, digest_len % 4);
+                        if partial > 0 {
+                            hash[full] &= (1u32 << (partial * 8)) - 1;
+                        }
+                        hash[full + usize::from(partial > 0)..].fill(0);
                     }
-                    for word in slice_words.iter_mut().skip(leaf_bits.div_ceil(32) as usize) {
-                        *word = 0;
+                    if twist {
+                        // fluxd `GenerateHash` (equihash.cpp:64-86): the running word-wise sum of
+                        // the plain hashes of the aligned group of 16, with the low 3 bits of
+                        // every 16th byte (the top byte of every 4th word) cleared.
+                        if g.is_multiple_of(16) {
+                            twist_sum = [0; 16];
+                        }
+                        for (sum, word) in twist_sum.iter_mut().zip(hash) {
+                            *sum = sum.wrapping_add(word);
+                        }
+                        hash = twist_sum;
+                        for word in hash.iter_mut().skip(3).step_by(4) {
+                            *word &= !0x0700_0000;
+                        }
                     }
-                    let bucket = get_bits(&slice_words, 0, shape.bucket_bits);
-                    shift_left_into(&slice_words, shape.bucket_bits, &mut stored[..words]);
-                    staging.buckets.push(bucket);
-                    staging.hashes.extend_from_slice(&stored[..words]);
-                    staging.trees.push(TreeEntry::leaf(index));
+                    for r in 0..per_hash {
+                        let index = g * per_hash + r;
+                        if index >= shape.leaves {
+                            break;
+                        }
+                        // The slice as MSB-first words; only the first W + 1 can reach the row.
+                        let mut slice_words = [0u32; MAX_WORDS + 1];
+                        let first_byte = r as usize * slice_len;
+                        if slice_len.is_multiple_of(4) {
+                            let first_word = first_byte / 4;
+                            for (i, word) in slice_words.iter_mut().take(slice_len / 4).enumerate()
+                            {
+                                *word = hash[first_word + i].swap_bytes();
+                            }
+                        } else {
+                            let byte = |at: usize| (hash[at / 4] >> ((at % 4) * 8)) as u8;
+                            for (i, word) in slice_words.iter_mut().enumerate() {
+                                let mut be = [0u8; 4];
+                                for (j, b) in be.iter_mut().enumerate() {
+                                    let offset = i * 4 + j;
+                                    if offset < slice_len {
+                                        *b = byte(first_byte + offset);
+                                    }
+                                }
+                                *word = u32::from_be_bytes(be);
+                            }
+                        }
+                        let slice_words = &mut slice_words[..W + 1];
+                        // Bits past the k+1 digits (125,4: the last 3 of 128) are not part of the
+                        // leaf; the dropped tail of the last digit is not stored.
+                        keep_leading_bits(slice_words, kept_bits);
+                        let bucket = get_bits(slice_words, 0, shape.bucket_bits);
+                        let mut row = [0u32; W];
+                        shift_left_into(slice_words, shape.bucket_bits, &mut row);
+                        row[W - 1] |= index - first_leaf;
+                        staging.push(bucket, row);
+                    }
                 }
+                batch_start += LANES as u32;
             }
-            staging.into_chunks(&shape, words)
+            staging.drain_into_chunks(&shape)
         })
         .collect();
     transpose(outputs, shape.parts)
 }
+
+/// "No row" in the per-key chains of [`BucketScratch`].
+const NO_ROW: u16 = u16::MAX;
 
 /// Per-thread scratch space for processing one bucket.
 #[derive(Default)]
 struct BucketScratch {
-    hashes: Vec<u32>,
-    keys: Vec<u16>,
-    order: Vec<u16>,
-    counts: Vec<u16>,
+    rows: Vec<u32>,
+    /// Per collision key, the last row seen with it.
+    last_with_key: Vec<u16>,
+    /// Per row, the previous row with the same key.
+    previous_with_key: Vec<u16>,
 }
 
 impl BucketScratch {
-    /// Gathers local bucket `bucket` of `part` (segments from every producer, in order) and sorts
-    /// its rows by collision key. Returns the number of rows.
-    fn load(&mut self, ctx: &RoundContext<'_>, part: &Part, bucket: usize, words: usize) -> usize {
-        self.hashes.clear();
+    /// Gathers local bucket `bucket` of `part` (segments from every producer, in order). Returns
+    /// the number of rows.
+    fn load<const W: usize>(
+        &mut self,
+        ctx: &RoundContext<'_>,
+        part: &Part,
+        bucket: usize,
+    ) -> usize {
+        self.rows.clear();
         for chunk in &part.chunks {
             let start = chunk.starts[bucket] as usize;
             let end = chunk.starts[bucket + 1] as usize;
-            self.hashes
-                .extend_from_slice(&chunk.hashes[start * words..end * words]);
+            self.rows.extend_from_slice(&chunk.rows[start * W..end * W]);
         }
-        let mut rows = self.hashes.len() / words.max(1);
+        let mut rows = self.rows.len() / W;
         if rows > MAX_BUCKET_ROWS {
             ctx.dropped_rows
                 .fetch_add((rows - MAX_BUCKET_ROWS) as u64, Ordering::Relaxed);
             rows = MAX_BUCKET_ROWS;
-            self.hashes.truncate(rows * words);
-        }
-        // Counting sort on the key (the rest of the current digit, at most 9 bits).
-        let key_bits = ctx.shape.key_bits();
-        let bins = 1usize << key_bits;
-        self.counts.clear();
-        self.counts.resize(bins + 1, 0);
-        self.keys.clear();
-        for row in 0..rows {
-            let key = get_bits(&self.hashes[row * words..], 0, key_bits) as u16;
-            self.keys.push(key);
-            self.counts[usize::from(key) + 1] += 1;
-        }
-        for bin in 0..bins {
-            self.counts[bin + 1] += self.counts[bin];
-        }
-        self.order.clear();
-        self.order.resize(rows, 0);
-        for (row, &key) in self.keys.iter().enumerate() {
-            let slot = &mut self.counts[usize::from(key)];
-            self.order[usize::from(*slot)] = row as u16;
-            *slot += 1;
+            self.rows.truncate(rows * W);
         }
         rows
     }
 
-    /// Calls `pair(a, b)` for every pair of rows with equal keys (`a < b` in local order).
-    fn for_each_pair(&self, mut pair: impl FnMut(usize, usize)) {
-        let mut run_start = 0;
-        while run_start < self.order.len() {
-            let key = self.keys[usize::from(self.order[run_start])];
-            let mut run_end = run_start + 1;
-            while run_end < self.order.len() && self.keys[usize::from(self.order[run_end])] == key {
-                run_end += 1;
+    /// Calls `pair(rows, a, b)` for every pair of loaded rows whose collision keys (the first
+    /// `key_bits` bits, at most 16) are equal, `a < b` in local order. Each row is chained to the
+    /// previous one with its key, so no sorting is needed.
+    fn for_each_pair<const W: usize>(
+        &mut self,
+        key_bits: u32,
+        mut pair: impl FnMut(&[[u32; W]], usize, usize),
+    ) {
+        let BucketScratch {
+            rows,
+            last_with_key,
+            previous_with_key,
+        } = self;
+        let (rows, _) = rows.as_chunks::<W>();
+        last_with_key.clear();
+        last_with_key.resize(1 << key_bits, NO_ROW);
+        previous_with_key.clear();
+        for (b, row) in rows.iter().enumerate() {
+            let key = get_bits(row, 0, key_bits) as usize;
+            let mut a = last_with_key[key];
+            while a != NO_ROW {
+                pair(rows, usize::from(a), b);
+                a = previous_with_key[usize::from(a)];
             }
-            for x in run_start..run_end {
-                for y in x + 1..run_end {
-                    let (a, b) = (usize::from(self.order[x]), usize::from(self.order[y]));
-                    pair(a.min(b), a.max(b));
-                }
-            }
-            run_start = run_end;
+            previous_with_key.push(last_with_key[key]);
+            last_with_key[key] = b as u16;
         }
     }
 }
 
-/// A collision round: level `level` in, level `level + 1` out. Each part's hash words are freed
-/// as soon as that part is done, so the level in and the level out only partly coexist.
+/// A collision round: level `level` in, level `level + 1` out. Each part's rows are reduced to
+/// their tree entries as soon as that part is done, so the level in and the level out only partly
+/// coexist.
 pub(crate) fn collide(ctx: &RoundContext<'_>, input: &mut Level, level: u32) -> Level {
+    macro_rules! by_widths {
+        ($(($i:literal, $o:literal))*) => {
+            match (ctx.shape.words(level), ctx.shape.words(level + 1)) {
+                $(($i, $o) => collide_rows::<$i, $o>(ctx, input, level),)*
+                _ => unsupported_width(ctx),
+            }
+        };
+    }
+    by_widths!(
+        (1, 1)(1, 2)(2, 1)(2, 2)(2, 3)(3, 2)(3, 3)(3, 4)(4, 3)(4, 4)(4, 5)(5, 4)(5, 5)(5, 6)(6, 5)(
+            6, 6
+        )(6, 7)(7, 6)(7, 7)(7, 8)(8, 7)(8, 8)
+    )
+}
+
+/// What a thread keeps from one part to the next.
+struct RoundScratch<const W: usize> {
+    bucket: BucketScratch,
+    staging: Staging<W>,
+}
+
+impl<const W: usize> Default for RoundScratch<W> {
+    fn default() -> Self {
+        RoundScratch {
+            bucket: BucketScratch::default(),
+            staging: Staging::default(),
+        }
+    }
+}
+
+fn collide_rows<const WI: usize, const WO: usize>(
+    ctx: &RoundContext<'_>,
+    input: &mut Level,
+    level: u32,
+) -> Level {
     let shape = ctx.shape;
-    let words_in = shape.words(level);
-    let words_out = shape.words(level + 1);
+    let masks: [u32; WI] = core::array::from_fn(|i| hash_masks(shape.hash_bits(level))[i]);
     let outputs: Vec<Vec<Chunk>> = input
         .parts
         .par_iter_mut()
-        .enumerate()
-        .map(|(part_index, part)| {
-            let mut staging = Staging::default();
+        .map_init(RoundScratch::<WO>::default, |scratch, part| {
+            let RoundScratch { bucket, staging } = scratch;
+            let part_rows: usize = part.chunks.iter().map(|c| c.rows.len()).sum::<usize>() / WI;
+            // A round outputs about as many rows as it reads.
+            staging.reserve(part_rows + part_rows / 16 + 1024);
             if !ctx.should_stop() {
-                let mut scratch = BucketScratch::default();
-                let mut xor = [0u32; 8];
-                let mut next = [0u32; 8];
                 for local in 0..shape.buckets_per_part {
-                    if local % 1024 == 1023 && ctx.should_stop() {
+                    if local % 256 == 255 && ctx.should_stop() {
                         break;
                     }
-                    scratch.load(ctx, part, local, words_in);
-                    let bucket = (part_index * shape.buckets_per_part + local) as u32;
-                    let hashes = &scratch.hashes;
-                    scratch.for_each_pair(|a, b| {
-                        let row_a = &hashes[a * words_in..(a + 1) * words_in];
-                        let row_b = &hashes[b * words_in..(b + 1) * words_in];
-                        for ((x, p), q) in xor.iter_mut().zip(row_a).zip(row_b) {
-                            *x = p ^ q;
+                    bucket.load::<WI>(ctx, part, local);
+                    bucket.for_each_pair::<WI>(shape.key_bits(), |rows, a, b| {
+                        let mut xor = [0u32; WI];
+                        let mut any = 0;
+                        for i in 0..WI {
+                            xor[i] = (rows[a][i] ^ rows[b][i]) & masks[i];
+                            any |= xor[i];
                         }
-                        let xor = &xor[..words_in];
-                        // Two subtrees whose whole remaining hash cancels are, but for a 2^-100
+                        // Two subtrees whose whole remaining hash cancels are, but for a 2^-50
                         // chance, the same leaf set reached twice; every solution through them
                         // repeats an index (fluxd's DistinctIndices would reject it), and keeping
                         // them makes later rounds explode on 200,9.
-                        if xor.iter().all(|&w| w == 0) {
+                        if any == 0 {
                             ctx.zero_rows.fetch_add(1, Ordering::Relaxed);
                             return;
                         }
-                        let next_bucket = get_bits(xor, shape.key_bits(), shape.bucket_bits);
-                        shift_left_into(xor, shape.cbl, &mut next[..words_out]);
-                        staging.buckets.push(next_bucket);
-                        staging.hashes.extend_from_slice(&next[..words_out]);
-                        staging
-                            .trees
-                            .push(TreeEntry::pair(bucket, a as u16, b as u16));
+                        let next_bucket = get_bits(&xor, shape.key_bits(), shape.bucket_bits);
+                        let mut next = [0u32; WO];
+                        shift_left_into(&xor, shape.cbl, &mut next);
+                        next[WO - 1] |= Shape::pair_entry(local, a, b);
+                        staging.push(next_bucket, next);
                     });
                 }
             }
-            part.release_hashes();
-            staging.into_chunks(&shape, words_out)
+            part.keep_only_trees(WI, shape.tree_bits(level));
+            staging.drain_into_chunks(&shape)
         })
         .collect();
     transpose(outputs, shape.parts)
 }
 
-/// The final round: pairs of level `k - 1` rows whose two remaining digits are equal. Returns
-/// them as pair entries over level `k - 1`, in a deterministic order.
-pub(crate) fn final_round(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<TreeEntry> {
+/// The final round: pairs of level `k - 1` rows whose stored remaining digits are equal. Returns
+/// them as `(part, pair entry)` over level `k - 1`, in a deterministic order. Rows that differ
+/// only in the dropped tail of the last digit are among them; expansion and verification reject
+/// those.
+pub(crate) fn final_round(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<(usize, u32)> {
+    macro_rules! by_width {
+        ($($w:literal)*) => {
+            match ctx.shape.words(ctx.shape.k - 1) {
+                $($w => final_rows::<$w>(ctx, input),)*
+                _ => {
+                    unsupported_width(ctx);
+                    Vec::new()
+                }
+            }
+        };
+    }
+    by_width!(1 2 3 4 5 6 7 8)
+}
+
+fn final_rows<const W: usize>(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<(usize, u32)> {
     let shape = ctx.shape;
-    let words = shape.words(shape.k - 1);
-    let per_part: Vec<Vec<TreeEntry>> = input
+    let level = shape.k - 1;
+    let final_key_bits = shape.hash_bits(level).clamp(shape.key_bits(), 12);
+    let masks: [u32; W] = core::array::from_fn(|i| hash_masks(shape.hash_bits(level))[i]);
+    let per_part: Vec<Vec<(usize, u32)>> = input
         .parts
         .par_iter_mut()
         .enumerate()
-        .map(|(part_index, part)| {
+        .map_init(BucketScratch::default, |scratch, (part_index, part)| {
             let mut found = Vec::new();
             if !ctx.should_stop() {
-                let mut scratch = BucketScratch::default();
                 for local in 0..shape.buckets_per_part {
-                    scratch.load(ctx, part, local, words);
-                    let bucket = (part_index * shape.buckets_per_part + local) as u32;
-                    let hashes = &scratch.hashes;
-                    scratch.for_each_pair(|a, b| {
-                        if hashes[a * words..(a + 1) * words] == hashes[b * words..(b + 1) * words]
-                        {
-                            found.push(TreeEntry::pair(bucket, a as u16, b as u16));
+                    scratch.load::<W>(ctx, part, local);
+                    // Chaining on more than the digit's own key bits (any leading stored bits will
+                    // do: the pairs wanted agree on all of them) leaves fewer pairs to compare.
+                    scratch.for_each_pair::<W>(final_key_bits, |rows, a, b| {
+                        let differ =
+                            (0..W).fold(0, |acc, i| acc | ((rows[a][i] ^ rows[b][i]) & masks[i]));
+                        if differ == 0 {
+                            found.push((part_index, Shape::pair_entry(local, a, b)));
                         }
                     });
                 }
             }
-            part.release_hashes();
+            part.keep_only_trees(W, shape.tree_bits(level));
             found
         })
         .collect();
     per_part.into_iter().flatten().collect()
 }
 
-/// Expands a pair entry over level `level - 1` into its `2^level` leaf indices, in the canonical
-/// order fluxd requires (at every node the subtree with the smaller first index comes first).
-/// Returns `None` if an entry points outside its level (never for entries the rounds wrote).
+/// Expands the tree entry `entry` of a row at level `level` whose chunk was written by producer
+/// `producer` into its `2^level` leaf indices, in the canonical order fluxd requires (at every
+/// node the subtree with the smaller first index comes first). Returns `None` if an entry points
+/// outside its level (never for entries the rounds wrote).
 pub(crate) fn expand(
     shape: &Shape,
     levels: &[Level],
     level: usize,
-    entry: TreeEntry,
+    producer: usize,
+    entry: u32,
     out: &mut Vec<u32>,
 ) -> Option<()> {
     if level == 0 {
-        out.push(entry.leaf_index());
+        let first = u32::try_from(producer)
+            .ok()?
+            .checked_mul(shape.leaves_per_producer)?;
+        out.push(first.checked_add(entry)?);
         return Some(());
     }
-    let (bucket, left, right) = entry.children();
-    let below = levels.get(level - 1)?;
-    let left = below.tree(shape, bucket, left)?;
-    let right = below.tree(shape, bucket, right)?;
+    let (bucket, left, right) = Shape::pair_children(entry);
+    let part = levels.get(level - 1)?.parts.get(producer)?;
+    let (left_producer, left) = part.tree(bucket, left)?;
+    let (right_producer, right) = part.tree(bucket, right)?;
     let start = out.len();
-    expand(shape, levels, level - 1, left, out)?;
+    expand(shape, levels, level - 1, left_producer, left, out)?;
     let middle = out.len();
-    expand(shape, levels, level - 1, right, out)?;
+    expand(shape, levels, level - 1, right_producer, right, out)?;
     if out[middle] < out[start] {
         out[start..].rotate_left(middle - start);
     }
