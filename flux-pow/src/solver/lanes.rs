@@ -118,9 +118,11 @@ impl Midstate {
         let mut out = [[0u64; 8]; LANES];
         #[cfg(target_arch = "x86_64")]
         {
-            if std::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU supports AVX-512F (checked just above), the only requirement
-                // of a `#[target_feature]` function.
+            if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl")
+            {
+                // SAFETY: the CPU supports AVX-512F and AVX-512VL (checked just above), every
+                // feature `compress_avx512` enables: the only requirement of a
+                // `#[target_feature]` function.
                 #[allow(unsafe_code)]
                 unsafe {
                     compress_avx512(&self.h, &blocks, self.total_len, &mut out);
