@@ -21,6 +21,7 @@
 //! alone (one `u32` each): that is all the end of the solve needs to expand final candidates.
 
 use alloc::vec::Vec;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::equihash::EquihashParams;
 
@@ -189,7 +190,8 @@ pub(crate) struct Part {
 
 impl Part {
     /// Replaces every row by its tree entry (the next round has consumed the hash bits).
-    pub fn keep_only_trees(&mut self, words: usize, tree_bits: u32) {
+    /// The emptied row buffers go back to `pool`.
+    pub fn keep_only_trees(&mut self, words: usize, tree_bits: u32, pool: &BufferPool) {
         let mask = low_mask(tree_bits);
         for chunk in &mut self.chunks {
             let rows = core::mem::take(&mut chunk.rows);
@@ -197,6 +199,7 @@ impl Part {
                 .chunks_exact(words)
                 .map(|row| row[words - 1] & mask)
                 .collect();
+            pool.give(rows);
         }
     }
 
@@ -224,44 +227,118 @@ pub(crate) struct Level {
     pub parts: Vec<Part>,
 }
 
+/// Idle buffers kept for reuse: the rows of a consumed part are handed back here and become the
+/// chunks of the next level, so each level's memory is not freshly mapped and faulted in again.
+#[derive(Debug, Default)]
+pub(crate) struct BufferPool {
+    idle: Mutex<PoolState>,
+}
+
+#[derive(Debug, Default)]
+struct PoolState {
+    buffers: Vec<Vec<u32>>,
+    /// Words of capacity held by `buffers`.
+    words: usize,
+    /// Staging areas not in use.
+    staging: Vec<Staging>,
+}
+
+/// Idle words the pool keeps at most: beyond this, returned buffers are freed, so that a
+/// narrowing round (and the last one) does not hold on to memory it will not reuse.
+const POOL_IDLE_WORDS: usize = 8 << 20;
+
+impl BufferPool {
+    fn state(&self) -> MutexGuard<'_, PoolState> {
+        // A panic elsewhere cannot leave the pool inconsistent: recover it.
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A buffer of `len` zero words: the smallest idle one that is large enough, or a new one.
+    pub fn take(&self, len: usize) -> Vec<u32> {
+        let reused = {
+            let mut state = self.state();
+            let best = state
+                .buffers
+                .iter()
+                .enumerate()
+                .filter(|(_, buffer)| buffer.capacity() >= len)
+                .min_by_key(|(_, buffer)| buffer.capacity())
+                .map(|(index, _)| index);
+            best.map(|index| {
+                let buffer = state.buffers.swap_remove(index);
+                state.words -= buffer.capacity();
+                buffer
+            })
+        };
+        let mut buffer = reused.unwrap_or_else(|| Vec::with_capacity(len + len / 64));
+        buffer.clear();
+        if buffer.capacity() > len + len / 16 {
+            // A row buffer of a wider level: give the surplus back to the allocator (shrinking
+            // is done in place), or a narrowing round would hold on to memory it cannot use.
+            buffer.shrink_to(len + len / 64);
+        }
+        buffer.resize(len, 0);
+        buffer
+    }
+
+    /// Hands `buffer` back for reuse (or frees it if enough is idle already).
+    pub fn give(&self, buffer: Vec<u32>) {
+        let mut state = self.state();
+        if state.words + buffer.capacity() <= POOL_IDLE_WORDS {
+            state.words += buffer.capacity();
+            state.buffers.push(buffer);
+        }
+    }
+
+    /// An empty staging area (reused from an earlier part when one is idle).
+    pub fn take_staging(&self) -> Staging {
+        self.state().staging.pop().unwrap_or_default()
+    }
+
+    /// Hands a staging area back for the next part.
+    pub fn give_staging(&self, staging: Staging) {
+        self.state().staging.push(staging);
+    }
+}
+
 /// Rows a producer emitted in arbitrary order, before they are grouped into chunks. Reused from
-/// one part to the next, so its buffers are allocated once per thread and round.
-#[derive(Debug)]
-pub(crate) struct Staging<const W: usize> {
+/// one part to the next (through the [`BufferPool`]), so its buffers are allocated once per
+/// thread and solve.
+#[derive(Debug, Default)]
+pub(crate) struct Staging {
     pub buckets: Vec<u16>,
-    pub rows: Vec<[u32; W]>,
+    pub rows: Vec<u32>,
     counts: Vec<u32>,
     next: Vec<u32>,
 }
 
-impl<const W: usize> Default for Staging<W> {
-    fn default() -> Self {
-        Staging {
-            buckets: Vec::new(),
-            rows: Vec::new(),
-            counts: Vec::new(),
-            next: Vec::new(),
+impl Staging {
+    /// Makes room for `rows` rows of `words` words in the (empty) staging area. A too-small
+    /// buffer is replaced, not grown: growing would copy (and fault in) its stale contents. The
+    /// slack lets the next round's slightly larger parts fit too.
+    pub fn reserve(&mut self, rows: usize, words: usize) {
+        if self.buckets.capacity() < rows {
+            self.buckets = Vec::with_capacity(rows + rows / 8);
         }
-    }
-}
-
-impl<const W: usize> Staging<W> {
-    /// Makes room for `rows` more rows.
-    pub fn reserve(&mut self, rows: usize) {
-        self.buckets.reserve(rows);
-        self.rows.reserve(rows);
+        if self.rows.capacity() < rows * words {
+            self.rows = Vec::with_capacity((rows + rows / 8) * words);
+        }
     }
 
     /// Stages one row for global bucket `bucket`.
     #[inline(always)]
-    pub fn push(&mut self, bucket: u32, row: [u32; W]) {
+    pub fn push<const W: usize>(&mut self, bucket: u32, row: [u32; W]) {
         self.buckets.push(bucket as u16);
-        self.rows.push(row);
+        self.rows.extend_from_slice(&row);
     }
 
     /// Groups the staged rows by destination part and bucket (a stable counting sort): one chunk
-    /// per destination part. Leaves the staging area empty.
-    pub fn drain_into_chunks(&mut self, shape: &Shape) -> Vec<Chunk> {
+    /// per destination part, its rows taken from `pool`. Leaves the staging area empty.
+    pub fn drain_into_chunks<const W: usize>(
+        &mut self,
+        shape: &Shape,
+        pool: &BufferPool,
+    ) -> Vec<Chunk> {
         self.counts.clear();
         self.counts.resize(shape.buckets + 1, 0);
         for &bucket in &self.buckets {
@@ -281,12 +358,13 @@ impl<const W: usize> Staging<W> {
             }
             chunks.push(Chunk {
                 starts,
-                rows: alloc::vec![0; total as usize * W],
+                rows: pool.take(total as usize * W),
                 trees: Vec::new(),
             });
         }
         let part_shift = shape.bucket_bits - shape.part_bits;
-        for (row, &bucket) in self.rows.iter().zip(&self.buckets) {
+        let (staged, _) = self.rows.as_chunks::<W>();
+        for (row, &bucket) in staged.iter().zip(&self.buckets) {
             let bucket = usize::from(bucket);
             let slot = self.next[bucket] as usize;
             self.next[bucket] += 1;

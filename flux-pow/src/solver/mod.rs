@@ -143,6 +143,7 @@ pub fn solve(
         cancelled: AtomicBool::new(false),
         dropped_rows: AtomicU64::new(0),
         zero_rows: AtomicU64::new(0),
+        pool: layout::BufferPool::default(),
     };
 
     let mut levels: Vec<Level> = Vec::with_capacity(params.k() as usize);

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::lanes::{LANES, Midstate};
 use super::layout::{
-    Chunk, Level, MAX_BUCKET_ROWS, MAX_WORDS, Part, Shape, Staging, get_bits, keep_leading_bits,
+    BufferPool, Chunk, Level, MAX_BUCKET_ROWS, MAX_WORDS, Part, Shape, get_bits, keep_leading_bits,
     shift_left_into,
 };
 use crate::equihash::{EquihashParams, base_state};
@@ -21,6 +21,8 @@ pub(crate) struct RoundContext<'a> {
     pub dropped_rows: AtomicU64,
     /// Rows discarded because their remaining hash was all zero (duplicate subtrees).
     pub zero_rows: AtomicU64,
+    /// Row buffers and staging areas reused from one part and level to the next.
+    pub pool: BufferPool,
 }
 
 impl RoundContext<'_> {
@@ -98,11 +100,12 @@ fn generate_rows<const W: usize>(
 
     let outputs: Vec<Vec<Chunk>> = (0..shape.parts as u32)
         .into_par_iter()
-        .map_init(Staging::<W>::default, |staging, producer| {
+        .map(|producer| {
+            let mut staging = ctx.pool.take_staging();
             let first = producer * shape.hashes_per_producer;
             let last = (first + shape.hashes_per_producer).min(hash_count);
             let first_leaf = producer * shape.leaves_per_producer;
-            staging.reserve(shape.leaves_per_producer as usize);
+            staging.reserve(shape.leaves_per_producer as usize, W);
             let mut twist_sum = [0u32; 16];
             let mut batch_start = first;
             while batch_start < last {
@@ -194,7 +197,9 @@ fn generate_rows<const W: usize>(
                 }
                 batch_start += LANES as u32;
             }
-            staging.drain_into_chunks(&shape)
+            let chunks = staging.drain_into_chunks::<W>(&shape, &ctx.pool);
+            ctx.pool.give_staging(staging);
+            chunks
         })
         .collect();
     transpose(outputs, shape.parts)
@@ -287,21 +292,6 @@ pub(crate) fn collide(ctx: &RoundContext<'_>, input: &mut Level, level: u32) -> 
     )
 }
 
-/// What a thread keeps from one part to the next.
-struct RoundScratch<const W: usize> {
-    bucket: BucketScratch,
-    staging: Staging<W>,
-}
-
-impl<const W: usize> Default for RoundScratch<W> {
-    fn default() -> Self {
-        RoundScratch {
-            bucket: BucketScratch::default(),
-            staging: Staging::default(),
-        }
-    }
-}
-
 fn collide_rows<const WI: usize, const WO: usize>(
     ctx: &RoundContext<'_>,
     input: &mut Level,
@@ -312,11 +302,11 @@ fn collide_rows<const WI: usize, const WO: usize>(
     let outputs: Vec<Vec<Chunk>> = input
         .parts
         .par_iter_mut()
-        .map_init(RoundScratch::<WO>::default, |scratch, part| {
-            let RoundScratch { bucket, staging } = scratch;
+        .map_init(BucketScratch::default, |bucket, part| {
+            let mut staging = ctx.pool.take_staging();
             let part_rows: usize = part.chunks.iter().map(|c| c.rows.len()).sum::<usize>() / WI;
             // A round outputs about as many rows as it reads.
-            staging.reserve(part_rows + part_rows / 16 + 1024);
+            staging.reserve(part_rows + part_rows / 16 + 1024, WO);
             if !ctx.should_stop() {
                 for local in 0..shape.buckets_per_part {
                     if local % 256 == 255 && ctx.should_stop() {
@@ -346,8 +336,10 @@ fn collide_rows<const WI: usize, const WO: usize>(
                     });
                 }
             }
-            part.keep_only_trees(WI, shape.tree_bits(level));
-            staging.drain_into_chunks(&shape)
+            part.keep_only_trees(WI, shape.tree_bits(level), &ctx.pool);
+            let chunks = staging.drain_into_chunks::<WO>(&shape, &ctx.pool);
+            ctx.pool.give_staging(staging);
+            chunks
         })
         .collect();
     transpose(outputs, shape.parts)
@@ -397,7 +389,7 @@ fn final_rows<const W: usize>(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<
                     });
                 }
             }
-            part.keep_only_trees(W, shape.tree_bits(level));
+            part.keep_only_trees(W, shape.tree_bits(level), &ctx.pool);
             found
         })
         .collect();
