@@ -673,6 +673,16 @@ async fn roll(instances: u32, max_unavailable: u32) -> (usize, usize) {
         assert_eq!(action, Action::requeue(Duration::from_secs(5)));
         assert_eq!(status.ready + status.outdated, instances);
         assert!(passes < 10, "rollout does not finish");
+        // Before the pause has passed, another pass takes nothing more down.
+        reconcile(Arc::clone(&to), Arc::clone(&ctx))
+            .await
+            .expect("pass within the pause");
+        assert_eq!(
+            ready_nodes(&engines, &to).len(),
+            updated,
+            "a step within the pause"
+        );
+        tokio::time::advance(Duration::from_secs(5)).await;
     }
     // Converged: the next pass mutates nothing and goes back to the resync period.
     let before = mutations(&engines);
@@ -685,14 +695,14 @@ async fn roll(instances: u32, max_unavailable: u32) -> (usize, usize) {
     (passes, max)
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_spec_change_rolls_one_node_at_a_time() {
     let (passes, max_down) = roll(3, 1).await;
     assert_eq!(passes, 3);
     assert_eq!(max_down, 1);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn max_unavailable_two_rolls_two_nodes_per_pass() {
     let (passes, max_down) = roll(4, 2).await;
     assert_eq!(passes, 2);
@@ -716,7 +726,9 @@ async fn a_rollout_waits_while_an_instance_is_down() {
     // anyway, so it is recreated from the new spec at once.
     assert_eq!(ready_nodes(&engines, &to), vec!["node0"]);
     assert_eq!(ready_nodes(&engines, &from), vec!["node1", "node2"]);
+    // Rolling steps are a rollout pause (5 s) apart.
     pass(&to, &ctx).await;
+    tokio::time::advance(Duration::from_secs(5)).await;
     pass(&to, &ctx).await;
     assert_eq!(ready_nodes(&engines, &to).len(), 3);
 }
@@ -872,6 +884,7 @@ async fn an_unreachable_instance_counts_as_down_during_a_rollout() {
         reconcile(Arc::clone(&to), Arc::clone(&ctx))
             .await
             .expect("rolling");
+        tokio::time::advance(Duration::from_secs(5)).await;
     }
     assert_eq!(ready_nodes(&engines, &to).len(), 3);
 }

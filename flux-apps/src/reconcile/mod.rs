@@ -262,6 +262,8 @@ pub struct Context<R> {
     infrastructure: Mutex<BTreeSet<(String, String)>>,
     height: Mutex<Option<BlockHeight>>,
     status: Mutex<BTreeMap<String, AppStatus>>,
+    /// app → when its rolling update last replaced an instance.
+    rollout_steps: Mutex<HashMap<String, Instant>>,
 }
 
 impl<R> fmt::Debug for Context<R> {
@@ -307,6 +309,7 @@ impl<R: ContainerRuntime> Context<R> {
             installs: Mutex::new(HashMap::new()),
             infrastructure: Mutex::new(BTreeSet::new()),
             height: Mutex::new(None),
+            rollout_steps: Mutex::new(HashMap::new()),
             status: Mutex::new(BTreeMap::new()),
         })
     }
@@ -710,6 +713,16 @@ pub async fn reconcile<R: ContainerRuntime>(
         .saturating_sub(unavailable);
 
     let mut wake_at: Option<Instant> = None;
+    // Successive steps of a rolling update are at least `rollout_pause` apart, however often
+    // the app is reconciled: a replaced instance gets that long to come up before the next goes.
+    let next_step = lock(&ctx.rollout_steps)
+        .get(&app.name)
+        .map(|last| *last + config.rollout_pause);
+    let rolling = plans.iter().any(|plan| plan.3 == NodeReadiness::Outdated);
+    if let Some(due) = next_step.filter(|due| rolling && *due > now) {
+        rollout_budget = 0;
+        wake_at = Some(due);
+    }
     let mut status = AppStatus {
         wanted: app.instances(),
         nodes: placement.nodes.clone(),
@@ -725,6 +738,7 @@ pub async fn reconcile<R: ContainerRuntime>(
             NodeReadiness::Outdated if rollout_budget > 0 => {
                 rollout_budget -= 1;
                 rolled = true;
+                lock(&ctx.rollout_steps).insert(app.name.clone(), now);
                 true
             }
             NodeReadiness::Outdated => {
