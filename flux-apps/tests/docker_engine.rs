@@ -80,6 +80,26 @@ fn docker_names(filter: &str, kind: &str) -> Vec<String> {
         .collect()
 }
 
+/// Removes every container, network and volume labelled with the test's owner when dropped, so a
+/// run that fails half-way does not leave instances holding the test's addresses for the next run.
+/// After a passing run there is nothing left to remove.
+struct Leftovers(String);
+
+impl Drop for Leftovers {
+    fn drop(&mut self) {
+        for (kind, remove) in [
+            ("container", ["rm", "-f"].as_slice()),
+            ("network", ["network", "rm"].as_slice()),
+            ("volume", ["volume", "rm", "-f"].as_slice()),
+        ] {
+            let names = docker_names(&self.0, kind);
+            if !names.is_empty() {
+                let _ = Command::new("docker").args(remove).args(&names).output();
+            }
+        }
+    }
+}
+
 /// When a container was created, as seconds since midnight UTC (the test runs in well under a day;
 /// a rollout across midnight would fail the spacing check, not pass it wrongly).
 fn created_seconds(container: &str) -> f64 {
@@ -129,6 +149,7 @@ async fn three_instances_answer_http_recover_and_clean_up() {
         .expect("build the second image");
 
     let owner = format!("flux-rs-test-{}", std::process::id());
+    let _leftovers = Leftovers(format!("label={LABEL_OWNER}={owner}"));
     let ips: Vec<IpAddr> = (11..14)
         .map(|last| IpAddr::V4(Ipv4Addr::new(127, 0, 0, last)))
         .collect();
