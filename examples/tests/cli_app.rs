@@ -5,8 +5,8 @@
 //! `/bin/busybox`) the run tests print why and return, unless `FLUX_REQUIRE_DOCKER=1`.
 #![allow(clippy::print_stderr)]
 
-use std::io::{Read, Write};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
+use std::io::Read;
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use flux_apps::runtime::docker::{BuildContext, DockerEngine};
 
 mod common;
-use common::flux;
+use common::{flux, http_get};
 
 const VALID: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -218,16 +218,6 @@ fn named_run_spec(name: &str, repotag: &str, port: u16) -> serde_json::Value {
         "instances": 3, "contacts": [], "geolocation": [], "expire": 22000, "nodes": [],
         "staticip": false, "enterprise": ""
     })
-}
-
-fn http_get(ip: IpAddr, port: u16) -> Option<String> {
-    let mut stream =
-        TcpStream::connect_timeout(&SocketAddr::new(ip, port), Duration::from_millis(300)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
-    stream.write_all(b"GET / HTTP/1.0\r\n\r\n").ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    response.starts_with("HTTP/1.").then_some(response)
 }
 
 fn owned(owner: &str, kind: &str) -> Vec<String> {

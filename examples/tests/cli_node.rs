@@ -16,6 +16,9 @@ use flux_tx::builder::{Utxo, build_p2pkh};
 use flux_tx::{Amount, FluxEncode, OutPoint, Script, Txid};
 use serde_json::{Value, json};
 
+mod common;
+use common::http_get;
+
 /// A free loopback port (bound and released; the node binds it right after).
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -146,18 +149,6 @@ fn docker_unavailable() -> Option<String> {
         )),
         Err(error) => Some(format!("no docker command: {error}")),
     }
-}
-
-fn http_get(ip: &str, port: u16) -> Option<String> {
-    use std::io::{Read, Write};
-    let addr: std::net::SocketAddr = format!("{ip}:{port}").parse().ok()?;
-    let mut stream =
-        std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(300)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
-    stream.write_all(b"GET / HTTP/1.0\r\n\r\n").ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    Some(response)
 }
 
 /// Containers the node with process id `pid` made (its owner label).
@@ -339,7 +330,8 @@ fn devnet_node_end_to_end() {
     // The devnet app runs one instance on each fluxnode, at the IP its CONFIRM announced.
     if docker.is_none() {
         let start = Instant::now();
-        for ip in ["127.0.0.21", "127.0.0.22", "127.0.0.23"] {
+        for last in [21, 22, 23] {
+            let ip = std::net::IpAddr::from([127, 0, 0, last]);
             while !http_get(ip, 31600).is_some_and(|r| r.contains("hello from the flux-rs devnet"))
             {
                 assert!(
