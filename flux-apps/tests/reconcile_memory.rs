@@ -534,38 +534,49 @@ fn now_placed_sorted(mut nodes: Vec<String>) -> Vec<String> {
     nodes
 }
 
-/// A runtime that, after each of its mutations, records how many instances of the watched app
-/// are down across every engine.
+/// What an [`Instrumented`] runtime watches: after each of its mutations, how many instances of
+/// `app` are down across every engine.
 #[derive(Debug)]
-struct Probe {
-    inner: Arc<MemoryRuntime>,
+struct Watch {
     all: Arc<Mutex<Vec<Arc<MemoryRuntime>>>>,
     app: AppDeployment,
     max_down: Arc<Mutex<usize>>,
 }
 
-impl Probe {
+/// A memory runtime with test instruments: an optional [`Watch`], and a number of container
+/// creations that panic first (a bug in an engine client).
+#[derive(Debug)]
+struct Instrumented {
+    inner: Arc<MemoryRuntime>,
+    watch: Option<Watch>,
+    panics: std::sync::atomic::AtomicU32,
+}
+
+impl Instrumented {
     fn record(&self) {
-        let all = self.all.lock().expect("engines").clone();
+        let Some(watch) = &self.watch else {
+            return;
+        };
+        let all = watch.all.lock().expect("engines").clone();
         // An instance is down when one of its containers is missing or not running.
         let down = all
             .iter()
             .filter(|engine| {
                 let containers = engine.containers();
-                let runs_app = containers.values().any(|c| c.spec.app == self.app.name);
+                let runs_app = containers.values().any(|c| c.spec.app == watch.app.name);
                 runs_app
-                    && self.app.components.iter().enumerate().any(|(i, _)| {
-                        let name = self.app.container_name(i).expect("component");
+                    && watch.app.components.iter().enumerate().any(|(i, _)| {
+                        let name = watch.app.container_name(i).expect("component");
                         !containers.get(&name).is_some_and(|c| c.state.is_running())
                     })
             })
             .count();
-        let mut max = self.max_down.lock().expect("max");
+        let mut max = watch.max_down.lock().expect("max");
         *max = (*max).max(down);
     }
 }
 
-impl ContainerRuntime for Probe {
+impl ContainerRuntime for Instrumented {
     fn endpoint(&self) -> &str {
         self.inner.endpoint()
     }
@@ -576,6 +587,12 @@ impl ContainerRuntime for Probe {
         self.inner.list_containers().await
     }
     async fn create_container(&self, spec: &ContainerSpec) -> Result<(), RuntimeError> {
+        let left = self.panics.load(std::sync::atomic::Ordering::SeqCst);
+        if left > 0 {
+            self.panics
+                .store(left - 1, std::sync::atomic::Ordering::SeqCst);
+            panic!("engine client bug while creating {}", spec.name);
+        }
         let result = self.inner.create_container(spec).await;
         self.record();
         result
@@ -624,11 +641,14 @@ async fn roll(instances: u32, max_unavailable: u32) -> (usize, usize) {
     let probes = engines
         .iter()
         .map(|engine| {
-            Arc::new(Probe {
+            Arc::new(Instrumented {
                 inner: Arc::clone(engine),
-                all: Arc::clone(&all),
-                app: from.clone(),
-                max_down: Arc::clone(&max_down),
+                watch: Some(Watch {
+                    all: Arc::clone(&all),
+                    app: from.clone(),
+                    max_down: Arc::clone(&max_down),
+                }),
+                panics: std::sync::atomic::AtomicU32::new(0),
             })
         })
         .collect();
@@ -889,69 +909,15 @@ async fn an_unreachable_instance_counts_as_down_during_a_rollout() {
     assert_eq!(ready_nodes(&engines, &to).len(), 3);
 }
 
-/// A runtime whose first `panics` container creations panic (a bug in an engine client).
-#[derive(Debug)]
-struct Panicky {
-    inner: Arc<MemoryRuntime>,
-    panics: std::sync::atomic::AtomicU32,
-}
-
-impl ContainerRuntime for Panicky {
-    fn endpoint(&self) -> &str {
-        self.inner.endpoint()
-    }
-    fn owner(&self) -> &str {
-        self.inner.owner()
-    }
-    async fn list_containers(&self) -> Result<Vec<ObservedContainer>, RuntimeError> {
-        self.inner.list_containers().await
-    }
-    async fn create_container(&self, spec: &ContainerSpec) -> Result<(), RuntimeError> {
-        let left = self.panics.load(std::sync::atomic::Ordering::SeqCst);
-        if left > 0 {
-            self.panics
-                .store(left - 1, std::sync::atomic::Ordering::SeqCst);
-            panic!("engine client bug while creating {}", spec.name);
-        }
-        self.inner.create_container(spec).await
-    }
-    async fn start_container(&self, name: &str) -> Result<(), RuntimeError> {
-        self.inner.start_container(name).await
-    }
-    async fn remove_container(&self, name: &str) -> Result<(), RuntimeError> {
-        self.inner.remove_container(name).await
-    }
-    async fn list_networks(&self) -> Result<Vec<ObservedResource>, RuntimeError> {
-        self.inner.list_networks().await
-    }
-    async fn ensure_network(&self, spec: &NetworkSpec) -> Result<(), RuntimeError> {
-        self.inner.ensure_network(spec).await
-    }
-    async fn remove_network(&self, name: &str) -> Result<(), RuntimeError> {
-        self.inner.remove_network(name).await
-    }
-    async fn list_volumes(&self) -> Result<Vec<ObservedResource>, RuntimeError> {
-        self.inner.list_volumes().await
-    }
-    async fn ensure_volume(&self, spec: &VolumeSpec) -> Result<(), RuntimeError> {
-        self.inner.ensure_volume(spec).await
-    }
-    async fn remove_volume(&self, name: &str) -> Result<(), RuntimeError> {
-        self.inner.remove_volume(name).await
-    }
-    async fn image_exists(&self, image: &str) -> Result<bool, RuntimeError> {
-        self.inner.image_exists(image).await
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn a_panicking_pass_is_requeued_and_the_loop_goes_on() {
     let engines = engines(3);
     let runtimes = engines
         .iter()
         .map(|engine| {
-            Arc::new(Panicky {
+            Arc::new(Instrumented {
                 inner: Arc::clone(engine),
+                watch: None,
                 panics: std::sync::atomic::AtomicU32::new(2),
             })
         })
