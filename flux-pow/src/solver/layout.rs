@@ -377,37 +377,6 @@ impl Staging {
     }
 }
 
-/// `len <= 32` bits of the MSB-first bit string `words`, starting at bit `start`.
-#[inline(always)]
-pub(crate) fn get_bits(words: &[u32], start: u32, len: u32) -> u32 {
-    if len == 0 {
-        return 0;
-    }
-    let word = (start / 32) as usize;
-    let offset = start % 32;
-    let high = u64::from(words[word]) << 32;
-    let low = words.get(word + 1).copied().map_or(0, u64::from);
-    let window = (high | low) << offset;
-    (window >> (64 - len)) as u32
-}
-
-/// Writes `source` shifted left by `shift` bits into `out` (bits shifted past the end of `source`
-/// are zero).
-#[inline(always)]
-pub(crate) fn shift_left_into(source: &[u32], shift: u32, out: &mut [u32]) {
-    let word_shift = (shift / 32) as usize;
-    let bit_shift = shift % 32;
-    for (t, out_word) in out.iter_mut().enumerate() {
-        let high = source.get(t + word_shift).copied().unwrap_or(0);
-        let low = source.get(t + word_shift + 1).copied().unwrap_or(0);
-        *out_word = if bit_shift == 0 {
-            high
-        } else {
-            (high << bit_shift) | (low >> (32 - bit_shift))
-        };
-    }
-}
-
 /// Clears every bit of `words` from bit `bits` on (MSB-first).
 #[inline(always)]
 pub(crate) fn keep_leading_bits(words: &mut [u32], bits: u32) {
@@ -424,26 +393,6 @@ pub(crate) fn keep_leading_bits(words: &mut [u32], bits: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bit_window_reads_msb_first() {
-        let words = [0x8000_0001, 0xF000_0000];
-        assert_eq!(get_bits(&words, 0, 1), 1);
-        assert_eq!(get_bits(&words, 31, 5), 0b11111);
-        assert_eq!(get_bits(&words, 30, 3), 0b011);
-        assert_eq!(get_bits(&words, 36, 4), 0);
-        assert_eq!(get_bits(&words, 0, 0), 0);
-    }
-
-    #[test]
-    fn shift_moves_bits_across_words() {
-        let mut out = [0u32; 2];
-        // 0x00000001_80000000 << 31 keeps the low bit of word 0 and the high bit of word 1.
-        shift_left_into(&[0x0000_0001, 0x8000_0000], 31, &mut out);
-        assert_eq!(out, [0xC000_0000, 0]);
-        shift_left_into(&[1, 2, 3], 32, &mut out);
-        assert_eq!(out, [2, 3]);
-    }
 
     #[test]
     fn leading_bits_are_kept() {

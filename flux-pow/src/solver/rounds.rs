@@ -8,8 +8,7 @@ use rayon::prelude::*;
 
 use super::lanes::{LANES, Midstate};
 use super::layout::{
-    BufferPool, Chunk, Level, MAX_BUCKET_ROWS, MAX_WORDS, Part, Shape, get_bits, keep_leading_bits,
-    shift_left_into,
+    BufferPool, Chunk, Level, MAX_BUCKET_ROWS, MAX_WORDS, Part, Shape, keep_leading_bits,
 };
 use crate::equihash::{EquihashParams, base_state};
 
@@ -53,10 +52,22 @@ fn transpose(outputs: Vec<Vec<Chunk>>, parts: usize) -> Level {
 }
 
 /// The word masks that keep the first `bits` bits of a row (and clear its tree entry).
-fn hash_masks(bits: u32) -> [u32; MAX_WORDS] {
-    let mut masks = [u32::MAX; MAX_WORDS];
+fn hash_masks<const N: usize>(bits: u32) -> [u32; N] {
+    let mut masks = [u32::MAX; N];
     keep_leading_bits(&mut masks, bits);
     masks
+}
+
+/// The top `bits` (at most 32) bits of `word`.
+#[inline(always)]
+fn leading_bits(word: u32, bits: u32) -> u32 {
+    (u64::from(word) << bits >> 32) as u32
+}
+
+/// The word at bit offset `shift` (below 32) of the MSB-first pair `high`, `low`.
+#[inline(always)]
+fn word_shifted_left(high: u32, low: u32, shift: u32) -> u32 {
+    (((u64::from(high) << 32) | u64::from(low)) << shift >> 32) as u32
 }
 
 /// Level 0: one row per leaf index, bucketed on the first digit.
@@ -96,7 +107,8 @@ fn generate_rows<const W: usize>(
     let digest_len = params.hash_output_len();
     let twist = params.twist();
     let hash_count = shape.leaves.div_ceil(per_hash);
-    let kept_bits = (shape.k + 1) * shape.cbl - shape.dropped_bits;
+    let kept_masks =
+        hash_masks::<{ MAX_WORDS + 1 }>((shape.k + 1) * shape.cbl - shape.dropped_bits);
 
     let outputs: Vec<Vec<Chunk>> = (0..shape.parts as u32)
         .into_par_iter()
@@ -184,13 +196,15 @@ fn generate_rows<const W: usize>(
                                 *word = u32::from_be_bytes(be);
                             }
                         }
-                        let slice_words = &mut slice_words[..W + 1];
                         // Bits past the k+1 digits (125,4: the last 3 of 128) are not part of the
                         // leaf; the dropped tail of the last digit is not stored.
-                        keep_leading_bits(slice_words, kept_bits);
-                        let bucket = get_bits(slice_words, 0, shape.bucket_bits);
-                        let mut row = [0u32; W];
-                        shift_left_into(slice_words, shape.bucket_bits, &mut row);
+                        for (word, mask) in slice_words.iter_mut().zip(kept_masks).take(W + 1) {
+                            *word &= mask;
+                        }
+                        let bucket = leading_bits(slice_words[0], shape.bucket_bits);
+                        let mut row: [u32; W] = core::array::from_fn(|t| {
+                            word_shifted_left(slice_words[t], slice_words[t + 1], shape.bucket_bits)
+                        });
                         row[W - 1] |= index - first_leaf;
                         staging.push(bucket, row);
                     }
@@ -261,7 +275,7 @@ impl BucketScratch {
         last_with_key.resize(1 << key_bits, NO_ROW);
         previous_with_key.clear();
         for (b, row) in rows.iter().enumerate() {
-            let key = get_bits(row, 0, key_bits) as usize;
+            let key = leading_bits(row[0], key_bits) as usize;
             let mut a = last_with_key[key];
             while a != NO_ROW {
                 pair(rows, usize::from(a), b);
@@ -298,7 +312,8 @@ fn collide_rows<const WI: usize, const WO: usize>(
     level: u32,
 ) -> Level {
     let shape = ctx.shape;
-    let masks: [u32; WI] = core::array::from_fn(|i| hash_masks(shape.hash_bits(level))[i]);
+    let masks: [u32; WI] =
+        core::array::from_fn(|i| hash_masks::<MAX_WORDS>(shape.hash_bits(level))[i]);
     let outputs: Vec<Vec<Chunk>> = input
         .parts
         .par_iter_mut()
@@ -314,7 +329,8 @@ fn collide_rows<const WI: usize, const WO: usize>(
                     }
                     bucket.load::<WI>(ctx, part, local);
                     bucket.for_each_pair::<WI>(shape.key_bits(), |rows, a, b| {
-                        let mut xor = [0u32; WI];
+                        // One word of padding: the shifted-out tail of the last word reads it.
+                        let mut xor = [0u32; MAX_WORDS + 1];
                         let mut any = 0;
                         for i in 0..WI {
                             xor[i] = (rows[a][i] ^ rows[b][i]) & masks[i];
@@ -328,9 +344,16 @@ fn collide_rows<const WI: usize, const WO: usize>(
                             ctx.zero_rows.fetch_add(1, Ordering::Relaxed);
                             return;
                         }
-                        let next_bucket = get_bits(&xor, shape.key_bits(), shape.bucket_bits);
-                        let mut next = [0u32; WO];
-                        shift_left_into(&xor, shape.cbl, &mut next);
+                        // The collided digit is at most 25 bits (Shape::new), so the next
+                        // digit's bucket lies in the first two words and the rest of the row
+                        // moves by less than a word.
+                        let next_bucket = leading_bits(
+                            word_shifted_left(xor[0], xor[1], shape.key_bits()),
+                            shape.bucket_bits,
+                        );
+                        let mut next: [u32; WO] = core::array::from_fn(|t| {
+                            word_shifted_left(xor[t], xor[t + 1], shape.cbl)
+                        });
                         next[WO - 1] |= Shape::pair_entry(local, a, b);
                         staging.push(next_bucket, next);
                     });
@@ -368,7 +391,8 @@ fn final_rows<const W: usize>(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<
     let shape = ctx.shape;
     let level = shape.k - 1;
     let final_key_bits = shape.hash_bits(level).clamp(shape.key_bits(), 12);
-    let masks: [u32; W] = core::array::from_fn(|i| hash_masks(shape.hash_bits(level))[i]);
+    let masks: [u32; W] =
+        core::array::from_fn(|i| hash_masks::<MAX_WORDS>(shape.hash_bits(level))[i]);
     let per_part: Vec<Vec<(usize, u32)>> = input
         .parts
         .par_iter_mut()
@@ -427,4 +451,25 @@ pub(crate) fn expand(
         out[start..].rotate_left(middle - start);
     }
     Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leading_bits_read_msb_first() {
+        assert_eq!(leading_bits(0x8000_0001, 1), 1);
+        assert_eq!(leading_bits(0xF123_4567, 12), 0xF12);
+        assert_eq!(leading_bits(0xF123_4567, 32), 0xF123_4567);
+        assert_eq!(leading_bits(u32::MAX, 0), 0);
+    }
+
+    #[test]
+    fn shifted_word_takes_its_tail_from_the_next_word() {
+        assert_eq!(word_shifted_left(0x0000_0001, 0x8000_0000, 31), 0xC000_0000);
+        assert_eq!(word_shifted_left(0x1234_5678, 0x9ABC_DEF0, 0), 0x1234_5678);
+        assert_eq!(word_shifted_left(0x1234_5678, 0x9ABC_DEF0, 16), 0x5678_9ABC);
+        assert_eq!(word_shifted_left(0xFFFF_FFFF, 0, 25), 0xFE00_0000);
+    }
 }
