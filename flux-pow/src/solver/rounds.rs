@@ -312,8 +312,7 @@ fn collide_rows<const WI: usize, const WO: usize>(
     level: u32,
 ) -> Level {
     let shape = ctx.shape;
-    let masks: [u32; WI] =
-        core::array::from_fn(|i| hash_masks::<MAX_WORDS>(shape.hash_bits(level))[i]);
+    let masks = hash_masks::<WI>(shape.hash_bits(level));
     let outputs: Vec<Vec<Chunk>> = input
         .parts
         .par_iter_mut()
@@ -391,8 +390,7 @@ fn final_rows<const W: usize>(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<
     let shape = ctx.shape;
     let level = shape.k - 1;
     let final_key_bits = shape.hash_bits(level).clamp(shape.key_bits(), 12);
-    let masks: [u32; W] =
-        core::array::from_fn(|i| hash_masks::<MAX_WORDS>(shape.hash_bits(level))[i]);
+    let masks = hash_masks::<W>(shape.hash_bits(level));
     let per_part: Vec<Vec<(usize, u32)>> = input
         .parts
         .par_iter_mut()
