@@ -253,7 +253,9 @@ impl BufferPool {
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A buffer of `len` zero words: the smallest idle one that is large enough, or a new one.
+    /// A buffer of `len` words: the smallest idle one that is large enough, or a new one. A
+    /// reused buffer keeps its stale contents (callers overwrite every word), so it is not
+    /// written twice.
     pub fn take(&self, len: usize) -> Vec<u32> {
         let reused = {
             let mut state = self.state();
@@ -271,7 +273,7 @@ impl BufferPool {
             })
         };
         let mut buffer = reused.unwrap_or_else(|| Vec::with_capacity(len + len / 64));
-        buffer.clear();
+        buffer.truncate(len);
         if buffer.capacity() > len + len / 16 {
             // A row buffer of a wider level: give the surplus back to the allocator (shrinking
             // is done in place), or a narrowing round would hold on to memory it cannot use.

@@ -219,8 +219,13 @@ fn generate_rows<const W: usize>(
     transpose(outputs, shape.parts)
 }
 
-/// "No row" in the per-key chains of [`BucketScratch`].
-const NO_ROW: u16 = u16::MAX;
+/// "No row" in the per-key chains of [`BucketScratch`]: one past the last slot, whose own
+/// chain link points back to itself, so a chain can be followed past its end without a branch.
+const NO_ROW: u16 = MAX_BUCKET_ROWS as u16;
+
+/// Chain links followed for every row without a branch; longer chains (a few percent of rows)
+/// take a slow path.
+const CHAIN_DEPTH: usize = 4;
 
 /// Per-thread scratch space for processing one bucket.
 #[derive(Default)]
@@ -228,8 +233,10 @@ struct BucketScratch {
     rows: Vec<u32>,
     /// Per collision key, the last row seen with it.
     last_with_key: Vec<u16>,
-    /// Per row, the previous row with the same key.
+    /// Per row, the previous row with the same key (and `NO_ROW` at index `NO_ROW`).
     previous_with_key: Vec<u16>,
+    /// The colliding pairs of the bucket, `a << 16 | b`; only the first ones found are valid.
+    pairs: Vec<u32>,
 }
 
 impl BucketScratch {
@@ -259,7 +266,9 @@ impl BucketScratch {
 
     /// Calls `pair(rows, a, b)` for every pair of loaded rows whose collision keys (the first
     /// `key_bits` bits, at most 16) are equal, `a < b` in local order. Each row is chained to the
-    /// previous one with its key, so no sorting is needed.
+    /// previous one with its key, so no sorting is needed. The pairs are collected first, with
+    /// the first [`CHAIN_DEPTH`] links of every chain followed unconditionally: the number of
+    /// earlier rows sharing a key is random, and a loop over them would mispredict once per row.
     fn for_each_pair<const W: usize>(
         &mut self,
         key_bits: u32,
@@ -269,20 +278,40 @@ impl BucketScratch {
             rows,
             last_with_key,
             previous_with_key,
+            pairs,
         } = self;
         let (rows, _) = rows.as_chunks::<W>();
         last_with_key.clear();
         last_with_key.resize(1 << key_bits, NO_ROW);
         previous_with_key.clear();
+        previous_with_key.resize(usize::from(NO_ROW) + 1, NO_ROW);
+        let room = rows.len() * CHAIN_DEPTH + CHAIN_DEPTH;
+        if pairs.len() < room {
+            pairs.resize(room, 0);
+        }
+        let mut found = 0;
         for (b, row) in rows.iter().enumerate() {
             let key = leading_bits(row[0], key_bits) as usize;
-            let mut a = last_with_key[key];
-            while a != NO_ROW {
-                pair(rows, usize::from(a), b);
+            let first = last_with_key[key];
+            let mut a = first;
+            for _ in 0..CHAIN_DEPTH {
+                pairs[found] = (u32::from(a) << 16) | b as u32;
+                found += usize::from(a != NO_ROW);
                 a = previous_with_key[usize::from(a)];
             }
-            previous_with_key.push(last_with_key[key]);
+            while a != NO_ROW {
+                if pairs.len() <= found + CHAIN_DEPTH {
+                    pairs.resize(2 * pairs.len(), 0);
+                }
+                pairs[found] = (u32::from(a) << 16) | b as u32;
+                found += 1;
+                a = previous_with_key[usize::from(a)];
+            }
+            previous_with_key[b] = first;
             last_with_key[key] = b as u16;
+        }
+        for &found in &pairs[..found] {
+            pair(rows, (found >> 16) as usize, (found & 0xFFFF) as usize);
         }
     }
 }
@@ -461,6 +490,45 @@ mod tests {
         assert_eq!(leading_bits(0xF123_4567, 12), 0xF12);
         assert_eq!(leading_bits(0xF123_4567, 32), 0xF123_4567);
         assert_eq!(leading_bits(u32::MAX, 0), 0);
+    }
+
+    /// Every pair with equal keys, found by brute force, against the chained search, for
+    /// buckets whose chains are short (the branch-free path) and long (the slow path).
+    #[test]
+    fn chained_pairs_are_exactly_the_pairs_with_equal_keys() {
+        let mut scratch = BucketScratch::default();
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for (rows, key_bits) in [(0, 4), (1, 4), (40, 9), (1024, 9), (700, 2), (2048, 0)] {
+            let words: Vec<u32> = (0..rows)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1);
+                    (state >> 32) as u32
+                })
+                .collect();
+            scratch.rows.clone_from(&words);
+            let mut chained = Vec::new();
+            scratch.for_each_pair::<1>(key_bits, |rows, a, b| {
+                assert!(a < b && b < rows.len());
+                chained.push((a, b));
+            });
+            chained.sort_unstable();
+            let key = |word: u32| leading_bits(word, key_bits);
+            let mut brute = Vec::new();
+            for b in 0..words.len() {
+                for a in 0..b {
+                    if key(words[a]) == key(words[b]) {
+                        brute.push((a, b));
+                    }
+                }
+            }
+            brute.sort_unstable();
+            assert!(
+                chained == brute,
+                "{rows} rows, {key_bits} key bits: pairs differ"
+            );
+        }
     }
 
     #[test]
