@@ -285,6 +285,8 @@ impl BucketScratch {
         last_with_key.resize(1 << key_bits, NO_ROW);
         previous_with_key.clear();
         previous_with_key.resize(usize::from(NO_ROW) + 1, NO_ROW);
+        // Room for CHAIN_DEPTH pairs per row covers the common case; the checks below keep any
+        // bucket (even one whose rows all share a key) in bounds.
         let room = rows.len() * CHAIN_DEPTH + CHAIN_DEPTH;
         if pairs.len() < room {
             pairs.resize(room, 0);
@@ -294,14 +296,17 @@ impl BucketScratch {
             let key = leading_bits(row[0], key_bits) as usize;
             let first = last_with_key[key];
             let mut a = first;
+            if pairs.len() < found + CHAIN_DEPTH {
+                pairs.resize(2 * (found + CHAIN_DEPTH), 0);
+            }
             for _ in 0..CHAIN_DEPTH {
                 pairs[found] = (u32::from(a) << 16) | b as u32;
                 found += usize::from(a != NO_ROW);
                 a = previous_with_key[usize::from(a)];
             }
             while a != NO_ROW {
-                if pairs.len() <= found + CHAIN_DEPTH {
-                    pairs.resize(2 * pairs.len(), 0);
+                if pairs.len() <= found {
+                    pairs.resize(2 * (found + 1), 0);
                 }
                 pairs[found] = (u32::from(a) << 16) | b as u32;
                 found += 1;
@@ -310,8 +315,8 @@ impl BucketScratch {
             previous_with_key[b] = first;
             last_with_key[key] = b as u16;
         }
-        for &found in &pairs[..found] {
-            pair(rows, (found >> 16) as usize, (found & 0xFFFF) as usize);
+        for &packed in &pairs[..found] {
+            pair(rows, (packed >> 16) as usize, (packed & 0xFFFF) as usize);
         }
     }
 }
