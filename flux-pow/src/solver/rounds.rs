@@ -233,7 +233,7 @@ struct BucketScratch {
     rows: Vec<u32>,
     /// Per collision key, the last row seen with it.
     last_with_key: Vec<u16>,
-    /// Per row, the previous row with the same key (and `NO_ROW` at index `NO_ROW`).
+    /// Per row, the previous row with the same key; index `NO_ROW` always holds `NO_ROW`.
     previous_with_key: Vec<u16>,
     /// The colliding pairs of the bucket, `a << 16 | b`; only the first ones found are valid.
     pairs: Vec<u32>,
@@ -283,19 +283,18 @@ impl BucketScratch {
         let (rows, _) = rows.as_chunks::<W>();
         last_with_key.clear();
         last_with_key.resize(1 << key_bits, NO_ROW);
-        previous_with_key.clear();
-        previous_with_key.resize(usize::from(NO_ROW) + 1, NO_ROW);
-        // Room for CHAIN_DEPTH pairs per row covers the common case; the checks below keep any
-        // bucket (even one whose rows all share a key) in bounds.
-        let room = rows.len() * CHAIN_DEPTH + CHAIN_DEPTH;
-        if pairs.len() < room {
-            pairs.resize(room, 0);
+        // Only the sentinel's self-link has to survive from one bucket to the next: every other
+        // link a chain reaches was written earlier in the same bucket.
+        if previous_with_key.len() <= usize::from(NO_ROW) {
+            previous_with_key.resize(usize::from(NO_ROW) + 1, NO_ROW);
         }
         let mut found = 0;
         for (b, row) in rows.iter().enumerate() {
             let key = leading_bits(row[0], key_bits) as usize;
             let first = last_with_key[key];
             let mut a = first;
+            // Growing before every row (rarely taken) keeps any bucket in bounds, even one
+            // whose rows all share a key.
             if pairs.len() < found + CHAIN_DEPTH {
                 pairs.resize(2 * (found + CHAIN_DEPTH), 0);
             }
