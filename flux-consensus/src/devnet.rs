@@ -4,7 +4,7 @@
 use core::ops::ControlFlow;
 
 use flux_pow::difficulty::Compact;
-use flux_pow::solver::{SolveOptions, SolverError, solve as solve_equihash};
+use flux_pow::solver::{SolveOptions, Solver, SolverError};
 use flux_pow::{BlockHeight, EquihashParams};
 use flux_tx::{Block, BlockProof};
 
@@ -57,6 +57,7 @@ pub fn solve_with(
     counter_bytes.copy_from_slice(&nonce[..8]);
     let start = u64::from_le_bytes(counter_bytes);
     let target = Compact(block.header.bits).target();
+    let mut solver = Solver::new(&params)?;
     for step in 0..max_nonces {
         let mut nonce = match &block.header.proof {
             BlockProof::Work { nonce, .. } => *nonce,
@@ -72,7 +73,7 @@ pub fn solve_with(
         };
         let mut found = None;
         let mut candidate = block.header.clone();
-        solve_equihash(&params, &prefix, &SolveOptions::default(), |solution| {
+        solver.solve(&prefix, &SolveOptions::default(), |solution| {
             candidate.proof = BlockProof::Work {
                 nonce,
                 solution: solution.to_vec(),
@@ -84,7 +85,7 @@ pub fn solve_with(
             } else {
                 ControlFlow::Continue(())
             }
-        })?;
+        });
         if let Some(proof) = found {
             block.header.proof = proof;
             return Ok(block);

@@ -19,7 +19,13 @@
 //!
 //! Once a part has been consumed by the next round, its rows are replaced by their tree entries
 //! alone (one `u32` each): that is all the end of the solve needs to expand final candidates.
+//!
+//! Row and tree buffers are lists of fixed-size pages from one pool, whatever the width of their
+//! rows: the pages a consumed part gives back become the next level's rows, and a
+//! [`crate::solver::Solver`] keeps them for its next solve, so no memory is mapped and zeroed by
+//! the kernel twice.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -171,15 +177,80 @@ pub(crate) fn low_mask(bits: u32) -> u32 {
     }
 }
 
+/// Words in a page: every row and tree buffer of a solve is built from pages of this one size,
+/// so memory a level gives back fits any later level (and, through a [`crate::solver::Solver`],
+/// the next nonce) whatever its row width, and is never faulted in twice.
+pub(crate) const PAGE_WORDS: usize = 1024;
+
+/// A fixed-size block of a paged buffer.
+pub(crate) type Page = Box<[u32; PAGE_WORDS]>;
+
+/// Rows of `W` words kept in pages of [`PAGE_WORDS`] words: row `i` is row `i % (PAGE_WORDS / W)`
+/// of page `i / (PAGE_WORDS / W)` (a row never straddles two pages). Every accessor takes the
+/// width the buffer was taken with.
+#[derive(Debug, Default)]
+pub(crate) struct PagedRows {
+    pages: Vec<Page>,
+    rows: usize,
+}
+
+impl PagedRows {
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Row `index` for writing (it must be below [`PagedRows::rows`]).
+    #[inline(always)]
+    pub fn row_mut<const W: usize>(&mut self, index: usize) -> &mut [u32; W] {
+        let per_page = PAGE_WORDS / W;
+        let (page_rows, _) = self.pages[index / per_page].as_chunks_mut::<W>();
+        &mut page_rows[index % per_page]
+    }
+
+    /// Row `index`, if it exists.
+    pub fn row<const W: usize>(&self, index: usize) -> Option<&[u32; W]> {
+        if index >= self.rows {
+            return None;
+        }
+        let per_page = PAGE_WORDS / W;
+        let (page_rows, _) = self.pages.get(index / per_page)?.as_chunks::<W>();
+        page_rows.get(index % per_page)
+    }
+
+    /// The rows in order.
+    pub fn iter<const W: usize>(&self) -> impl Iterator<Item = &[u32; W]> {
+        self.pages
+            .iter()
+            .flat_map(|page| page.as_chunks::<W>().0)
+            .take(self.rows)
+    }
+
+    /// Appends the words of rows `start..end` (those that exist) to `out`.
+    pub fn extend_words<const W: usize>(&self, start: usize, end: usize, out: &mut Vec<u32>) {
+        let per_page = PAGE_WORDS / W;
+        let end = end.min(self.rows);
+        let mut index = start;
+        while index < end {
+            let offset = index % per_page;
+            let count = (per_page - offset).min(end - index);
+            if let Some(page) = self.pages.get(index / per_page) {
+                out.extend_from_slice(&page[offset * W..(offset + count) * W]);
+            }
+            index += count;
+        }
+    }
+}
+
 /// The rows one producer wrote for one part, grouped by bucket.
 #[derive(Debug, Default)]
 pub(crate) struct Chunk {
     /// `starts[b]..starts[b + 1]`: rows of the part's local bucket `b` (length buckets/part + 1).
     pub starts: Vec<u32>,
-    /// The rows, `words` per row; emptied once the part has been processed.
-    pub rows: Vec<u32>,
-    /// One tree entry per row, filled in when `rows` is emptied.
-    pub trees: Vec<u32>,
+    /// The rows; emptied once the part has been processed.
+    pub rows: PagedRows,
+    /// One tree entry per row (rows of one word), filled in when `rows` is emptied.
+    pub trees: PagedRows,
 }
 
 /// One part of a level: a contiguous range of buckets, as chunks from every producer.
@@ -190,16 +261,22 @@ pub(crate) struct Part {
 
 impl Part {
     /// Replaces every row by its tree entry (the next round has consumed the hash bits).
-    /// The emptied row buffers go back to `pool`.
-    pub fn keep_only_trees(&mut self, words: usize, tree_bits: u32, pool: &BufferPool) {
+    /// The emptied row pages go back to `pool`.
+    pub fn keep_only_trees<const W: usize>(&mut self, tree_bits: u32, pool: &BufferPool) {
         let mask = low_mask(tree_bits);
         for chunk in &mut self.chunks {
             let rows = core::mem::take(&mut chunk.rows);
-            chunk.trees = rows
-                .chunks_exact(words)
-                .map(|row| row[words - 1] & mask)
-                .collect();
-            pool.give(rows);
+            let mut trees = pool.take_rows::<1>(rows.rows());
+            {
+                let mut source = rows.iter::<W>();
+                for page in &mut trees.pages {
+                    for (entry, row) in page.iter_mut().zip(source.by_ref()) {
+                        *entry = row[W - 1] & mask;
+                    }
+                }
+            }
+            pool.give_rows(rows);
+            chunk.trees = trees;
         }
     }
 
@@ -212,8 +289,8 @@ impl Part {
             if slot < len {
                 return chunk
                     .trees
-                    .get(start + slot)
-                    .map(|&entry| (producer, entry));
+                    .row::<1>(start + slot)
+                    .map(|&[entry]| (producer, entry));
             }
             slot -= len;
         }
@@ -227,8 +304,20 @@ pub(crate) struct Level {
     pub parts: Vec<Part>,
 }
 
-/// Idle buffers kept for reuse: the rows of a consumed part are handed back here and become the
-/// chunks of the next level, so each level's memory is not freshly mapped and faulted in again.
+impl Level {
+    /// Hands every page of the level back to `pool`.
+    pub fn recycle(self, pool: &BufferPool) {
+        for chunk in self.parts.into_iter().flat_map(|part| part.chunks) {
+            pool.give_rows(chunk.rows);
+            pool.give_rows(chunk.trees);
+        }
+    }
+}
+
+/// Idle pages and staging areas kept for reuse: the pages of a consumed part become the chunks
+/// of the next level, and those of a finished solve the next solve's, so memory is mapped and
+/// faulted in once (the first nonce), not once per level and nonce. A pool never holds more pages
+/// than were live at once.
 #[derive(Debug, Default)]
 pub(crate) struct BufferPool {
     idle: Mutex<PoolState>,
@@ -236,16 +325,10 @@ pub(crate) struct BufferPool {
 
 #[derive(Debug, Default)]
 struct PoolState {
-    buffers: Vec<Vec<u32>>,
-    /// Words of capacity held by `buffers`.
-    words: usize,
+    pages: Vec<Page>,
     /// Staging areas not in use.
     staging: Vec<Staging>,
 }
-
-/// Idle words the pool keeps at most: beyond this, returned buffers are freed, so that a
-/// narrowing round (and the last one) does not hold on to memory it will not reuse.
-const POOL_IDLE_WORDS: usize = 8 << 20;
 
 impl BufferPool {
     fn state(&self) -> MutexGuard<'_, PoolState> {
@@ -253,43 +336,31 @@ impl BufferPool {
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A buffer of `len` words: the smallest idle one that is large enough, or a new one. A
-    /// reused buffer keeps its stale contents (callers overwrite every word), so it is not
-    /// written twice.
-    pub fn take(&self, len: usize) -> Vec<u32> {
-        let reused = {
+    /// Room for `rows` rows of `W` words: idle pages first, new ones for the rest. Reused pages
+    /// keep their stale contents (callers write every row before reading it).
+    pub fn take_rows<const W: usize>(&self, rows: usize) -> PagedRows {
+        let needed = rows.div_ceil(PAGE_WORDS / W);
+        let mut pages = Vec::with_capacity(needed);
+        {
             let mut state = self.state();
-            let best = state
-                .buffers
-                .iter()
-                .enumerate()
-                .filter(|(_, buffer)| buffer.capacity() >= len)
-                .min_by_key(|(_, buffer)| buffer.capacity())
-                .map(|(index, _)| index);
-            best.map(|index| {
-                let buffer = state.buffers.swap_remove(index);
-                state.words -= buffer.capacity();
-                buffer
-            })
-        };
-        let mut buffer = reused.unwrap_or_else(|| Vec::with_capacity(len + len / 64));
-        buffer.truncate(len);
-        if buffer.capacity() > len + len / 16 {
-            // A row buffer of a wider level: give the surplus back to the allocator (shrinking
-            // is done in place), or a narrowing round would hold on to memory it cannot use.
-            buffer.shrink_to(len + len / 64);
+            let from = state.pages.len().saturating_sub(needed);
+            pages.extend(state.pages.drain(from..));
         }
-        buffer.resize(len, 0);
-        buffer
+        pages.resize_with(needed, || Box::new([0; PAGE_WORDS]));
+        PagedRows { pages, rows }
     }
 
-    /// Hands `buffer` back for reuse (or frees it if enough is idle already).
-    pub fn give(&self, buffer: Vec<u32>) {
-        let mut state = self.state();
-        if state.words + buffer.capacity() <= POOL_IDLE_WORDS {
-            state.words += buffer.capacity();
-            state.buffers.push(buffer);
+    /// Hands the pages of `rows` back for reuse.
+    pub fn give_rows(&self, rows: PagedRows) {
+        if !rows.pages.is_empty() {
+            self.state().pages.extend(rows.pages);
         }
+    }
+
+    /// Idle pages, in words (for tests and the pool's accounting).
+    #[cfg(test)]
+    pub fn idle_words(&self) -> usize {
+        self.state().pages.len() * PAGE_WORDS
     }
 
     /// An empty staging area (reused from an earlier part when one is idle).
@@ -335,7 +406,7 @@ impl Staging {
     }
 
     /// Groups the staged rows by destination part and bucket (a stable counting sort): one chunk
-    /// per destination part, its rows taken from `pool`. Leaves the staging area empty.
+    /// per destination part, its pages taken from `pool`. Leaves the staging area empty.
     pub fn drain_into_chunks<const W: usize>(
         &mut self,
         shape: &Shape,
@@ -360,8 +431,8 @@ impl Staging {
             }
             chunks.push(Chunk {
                 starts,
-                rows: pool.take(total as usize * W),
-                trees: Vec::new(),
+                rows: pool.take_rows::<W>(total as usize),
+                trees: PagedRows::default(),
             });
         }
         let part_shift = shape.bucket_bits - shape.part_bits;
@@ -370,8 +441,7 @@ impl Staging {
             let bucket = usize::from(bucket);
             let slot = self.next[bucket] as usize;
             self.next[bucket] += 1;
-            let (rows, _) = chunks[bucket >> part_shift].rows.as_chunks_mut::<W>();
-            rows[slot] = *row;
+            *chunks[bucket >> part_shift].rows.row_mut::<W>(slot) = *row;
         }
         self.buckets.clear();
         self.rows.clear();
@@ -404,6 +474,37 @@ mod tests {
         let mut words = [u32::MAX; 2];
         keep_leading_bits(&mut words, 64);
         assert_eq!(words, [u32::MAX; 2]);
+    }
+
+    #[test]
+    fn paged_rows_keep_rows_whole_across_pages() {
+        let pool = BufferPool::default();
+        // 3-word rows: 341 to a page, so 1000 rows take three pages and rows 341 and 682 start
+        // new ones.
+        let mut rows = pool.take_rows::<3>(1000);
+        assert_eq!(rows.rows(), 1000);
+        for i in 0..1000u32 {
+            *rows.row_mut::<3>(i as usize) = [i, i + 1, i + 2];
+        }
+        assert_eq!(rows.row::<3>(682), Some(&[682, 683, 684]));
+        assert_eq!(rows.row::<3>(1000), None);
+        assert!(rows.iter::<3>().map(|row| row[0]).eq(0..1000));
+        let mut words = Vec::new();
+        rows.extend_words::<3>(300, 700, &mut words);
+        let expected: Vec<u32> = (300..700u32).flat_map(|i| [i, i + 1, i + 2]).collect();
+        assert_eq!(words, expected);
+        // A range past the end stops at the last row.
+        words.clear();
+        rows.extend_words::<3>(998, 1200, &mut words);
+        assert_eq!(words, [998, 999, 1000, 999, 1000, 1001]);
+
+        pool.give_rows(rows);
+        assert_eq!(pool.idle_words(), 3 * PAGE_WORDS);
+        // Any width reuses idle pages before allocating.
+        let trees = pool.take_rows::<1>(1500);
+        assert_eq!(pool.idle_words(), PAGE_WORDS);
+        pool.give_rows(trees);
+        assert_eq!(pool.idle_words(), 3 * PAGE_WORDS);
     }
 
     #[test]

@@ -8,6 +8,9 @@
 //! own. Each level is split into parts that rayon processes in parallel; once the next level has
 //! consumed a part, only its tree entries (4 bytes a row) are kept.
 //!
+//! [`solve`] is a one-off; a [`Solver`] keeps its memory from one solve to the next, as a miner
+//! trying nonce after nonce wants.
+//!
 //! Every solution handed out has passed [`verify_indices`] (fluxd's own rules: collisions, index
 //! order, distinct indices, zero final XOR) and is reported once, however many tree paths lead to
 //! it.
@@ -122,6 +125,9 @@ impl std::error::Error for SolverError {}
 /// through nonce) on all rayon threads and hands each verified solution (its minimal `nSolution` bytes, without the
 /// compactsize prefix) to `on_solution`, which may stop the search with `ControlFlow::Break`.
 ///
+/// Each call maps (and the kernel zeroes) the solve's memory afresh; to solve many inputs, keep a
+/// [`Solver`], which reuses it.
+///
 /// # Errors
 ///
 /// [`SolverError::UnsupportedParams`] for a collision length above 25 bits (or `(k + 1)` digits
@@ -130,76 +136,158 @@ pub fn solve(
     params: &EquihashParams,
     input: &[u8],
     options: &SolveOptions<'_>,
-    mut on_solution: impl FnMut(&[u8]) -> ControlFlow<()>,
+    on_solution: impl FnMut(&[u8]) -> ControlFlow<()>,
 ) -> Result<SolveReport, SolverError> {
-    let shape = Shape::new(params).ok_or(SolverError::UnsupportedParams {
-        n: params.n(),
-        k: params.k(),
-    })?;
-    let never: &(dyn Fn() -> bool + Sync) = &|| false;
-    let ctx = RoundContext {
-        shape,
-        cancel: options.cancel.unwrap_or(never),
-        cancelled: AtomicBool::new(false),
-        dropped_rows: AtomicU64::new(0),
-        zero_rows: AtomicU64::new(0),
-        pool: layout::BufferPool::default(),
-    };
+    Ok(Solver::new(params)?.solve(input, options, on_solution))
+}
 
-    let mut levels: Vec<Level> = Vec::with_capacity(params.k() as usize);
-    levels.push(rounds::generate(&ctx, params, input));
-    for level in 0..params.k() - 1 {
-        let next = match levels.last_mut() {
-            Some(current) => rounds::collide(&ctx, current, level),
-            None => break,
-        };
-        levels.push(next);
-    }
-    let finals = match levels.last_mut() {
-        Some(last) => rounds::final_round(&ctx, last),
-        None => Vec::new(),
-    };
+/// A solver for one parameter set that keeps its working memory from one solve to the next: a
+/// miner trying nonce after nonce pays for mapping it (and the kernel for zeroing it) once.
+///
+/// Between solves it holds as much memory as one solve needed at its peak (about 1.4 GiB for
+/// 125,4); drop it to give that back.
+///
+/// ```
+/// use core::ops::ControlFlow;
+/// use flux_pow::equihash::{EquihashParams, verify};
+/// use flux_pow::solver::{SolveOptions, Solver};
+///
+/// let params = EquihashParams::EH48_5;
+/// let mut solver = Solver::new(&params).unwrap();
+/// let mut solutions = 0;
+/// for nonce in 0u8..8 {
+///     let mut header = [0u8; 140];
+///     header[108] = nonce;
+///     solver.solve(&header, &SolveOptions::default(), |solution| {
+///         assert_eq!(verify(&params, &header, solution), Ok(()));
+///         solutions += 1;
+///         ControlFlow::Continue(())
+///     });
+/// }
+/// assert!(solutions > 0);
+/// ```
+pub struct Solver {
+    params: EquihashParams,
+    shape: Shape,
+    pool: layout::BufferPool,
+}
 
-    let mut report = SolveReport {
-        candidates: finals.len(),
-        ..SolveReport::default()
-    };
-    let mut seen: BTreeSet<Vec<u32>> = BTreeSet::new();
-    let mut indices = Vec::with_capacity(params.indices_per_solution());
-    let final_level = params.k() as usize;
-    for (producer, entry) in finals {
-        if ctx.cancelled.load(Ordering::Relaxed) {
-            break;
-        }
-        indices.clear();
-        if rounds::expand(&shape, &levels, final_level, producer, entry, &mut indices).is_none()
-            || verify_indices(params, input, &indices).is_err()
-        {
-            report.invalid_candidates += 1;
-            continue;
-        }
-        if !seen.insert(indices.clone()) {
-            report.duplicate_candidates += 1;
-            continue;
-        }
-        let Ok(solution) = solution_from_indices(params, &indices) else {
-            report.invalid_candidates += 1;
-            continue;
-        };
-        report.solutions += 1;
-        let stop = on_solution(&solution).is_break()
-            || options
-                .max_solutions
-                .is_some_and(|max| report.solutions >= max);
-        if stop {
-            ctx.cancelled.store(true, Ordering::Relaxed);
-            break;
-        }
+impl core::fmt::Debug for Solver {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Solver")
+            .field("params", &self.params)
+            .finish_non_exhaustive()
     }
-    report.dropped_rows = ctx.dropped_rows.load(Ordering::Relaxed);
-    report.duplicate_subtrees = ctx.zero_rows.load(Ordering::Relaxed);
-    report.cancelled = ctx.cancelled.load(Ordering::Relaxed);
-    Ok(report)
+}
+
+impl Solver {
+    /// A solver for `params`; it allocates nothing until the first solve.
+    ///
+    /// # Errors
+    ///
+    /// [`SolverError::UnsupportedParams`] for a collision length above 25 bits (or `(k + 1)`
+    /// digits too wide for a row of the layout).
+    pub fn new(params: &EquihashParams) -> Result<Solver, SolverError> {
+        let shape = Shape::new(params).ok_or(SolverError::UnsupportedParams {
+            n: params.n(),
+            k: params.k(),
+        })?;
+        Ok(Solver {
+            params: *params,
+            shape,
+            pool: layout::BufferPool::default(),
+        })
+    }
+
+    /// The parameter set this solver solves.
+    pub fn params(&self) -> &EquihashParams {
+        &self.params
+    }
+
+    /// As [`solve`], with this solver's parameter set, reusing the memory of earlier solves.
+    pub fn solve(
+        &mut self,
+        input: &[u8],
+        options: &SolveOptions<'_>,
+        mut on_solution: impl FnMut(&[u8]) -> ControlFlow<()>,
+    ) -> SolveReport {
+        let params = &self.params;
+        let never: &(dyn Fn() -> bool + Sync) = &|| false;
+        let ctx = RoundContext {
+            shape: self.shape,
+            cancel: options.cancel.unwrap_or(never),
+            cancelled: AtomicBool::new(false),
+            dropped_rows: AtomicU64::new(0),
+            zero_rows: AtomicU64::new(0),
+            pool: &self.pool,
+        };
+
+        let mut levels: Vec<Level> = Vec::with_capacity(params.k() as usize);
+        levels.push(rounds::generate(&ctx, params, input));
+        for level in 0..params.k() - 1 {
+            let next = match levels.last_mut() {
+                Some(current) => rounds::collide(&ctx, current, level),
+                None => break,
+            };
+            levels.push(next);
+        }
+        let finals = match levels.last_mut() {
+            Some(last) => rounds::final_round(&ctx, last),
+            None => Vec::new(),
+        };
+
+        let mut report = SolveReport {
+            candidates: finals.len(),
+            ..SolveReport::default()
+        };
+        let mut seen: BTreeSet<Vec<u32>> = BTreeSet::new();
+        let mut indices = Vec::with_capacity(params.indices_per_solution());
+        let final_level = params.k() as usize;
+        for (producer, entry) in finals {
+            if ctx.cancelled.load(Ordering::Relaxed) {
+                break;
+            }
+            indices.clear();
+            if rounds::expand(
+                &self.shape,
+                &levels,
+                final_level,
+                producer,
+                entry,
+                &mut indices,
+            )
+            .is_none()
+                || verify_indices(params, input, &indices).is_err()
+            {
+                report.invalid_candidates += 1;
+                continue;
+            }
+            if !seen.insert(indices.clone()) {
+                report.duplicate_candidates += 1;
+                continue;
+            }
+            let Ok(solution) = solution_from_indices(params, &indices) else {
+                report.invalid_candidates += 1;
+                continue;
+            };
+            report.solutions += 1;
+            let stop = on_solution(&solution).is_break()
+                || options
+                    .max_solutions
+                    .is_some_and(|max| report.solutions >= max);
+            if stop {
+                ctx.cancelled.store(true, Ordering::Relaxed);
+                break;
+            }
+        }
+        for level in levels {
+            level.recycle(&self.pool);
+        }
+        report.dropped_rows = ctx.dropped_rows.load(Ordering::Relaxed);
+        report.duplicate_subtrees = ctx.zero_rows.load(Ordering::Relaxed);
+        report.cancelled = ctx.cancelled.load(Ordering::Relaxed);
+        report
+    }
 }
 
 /// Solves `input` and returns every solution (minimal encoding), sorted: the form the vector
@@ -216,4 +304,34 @@ pub fn solve_all(params: &EquihashParams, input: &[u8]) -> Result<Vec<Vec<u8>>, 
     })?;
     solutions.sort();
     Ok(solutions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reused solver takes the pages of earlier solves back: what it holds between solves stays
+    /// near one solve's peak instead of growing with every nonce.
+    #[test]
+    fn a_reused_solver_holds_one_solves_memory() {
+        let params = EquihashParams::EH96_5;
+        let mut solver = Solver::new(&params).unwrap();
+        let mut held = Vec::new();
+        for nonce in 0u8..6 {
+            let mut header = [0u8; 140];
+            header[108] = nonce;
+            let report = solver.solve(&header, &SolveOptions::default(), |_| {
+                ControlFlow::Continue(())
+            });
+            assert!(!report.cancelled);
+            held.push(solver.pool.idle_words());
+        }
+        let first = held[0];
+        // 2^17 leaves of 3-word rows (1.5 MiB) at the very least.
+        assert!(first >= 3 << 17, "{held:?}");
+        assert!(
+            held.iter().all(|&words| words <= first + first / 20),
+            "{held:?}"
+        );
+    }
 }

@@ -20,8 +20,8 @@ pub(crate) struct RoundContext<'a> {
     pub dropped_rows: AtomicU64,
     /// Rows discarded because their remaining hash was all zero (duplicate subtrees).
     pub zero_rows: AtomicU64,
-    /// Row buffers and staging areas reused from one part and level to the next.
-    pub pool: BufferPool,
+    /// Pages and staging areas reused from one part, level and solve to the next.
+    pub pool: &'a BufferPool,
 }
 
 impl RoundContext<'_> {
@@ -211,7 +211,7 @@ fn generate_rows<const W: usize>(
                 }
                 batch_start += LANES as u32;
             }
-            let chunks = staging.drain_into_chunks::<W>(&shape, &ctx.pool);
+            let chunks = staging.drain_into_chunks::<W>(&shape, ctx.pool);
             ctx.pool.give_staging(staging);
             chunks
         })
@@ -252,7 +252,7 @@ impl BucketScratch {
         for chunk in &part.chunks {
             let start = chunk.starts[bucket] as usize;
             let end = chunk.starts[bucket + 1] as usize;
-            self.rows.extend_from_slice(&chunk.rows[start * W..end * W]);
+            chunk.rows.extend_words::<W>(start, end, &mut self.rows);
         }
         let mut rows = self.rows.len() / W;
         if rows > MAX_BUCKET_ROWS {
@@ -351,7 +351,7 @@ fn collide_rows<const WI: usize, const WO: usize>(
         .par_iter_mut()
         .map_init(BucketScratch::default, |bucket, part| {
             let mut staging = ctx.pool.take_staging();
-            let part_rows: usize = part.chunks.iter().map(|c| c.rows.len()).sum::<usize>() / WI;
+            let part_rows: usize = part.chunks.iter().map(|c| c.rows.rows()).sum();
             // A round outputs about as many rows as it reads.
             staging.reserve(part_rows + part_rows / 16 + 1024, WO);
             if !ctx.should_stop() {
@@ -391,8 +391,8 @@ fn collide_rows<const WI: usize, const WO: usize>(
                     });
                 }
             }
-            part.keep_only_trees(WI, shape.tree_bits(level), &ctx.pool);
-            let chunks = staging.drain_into_chunks::<WO>(&shape, &ctx.pool);
+            part.keep_only_trees::<WI>(shape.tree_bits(level), ctx.pool);
+            let chunks = staging.drain_into_chunks::<WO>(&shape, ctx.pool);
             ctx.pool.give_staging(staging);
             chunks
         })
@@ -444,7 +444,7 @@ fn final_rows<const W: usize>(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<
                     });
                 }
             }
-            part.keep_only_trees(W, shape.tree_bits(level), &ctx.pool);
+            part.keep_only_trees::<W>(shape.tree_bits(level), ctx.pool);
             found
         })
         .collect();

@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use clap::Subcommand;
 use flux_pow::equihash::{EquihashParams, verify};
-use flux_pow::solver::{SolveOptions, solve};
+use flux_pow::solver::{SolveOptions, Solver, solve};
 
 /// Length of the header prefix (version through nonce) that Equihash hashes.
 const HEADER_PREFIX_LEN: usize = 140;
@@ -186,6 +186,8 @@ fn run_random(n: u32, k: u32, nonces: u32) -> Result<ExitCode, String> {
     }
     // Random headers need no cryptographic quality; std's per-process random hasher keys are enough.
     let seed = RandomState::new();
+    // One solver for every header: its memory is mapped once, as a miner's would be.
+    let mut solver = Solver::new(&params).map_err(|e| e.to_string())?;
     let mut total = 0usize;
     let started = Instant::now();
     for round in 0..nonces {
@@ -199,11 +201,10 @@ fn run_random(n: u32, k: u32, nonces: u32) -> Result<ExitCode, String> {
         }
         let one = Instant::now();
         let mut solutions = Vec::new();
-        solve(&params, &header, &SolveOptions::default(), |solution| {
+        solver.solve(&header, &SolveOptions::default(), |solution| {
             solutions.push(solution.to_vec());
             ControlFlow::Continue(())
-        })
-        .map_err(|e| e.to_string())?;
+        });
         for solution in &solutions {
             if let Err(reason) = verify(&params, &header, solution) {
                 eprintln!("solver bug: a solution failed verification: {reason}");
