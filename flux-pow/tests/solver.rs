@@ -153,19 +153,24 @@ fn solutions_of_200_9_verify() {
     assert!(total > 0, "two 200,9 nonces gave no solution at all");
 }
 
-#[test]
-fn max_solutions_and_the_callback_stop_early() {
+/// The fluxd solver vector with the most solutions: its parameter set, input and the vector.
+fn fluxd_vector_with_most_solutions() -> (EquihashParams, Vec<u8>, serde_json::Value) {
     let vectors = load(FLUXD_VECTORS);
-    // The vector with the most solutions.
     let vector = vectors["solver_vectors"]
         .as_array()
         .unwrap()
         .iter()
         .max_by_key(|v| v["solutions"].as_array().unwrap().len())
-        .unwrap();
-    assert!(vector["solutions"].as_array().unwrap().len() >= 2);
-    let params = params_of(vector);
+        .unwrap()
+        .clone();
     let input = hex::decode(vector["hashed_prefix_hex"].as_str().unwrap()).unwrap();
+    (params_of(&vector), input, vector)
+}
+
+#[test]
+fn max_solutions_and_the_callback_stop_early() {
+    let (params, input, vector) = fluxd_vector_with_most_solutions();
+    assert!(vector["solutions"].as_array().unwrap().len() >= 2);
 
     let options = SolveOptions {
         max_solutions: Some(1),
@@ -207,16 +212,8 @@ fn the_cancel_hook_abandons_the_search() {
 /// solver must still find exactly a vector's solutions afterwards.
 #[test]
 fn a_solver_reused_after_a_cancelled_solve_finds_exactly_the_listed_solutions() {
-    let vectors = load(FLUXD_VECTORS);
-    let vector = vectors["solver_vectors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .max_by_key(|v| v["solutions"].as_array().unwrap().len())
-        .unwrap();
-    let params = params_of(vector);
+    let (params, input, vector) = fluxd_vector_with_most_solutions();
     assert_eq!(params, EquihashParams::EH96_5);
-    let input = hex::decode(vector["hashed_prefix_hex"].as_str().unwrap()).unwrap();
     let mut solver = Solver::new(&params).unwrap();
     // 96,5 polls the hook about 26 times while hashing and 64 times per collision round: these
     // stop it while hashing, in the first round and in the third.
@@ -235,7 +232,7 @@ fn a_solver_reused_after_a_cancelled_solve_finds_exactly_the_listed_solutions() 
                 .solve(&other, &options, |_| ControlFlow::Continue(()))
                 .cancelled
         );
-        assert_eq!(found_by(&mut solver, &input), listed_indices(vector));
+        assert_eq!(found_by(&mut solver, &input), listed_indices(&vector));
     }
 }
 
