@@ -310,6 +310,13 @@ pub fn solve_all(params: &EquihashParams, input: &[u8]) -> Result<Vec<Vec<u8>>, 
 mod tests {
     use super::*;
 
+    /// A miner moves its solver to a worker thread.
+    #[test]
+    fn a_solver_can_move_between_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Solver>();
+    }
+
     /// A reused solver takes the pages of earlier solves back: what it holds between solves stays
     /// near one solve's peak instead of growing with every nonce.
     #[test]
