@@ -357,7 +357,7 @@ impl BufferPool {
         }
     }
 
-    /// Idle pages, in words (for tests and the pool's accounting).
+    /// Idle pages, in words.
     #[cfg(test)]
     pub fn idle_words(&self) -> usize {
         self.state().pages.len() * PAGE_WORDS

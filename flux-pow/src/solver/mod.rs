@@ -125,8 +125,9 @@ impl std::error::Error for SolverError {}
 /// through nonce) on all rayon threads and hands each verified solution (its minimal `nSolution` bytes, without the
 /// compactsize prefix) to `on_solution`, which may stop the search with `ControlFlow::Break`.
 ///
-/// Each call maps (and the kernel zeroes) the solve's memory afresh; to solve many inputs, keep a
-/// [`Solver`], which reuses it.
+/// Each call takes the solve's memory from the allocator anew (whether the kernel maps and zeroes
+/// it again depends on what the allocator kept from earlier calls); to solve many inputs, keep a
+/// [`Solver`], which reuses its own.
 ///
 /// # Errors
 ///
