@@ -62,8 +62,6 @@ pub(crate) struct Shape {
     pub k: u32,
     /// Bits of each digit used as the bucket number.
     pub bucket_bits: u32,
-    /// Number of buckets, `2^bucket_bits`.
-    pub buckets: usize,
     /// log2 of the number of parts.
     pub part_bits: u32,
     /// Number of parts (units of parallel work).
@@ -105,7 +103,6 @@ impl Shape {
             cbl,
             k,
             bucket_bits,
-            buckets: 1 << bucket_bits,
             part_bits,
             parts: parts as usize,
             buckets_per_part: 1 << (bucket_bits - part_bits),
@@ -374,77 +371,105 @@ impl BufferPool {
     }
 }
 
-/// Rows a producer emitted in arbitrary order, before they are grouped into chunks. Reused from
-/// one part to the next (through the [`BufferPool`]), so its buffers are allocated once per
+/// Rows a producer emitted in arbitrary order, before they are grouped into chunks: one stream
+/// per destination part, so that grouping a stream by bucket writes into that part's chunk alone
+/// (a few hundred KiB that stay in cache and in the TLB) instead of all over the level. Reused
+/// from one part to the next (through the [`BufferPool`]), so its buffers are allocated once per
 /// thread and solve.
 #[derive(Debug, Default)]
 pub(crate) struct Staging {
-    pub buckets: Vec<u16>,
-    pub rows: Vec<u32>,
+    streams: Vec<Stream>,
+    /// Bits of a global bucket below its part: the local bucket.
+    part_shift: u32,
     counts: Vec<u32>,
-    next: Vec<u32>,
+}
+
+/// The staged rows bound for one destination part.
+#[derive(Debug, Default)]
+struct Stream {
+    /// Local bucket of every row.
+    buckets: Vec<u16>,
+    rows: Vec<u32>,
 }
 
 impl Staging {
-    /// Makes room for `rows` rows of `words` words in the (empty) staging area. A too-small
-    /// buffer is replaced, not grown: growing would copy (and fault in) its stale contents. The
-    /// slack lets the next round's slightly larger parts fit too.
-    pub fn reserve(&mut self, rows: usize, words: usize) {
-        if self.buckets.capacity() < rows {
-            self.buckets = Vec::with_capacity(rows + rows / 8);
-        }
-        if self.rows.capacity() < rows * words {
-            self.rows = Vec::with_capacity((rows + rows / 8) * words);
+    /// Makes room for about `rows` rows of `words` words in the (empty) staging area, spread
+    /// evenly over `shape`'s parts. A too-small buffer is replaced, not grown: growing would copy
+    /// (and fault in) its stale contents. The slack covers the random spread of rows over the
+    /// parts and lets the next round's slightly larger parts fit too; a stream that still runs
+    /// out grows like any `Vec`.
+    pub fn reserve(&mut self, shape: &Shape, rows: usize, words: usize) {
+        self.part_shift = shape.bucket_bits - shape.part_bits;
+        self.streams.resize_with(shape.parts, Stream::default);
+        let per_stream = rows / shape.parts;
+        let wanted = per_stream + per_stream / 8 + 64;
+        for stream in &mut self.streams {
+            if stream.buckets.capacity() < wanted {
+                stream.buckets = Vec::with_capacity(wanted);
+            }
+            if stream.rows.capacity() < wanted * words {
+                stream.rows = Vec::with_capacity(wanted * words);
+            }
         }
     }
 
-    /// Stages one row for global bucket `bucket`.
+    /// Stages one row for global bucket `bucket` (after [`Staging::reserve`]).
     #[inline(always)]
     pub fn push<const W: usize>(&mut self, bucket: u32, row: [u32; W]) {
-        self.buckets.push(bucket as u16);
-        self.rows.extend_from_slice(&row);
+        let part = (bucket >> self.part_shift) as usize;
+        let local = bucket & low_mask(self.part_shift);
+        if let Some(stream) = self.streams.get_mut(part) {
+            stream.buckets.push(local as u16);
+            stream.rows.extend_from_slice(&row);
+        }
     }
 
-    /// Groups the staged rows by destination part and bucket (a stable counting sort): one chunk
-    /// per destination part, its pages taken from `pool`. Leaves the staging area empty.
+    /// Groups each stream's rows by bucket (a stable counting sort) into one chunk per
+    /// destination part, its pages taken from `pool`. Leaves the staging area empty.
     pub fn drain_into_chunks<const W: usize>(
         &mut self,
         shape: &Shape,
         pool: &BufferPool,
     ) -> Vec<Chunk> {
-        self.counts.clear();
-        self.counts.resize(shape.buckets + 1, 0);
-        for &bucket in &self.buckets {
-            self.counts[usize::from(bucket) + 1] += 1;
-        }
         let mut chunks = Vec::with_capacity(shape.parts);
-        self.next.clear();
         for part in 0..shape.parts {
-            let first = part * shape.buckets_per_part;
+            let Some(stream) = self.streams.get_mut(part) else {
+                chunks.push(Chunk {
+                    starts: vec![0; shape.buckets_per_part + 1],
+                    ..Chunk::default()
+                });
+                continue;
+            };
+            // counts[b + 1] counts bucket b; then counts[b] becomes bucket b's next free slot.
+            self.counts.clear();
+            self.counts.resize(shape.buckets_per_part + 1, 0);
+            for &bucket in &stream.buckets {
+                self.counts[usize::from(bucket) + 1] += 1;
+            }
             let mut starts = Vec::with_capacity(shape.buckets_per_part + 1);
             let mut total = 0u32;
             starts.push(0);
-            for bucket in first..first + shape.buckets_per_part {
-                self.next.push(total);
-                total += self.counts[bucket + 1];
+            for count in &mut self.counts[1..] {
+                total += *count;
                 starts.push(total);
             }
+            self.counts[..shape.buckets_per_part]
+                .copy_from_slice(&starts[..shape.buckets_per_part]);
+            let mut rows = pool.take_rows::<W>(total as usize);
+            let (staged, _) = stream.rows.as_chunks::<W>();
+            for (row, &bucket) in staged.iter().zip(&stream.buckets) {
+                let next = &mut self.counts[usize::from(bucket)];
+                *rows.row_mut::<W>(*next as usize) = *row;
+                *next += 1;
+            }
+            stream.buckets.clear();
+            stream.rows.clear();
             chunks.push(Chunk {
                 starts,
-                rows: pool.take_rows::<W>(total as usize),
+                rows,
                 trees: PagedRows::default(),
             });
         }
-        let part_shift = shape.bucket_bits - shape.part_bits;
-        let (staged, _) = self.rows.as_chunks::<W>();
-        for (row, &bucket) in staged.iter().zip(&self.buckets) {
-            let bucket = usize::from(bucket);
-            let slot = self.next[bucket] as usize;
-            self.next[bucket] += 1;
-            *chunks[bucket >> part_shift].rows.row_mut::<W>(slot) = *row;
-        }
-        self.buckets.clear();
-        self.rows.clear();
         chunks
     }
 }
@@ -507,6 +532,57 @@ mod tests {
         assert_eq!(pool.idle_words(), 3 * PAGE_WORDS);
     }
 
+    /// Staged rows come out grouped by part and bucket, in the order they were pushed within a
+    /// bucket, with every row present once; a stream that outgrows its reservation still works.
+    #[test]
+    fn staged_rows_are_grouped_by_part_and_bucket_in_push_order() {
+        let shape = Shape::new(&EquihashParams::ZELHASH).unwrap();
+        let pool = BufferPool::default();
+        let mut staging = Staging::default();
+        // Far fewer rows reserved than pushed: the streams must grow.
+        staging.reserve(&shape, shape.parts, 2);
+        let buckets = 1u32 << shape.bucket_bits;
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut pushed = Vec::new();
+        for serial in 0..50_000u32 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            // Crowd a few buckets so that some hold many rows.
+            let bucket = if serial % 3 == 0 {
+                (state as u32) % 8
+            } else {
+                (state as u32) % buckets
+            };
+            staging.push(bucket, [bucket, serial]);
+            pushed.push((bucket, serial));
+        }
+        let chunks = staging.drain_into_chunks::<2>(&shape, &pool);
+        assert_eq!(chunks.len(), shape.parts);
+        let mut seen = Vec::new();
+        for (part, chunk) in chunks.iter().enumerate() {
+            assert_eq!(chunk.starts.len(), shape.buckets_per_part + 1);
+            for local in 0..shape.buckets_per_part {
+                let bucket = (part * shape.buckets_per_part + local) as u32;
+                let rows: Vec<[u32; 2]> = (chunk.starts[local]..chunk.starts[local + 1])
+                    .map(|slot| *chunk.rows.row::<2>(slot as usize).unwrap())
+                    .collect();
+                assert!(rows.iter().all(|row| row[0] == bucket));
+                assert!(rows.windows(2).all(|pair| pair[0][1] < pair[1][1]));
+                seen.extend(rows.iter().map(|row| (row[0], row[1])));
+            }
+            assert_eq!(
+                chunk.rows.rows(),
+                chunk.starts[shape.buckets_per_part] as usize
+            );
+        }
+        seen.sort_unstable_by_key(|&(_, serial)| serial);
+        assert_eq!(seen, pushed);
+        // The staging area is left empty for the next part.
+        let again = staging.drain_into_chunks::<2>(&shape, &pool);
+        assert!(again.iter().all(|chunk| chunk.rows.rows() == 0));
+    }
+
     #[test]
     fn tree_entries_round_trip() {
         let entry = Shape::pair_entry(1023, 2047, 17);
@@ -517,8 +593,9 @@ mod tests {
     fn shapes_of_the_flux_sets_aim_for_1024_rows_per_bucket() {
         for params in EquihashParams::ALL {
             let shape = Shape::new(&params).unwrap();
-            assert!(shape.leaves as usize / shape.buckets <= 1024);
-            assert_eq!(shape.parts * shape.buckets_per_part, shape.buckets);
+            let buckets = 1usize << shape.bucket_bits;
+            assert!(shape.leaves as usize / buckets <= 1024);
+            assert_eq!(shape.parts * shape.buckets_per_part, buckets);
             assert!(shape.leaves_per_producer * shape.parts as u32 >= shape.leaves);
             // The final round compares at least 32 bits (or every bit there is).
             let last = shape.hash_bits(shape.k - 1);

@@ -117,7 +117,7 @@ fn generate_rows<const W: usize>(
             let first = producer * shape.hashes_per_producer;
             let last = (first + shape.hashes_per_producer).min(hash_count);
             let first_leaf = producer * shape.leaves_per_producer;
-            staging.reserve(shape.leaves_per_producer as usize, W);
+            staging.reserve(&shape, shape.leaves_per_producer as usize, W);
             let mut twist_sum = [0u32; 16];
             let mut batch_start = first;
             while batch_start < last {
@@ -353,7 +353,7 @@ fn collide_rows<const WI: usize, const WO: usize>(
             let mut staging = ctx.pool.take_staging();
             let part_rows: usize = part.chunks.iter().map(|c| c.rows.rows()).sum();
             // A round outputs about as many rows as it reads.
-            staging.reserve(part_rows + part_rows / 16 + 1024, WO);
+            staging.reserve(&shape, part_rows + part_rows / 16 + 1024, WO);
             if !ctx.should_stop() {
                 for local in 0..shape.buckets_per_part {
                     if local % 256 == 255 && ctx.should_stop() {
