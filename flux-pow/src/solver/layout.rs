@@ -223,19 +223,30 @@ impl PagedRows {
             .take(self.rows)
     }
 
-    /// Appends the words of rows `start..end` (those that exist) to `out`.
-    pub fn extend_words<const W: usize>(&self, start: usize, end: usize, out: &mut Vec<u32>) {
+    /// Copies rows `start..end` (those that exist, as far as `out` has room) to the start of
+    /// `out`. Returns the number of rows copied.
+    pub fn copy_rows<const W: usize>(
+        &self,
+        start: usize,
+        end: usize,
+        out: &mut [[u32; W]],
+    ) -> usize {
         let per_page = PAGE_WORDS / W;
-        let end = end.min(self.rows);
+        let end = end.min(self.rows).min(start.saturating_add(out.len()));
         let mut index = start;
+        let mut copied = 0;
         while index < end {
             let offset = index % per_page;
             let count = (per_page - offset).min(end - index);
-            if let Some(page) = self.pages.get(index / per_page) {
-                out.extend_from_slice(&page[offset * W..(offset + count) * W]);
-            }
+            let Some(page) = self.pages.get(index / per_page) else {
+                break;
+            };
+            let (page_rows, _) = page.as_chunks::<W>();
+            out[copied..copied + count].copy_from_slice(&page_rows[offset..offset + count]);
+            copied += count;
             index += count;
         }
+        copied
     }
 }
 
@@ -514,14 +525,15 @@ mod tests {
         assert_eq!(rows.row::<3>(682), Some(&[682, 683, 684]));
         assert_eq!(rows.row::<3>(1000), None);
         assert!(rows.iter::<3>().map(|row| row[0]).eq(0..1000));
-        let mut words = Vec::new();
-        rows.extend_words::<3>(300, 700, &mut words);
-        let expected: Vec<u32> = (300..700u32).flat_map(|i| [i, i + 1, i + 2]).collect();
-        assert_eq!(words, expected);
-        // A range past the end stops at the last row.
-        words.clear();
-        rows.extend_words::<3>(998, 1200, &mut words);
-        assert_eq!(words, [998, 999, 1000, 999, 1000, 1001]);
+        let mut out = [[0u32; 3]; 500];
+        assert_eq!(rows.copy_rows::<3>(300, 700, &mut out), 400);
+        let expected: Vec<[u32; 3]> = (300..700u32).map(|i| [i, i + 1, i + 2]).collect();
+        assert_eq!(out[..400], expected[..]);
+        // A range past the end stops at the last row, and a short `out` at its end.
+        assert_eq!(rows.copy_rows::<3>(998, 1200, &mut out), 2);
+        assert_eq!(out[..2], [[998, 999, 1000], [999, 1000, 1001]]);
+        assert_eq!(rows.copy_rows::<3>(0, 1000, &mut out[..10]), 10);
+        assert_eq!(out[9], [9, 10, 11]);
 
         pool.give_rows(rows);
         assert_eq!(pool.idle_words(), 3 * PAGE_WORDS);

@@ -227,96 +227,139 @@ const NO_ROW: u16 = MAX_BUCKET_ROWS as u16;
 /// take a slow path.
 const CHAIN_DEPTH: usize = 4;
 
+/// Entries of the chain links: every slot and [`NO_ROW`], rounded up to a power of two so that
+/// a masked index needs no bounds check.
+const LINK_SLOTS: usize = (MAX_BUCKET_ROWS + 1).next_power_of_two();
+
+/// Collision keys are at most 16 bits.
+const KEY_SLOTS: usize = 1 << 16;
+
+/// Pairs collected before they are handed out; a power of two for the same reason.
+const PAIR_BATCH: usize = 1024;
+
+/// A bucket's rows as [`BucketScratch::load`] leaves them: a full table of
+/// [`MAX_BUCKET_ROWS`] rows (only the loaded ones meaningful), so that a slot index masked to
+/// the table's size needs no bounds check.
+type BucketRows<const W: usize> = [[u32; W]; MAX_BUCKET_ROWS];
+
 /// Per-thread scratch space for processing one bucket.
-#[derive(Default)]
 struct BucketScratch {
+    /// Room for [`MAX_BUCKET_ROWS`] rows of up to [`MAX_WORDS`] words.
     rows: Vec<u32>,
+    /// Rows loaded into `rows`.
+    loaded: usize,
     /// Per collision key, the last row seen with it.
-    last_with_key: Vec<u16>,
+    last_with_key: Box<[u16; KEY_SLOTS]>,
     /// Per row, the previous row with the same key; index `NO_ROW` always holds `NO_ROW`.
-    previous_with_key: Vec<u16>,
-    /// The colliding pairs of the bucket, `a << 16 | b`; only the first ones found are valid.
-    pairs: Vec<u32>,
+    previous_with_key: Box<[u16; LINK_SLOTS]>,
+    /// Colliding pairs not handed out yet, `a << 16 | b`.
+    pairs: Box<[u32; PAIR_BATCH]>,
+}
+
+impl Default for BucketScratch {
+    fn default() -> BucketScratch {
+        BucketScratch {
+            rows: vec![0; MAX_BUCKET_ROWS * MAX_WORDS],
+            loaded: 0,
+            last_with_key: Box::new([NO_ROW; KEY_SLOTS]),
+            previous_with_key: Box::new([NO_ROW; LINK_SLOTS]),
+            pairs: Box::new([0; PAIR_BATCH]),
+        }
+    }
+}
+
+/// The table of `W`-word rows at the start of `words` (`MAX_BUCKET_ROWS * MAX_WORDS` words).
+fn bucket_rows<const W: usize>(words: &[u32]) -> Option<&BucketRows<W>> {
+    let (rows, _) = words.get(..MAX_BUCKET_ROWS * W)?.as_chunks::<W>();
+    rows.try_into().ok()
 }
 
 impl BucketScratch {
-    /// Gathers local bucket `bucket` of `part` (segments from every producer, in order). Returns
-    /// the number of rows.
+    /// Gathers local bucket `bucket` of `part` (segments from every producer, in order). Rows
+    /// beyond [`MAX_BUCKET_ROWS`] are dropped and counted. Returns the number of rows loaded.
     fn load<const W: usize>(
         &mut self,
         ctx: &RoundContext<'_>,
         part: &Part,
         bucket: usize,
     ) -> usize {
-        self.rows.clear();
+        let (table, _) = self.rows[..MAX_BUCKET_ROWS * W].as_chunks_mut::<W>();
+        let mut loaded = 0;
+        let mut wanted = 0;
         for chunk in &part.chunks {
             let start = chunk.starts[bucket] as usize;
             let end = chunk.starts[bucket + 1] as usize;
-            chunk.rows.extend_words::<W>(start, end, &mut self.rows);
+            wanted += end.saturating_sub(start);
+            loaded += chunk.rows.copy_rows::<W>(start, end, &mut table[loaded..]);
         }
-        let mut rows = self.rows.len() / W;
-        if rows > MAX_BUCKET_ROWS {
+        if wanted > loaded {
             ctx.dropped_rows
-                .fetch_add((rows - MAX_BUCKET_ROWS) as u64, Ordering::Relaxed);
-            rows = MAX_BUCKET_ROWS;
-            self.rows.truncate(rows * W);
+                .fetch_add((wanted - loaded) as u64, Ordering::Relaxed);
         }
-        rows
+        self.loaded = loaded;
+        loaded
     }
 
     /// Calls `pair(rows, a, b)` for every pair of loaded rows whose collision keys (the first
-    /// `key_bits` bits, at most 16) are equal, `a < b` in local order. Each row is chained to the
-    /// previous one with its key, so no sorting is needed. The pairs are collected first, with
-    /// the first [`CHAIN_DEPTH`] links of every chain followed unconditionally: the number of
-    /// earlier rows sharing a key is random, and a loop over them would mispredict once per row.
+    /// `key_bits` bits, at most 16) are equal, `a < b` in local order, in the order of `b`. Each
+    /// row is chained to the previous one with its key, so no sorting is needed. The pairs are
+    /// collected in batches, with the first [`CHAIN_DEPTH`] links of every chain followed
+    /// unconditionally: the number of earlier rows sharing a key is random, and a loop over them
+    /// would mispredict once per row.
     fn for_each_pair<const W: usize>(
         &mut self,
         key_bits: u32,
-        mut pair: impl FnMut(&[[u32; W]], usize, usize),
+        mut pair: impl FnMut(&BucketRows<W>, usize, usize),
     ) {
         let BucketScratch {
             rows,
+            loaded,
             last_with_key,
             previous_with_key,
             pairs,
         } = self;
-        let (rows, _) = rows.as_chunks::<W>();
-        last_with_key.clear();
-        last_with_key.resize(1 << key_bits, NO_ROW);
+        let Some(rows) = bucket_rows::<W>(rows) else {
+            return;
+        };
+        let key_bits = key_bits.min(16);
+        last_with_key[..1 << key_bits].fill(NO_ROW);
         // Only the sentinel's self-link has to survive from one bucket to the next: every other
         // link a chain reaches was written earlier in the same bucket.
-        if previous_with_key.len() <= usize::from(NO_ROW) {
-            previous_with_key.resize(usize::from(NO_ROW) + 1, NO_ROW);
-        }
+        previous_with_key[usize::from(NO_ROW)] = NO_ROW;
+        let mut hand_out = |pairs: &[u32]| {
+            for &packed in pairs {
+                let a = (packed >> 16) as usize % MAX_BUCKET_ROWS;
+                let b = packed as usize % MAX_BUCKET_ROWS;
+                pair(rows, a, b);
+            }
+        };
         let mut found = 0;
-        for (b, row) in rows.iter().enumerate() {
-            let key = leading_bits(row[0], key_bits) as usize;
+        for (b, row) in rows.iter().enumerate().take(*loaded) {
+            if found > PAIR_BATCH - CHAIN_DEPTH {
+                hand_out(&pairs[..found]);
+                found = 0;
+            }
+            let key = leading_bits(row[0], key_bits) as usize % KEY_SLOTS;
             let first = last_with_key[key];
             let mut a = first;
-            // Growing before every row (rarely taken) keeps any bucket in bounds, even one
-            // whose rows all share a key.
-            if pairs.len() < found + CHAIN_DEPTH {
-                pairs.resize(2 * (found + CHAIN_DEPTH), 0);
-            }
             for _ in 0..CHAIN_DEPTH {
-                pairs[found] = (u32::from(a) << 16) | b as u32;
+                pairs[found % PAIR_BATCH] = (u32::from(a) << 16) | b as u32;
                 found += usize::from(a != NO_ROW);
-                a = previous_with_key[usize::from(a)];
+                a = previous_with_key[usize::from(a) % LINK_SLOTS];
             }
             while a != NO_ROW {
-                if pairs.len() <= found {
-                    pairs.resize(2 * (found + 1), 0);
+                if found == PAIR_BATCH {
+                    hand_out(&pairs[..]);
+                    found = 0;
                 }
-                pairs[found] = (u32::from(a) << 16) | b as u32;
+                pairs[found % PAIR_BATCH] = (u32::from(a) << 16) | b as u32;
                 found += 1;
-                a = previous_with_key[usize::from(a)];
+                a = previous_with_key[usize::from(a) % LINK_SLOTS];
             }
-            previous_with_key[b] = first;
+            previous_with_key[b % LINK_SLOTS] = first;
             last_with_key[key] = b as u16;
         }
-        for &packed in &pairs[..found] {
-            pair(rows, (packed >> 16) as usize, (packed & 0xFFFF) as usize);
-        }
+        hand_out(&pairs[..found]);
     }
 }
 
@@ -511,10 +554,12 @@ mod tests {
                     (state >> 32) as u32
                 })
                 .collect();
-            scratch.rows.clone_from(&words);
+            scratch.rows[..rows].copy_from_slice(&words);
+            scratch.loaded = rows;
             let mut chained = Vec::new();
-            scratch.for_each_pair::<1>(key_bits, |rows, a, b| {
-                assert!(a < b && b < rows.len());
+            scratch.for_each_pair::<1>(key_bits, |table, a, b| {
+                assert!(a < b && b < rows);
+                assert_eq!(table[b][0], words[b]);
                 chained.push((a, b));
             });
             chained.sort_unstable();
