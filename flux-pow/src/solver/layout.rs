@@ -392,6 +392,8 @@ pub(crate) struct Staging {
     streams: Vec<Stream>,
     /// Bits of a global bucket below its part: the local bucket.
     part_shift: u32,
+    /// The local bucket's bits of a global bucket.
+    local_mask: u32,
     counts: Vec<u32>,
 }
 
@@ -411,6 +413,7 @@ impl Staging {
     /// out grows like any `Vec`.
     pub fn reserve(&mut self, shape: &Shape, rows: usize, words: usize) {
         self.part_shift = shape.bucket_bits - shape.part_bits;
+        self.local_mask = low_mask(self.part_shift);
         self.streams.resize_with(shape.parts, Stream::default);
         let per_stream = rows / shape.parts;
         let wanted = per_stream + per_stream / 8 + 64;
@@ -428,7 +431,7 @@ impl Staging {
     #[inline(always)]
     pub fn push<const W: usize>(&mut self, bucket: u32, row: [u32; W]) {
         let part = (bucket >> self.part_shift) as usize;
-        let local = bucket & low_mask(self.part_shift);
+        let local = bucket & self.local_mask;
         if let Some(stream) = self.streams.get_mut(part) {
             stream.buckets.push(local as u16);
             stream.rows.extend_from_slice(&row);

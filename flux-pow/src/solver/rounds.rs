@@ -219,12 +219,11 @@ fn generate_rows<const W: usize>(
     transpose(outputs, shape.parts)
 }
 
-/// "No row" in the per-key chains of [`BucketScratch`]: one past the last slot, whose own
-/// chain link points back to itself, so a chain can be followed past its end without a branch.
+/// "No row" in the recent rows and chain links of [`BucketScratch`]: one past the last slot.
 const NO_ROW: u16 = MAX_BUCKET_ROWS as u16;
 
-/// Chain links followed for every row without a branch; longer chains (a few percent of rows)
-/// take a slow path.
+/// Earlier rows per key paired with every row without a branch; keys with more rows (a few
+/// percent of rows meet one) take a slow path.
 const CHAIN_DEPTH: usize = 4;
 
 /// Entries of the chain links: every slot and [`NO_ROW`], rounded up to a power of two so that
@@ -242,18 +241,25 @@ const PAIR_BATCH: usize = 1024;
 /// the table's size needs no bounds check.
 type BucketRows<const W: usize> = [[u32; W]; MAX_BUCKET_ROWS];
 
+/// No recent rows: [`BucketScratch`] keeps the [`CHAIN_DEPTH`] (four) most recent rows seen
+/// with a key in one word, the most recent in the low 16 bits, [`NO_ROW`] where there are fewer.
+const NO_RECENT_ROWS: u64 = 0x0001_0001_0001_0001 * NO_ROW as u64;
+
 /// Per-thread scratch space for processing one bucket.
 struct BucketScratch {
     /// Room for [`MAX_BUCKET_ROWS`] rows of up to [`MAX_WORDS`] words.
     rows: Vec<u32>,
     /// Rows loaded into `rows`.
     loaded: usize,
-    /// Per collision key, the last row seen with it.
-    last_with_key: Box<[u16; KEY_SLOTS]>,
-    /// Per row, the previous row with the same key; index `NO_ROW` always holds `NO_ROW`.
+    /// Per collision key, the last [`CHAIN_DEPTH`] rows seen with it (see [`NO_RECENT_ROWS`]).
+    recent_with_key: Box<[u64; KEY_SLOTS]>,
+    /// Per collision key, the number of rows seen with it.
+    seen_with_key: Box<[u16; KEY_SLOTS]>,
+    /// Per row, the previous row with the same key (followed only past the recent ones).
     previous_with_key: Box<[u16; LINK_SLOTS]>,
-    /// Colliding pairs not handed out yet, `a << 16 | b`.
-    pairs: Box<[u32; PAIR_BATCH]>,
+    /// Colliding pairs not handed out yet, `a << 16 | b`, and room for one row's candidates
+    /// past a full batch.
+    pairs: Box<[u32; PAIR_BATCH + CHAIN_DEPTH]>,
 }
 
 impl Default for BucketScratch {
@@ -261,9 +267,10 @@ impl Default for BucketScratch {
         BucketScratch {
             rows: vec![0; MAX_BUCKET_ROWS * MAX_WORDS],
             loaded: 0,
-            last_with_key: Box::new([NO_ROW; KEY_SLOTS]),
+            recent_with_key: Box::new([NO_RECENT_ROWS; KEY_SLOTS]),
+            seen_with_key: Box::new([0; KEY_SLOTS]),
             previous_with_key: Box::new([NO_ROW; LINK_SLOTS]),
-            pairs: Box::new([0; PAIR_BATCH]),
+            pairs: Box::new([0; PAIR_BATCH + CHAIN_DEPTH]),
         }
     }
 }
@@ -301,11 +308,13 @@ impl BucketScratch {
     }
 
     /// Calls `pair(rows, a, b)` for every pair of loaded rows whose collision keys (the first
-    /// `key_bits` bits, at most 16) are equal, `a < b` in local order, in the order of `b`. Each
-    /// row is chained to the previous one with its key, so no sorting is needed. The pairs are
-    /// collected in batches, with the first [`CHAIN_DEPTH`] links of every chain followed
-    /// unconditionally: the number of earlier rows sharing a key is random, and a loop over them
-    /// would mispredict once per row.
+    /// `key_bits` bits, at most 16) are equal, `a < b` in local order, in the order of `b` and,
+    /// for each `b`, from the latest `a` back. No sorting is needed: every key keeps its last
+    /// [`CHAIN_DEPTH`] rows packed in one word, and all of them are written as candidate pairs
+    /// at once, of which as many count as the key has rows; only a key with more rows follows
+    /// the older ones through a per-row chain. The number of earlier rows sharing a key is
+    /// random, and a loop over them would mispredict once per row. Pairs are handed out in
+    /// batches.
     fn for_each_pair<const W: usize>(
         &mut self,
         key_bits: u32,
@@ -314,7 +323,8 @@ impl BucketScratch {
         let BucketScratch {
             rows,
             loaded,
-            last_with_key,
+            recent_with_key,
+            seen_with_key,
             previous_with_key,
             pairs,
         } = self;
@@ -322,10 +332,8 @@ impl BucketScratch {
             return;
         };
         let key_bits = key_bits.min(16);
-        last_with_key[..1 << key_bits].fill(NO_ROW);
-        // Only the sentinel's self-link has to survive from one bucket to the next: every other
-        // link a chain reaches was written earlier in the same bucket.
-        previous_with_key[usize::from(NO_ROW)] = NO_ROW;
+        recent_with_key[..1 << key_bits].fill(NO_RECENT_ROWS);
+        seen_with_key[..1 << key_bits].fill(0);
         let mut hand_out = |pairs: &[u32]| {
             for &packed in pairs {
                 let a = (packed >> 16) as usize % MAX_BUCKET_ROWS;
@@ -340,24 +348,29 @@ impl BucketScratch {
                 found = 0;
             }
             let key = leading_bits(row[0], key_bits) as usize % KEY_SLOTS;
-            let first = last_with_key[key];
-            let mut a = first;
-            for _ in 0..CHAIN_DEPTH {
-                pairs[found % PAIR_BATCH] = (u32::from(a) << 16) | b as u32;
-                found += usize::from(a != NO_ROW);
-                a = previous_with_key[usize::from(a) % LINK_SLOTS];
-            }
-            while a != NO_ROW {
-                if found == PAIR_BATCH {
-                    hand_out(&pairs[..]);
-                    found = 0;
+            let recent = recent_with_key[key];
+            let seen = usize::from(seen_with_key[key]);
+            let candidates: [u32; CHAIN_DEPTH] =
+                core::array::from_fn(|i| (((recent >> (16 * i)) as u32 & 0xFFFF) << 16) | b as u32);
+            let at = found % PAIR_BATCH;
+            pairs[at..at + CHAIN_DEPTH].copy_from_slice(&candidates);
+            found += seen.min(CHAIN_DEPTH);
+            if seen > CHAIN_DEPTH {
+                let oldest_recent = (recent >> (16 * (CHAIN_DEPTH - 1))) as u16;
+                let mut a = previous_with_key[usize::from(oldest_recent) % LINK_SLOTS];
+                while a != NO_ROW {
+                    if found == PAIR_BATCH {
+                        hand_out(&pairs[..PAIR_BATCH]);
+                        found = 0;
+                    }
+                    pairs[found % PAIR_BATCH] = (u32::from(a) << 16) | b as u32;
+                    found += 1;
+                    a = previous_with_key[usize::from(a) % LINK_SLOTS];
                 }
-                pairs[found % PAIR_BATCH] = (u32::from(a) << 16) | b as u32;
-                found += 1;
-                a = previous_with_key[usize::from(a) % LINK_SLOTS];
             }
-            previous_with_key[b % LINK_SLOTS] = first;
-            last_with_key[key] = b as u16;
+            previous_with_key[b % LINK_SLOTS] = recent as u16;
+            recent_with_key[key] = (recent << 16) | b as u64;
+            seen_with_key[key] = seen_with_key[key].saturating_add(1);
         }
         hand_out(&pairs[..found]);
     }
@@ -389,6 +402,7 @@ fn collide_rows<const WI: usize, const WO: usize>(
 ) -> Level {
     let shape = ctx.shape;
     let masks = hash_masks::<WI>(shape.hash_bits(level));
+    let (key_bits, bucket_bits, digit_bits) = (shape.key_bits(), shape.bucket_bits, shape.cbl);
     let outputs: Vec<Vec<Chunk>> = input
         .parts
         .par_iter_mut()
@@ -403,7 +417,7 @@ fn collide_rows<const WI: usize, const WO: usize>(
                         break;
                     }
                     bucket.load::<WI>(ctx, part, local);
-                    bucket.for_each_pair::<WI>(shape.key_bits(), |rows, a, b| {
+                    bucket.for_each_pair::<WI>(key_bits, |rows, a, b| {
                         // One word of padding: the shifted-out tail of the last word reads it.
                         let mut xor = [0u32; MAX_WORDS + 1];
                         let mut any = 0;
@@ -422,12 +436,10 @@ fn collide_rows<const WI: usize, const WO: usize>(
                         // The collided digit is at most 25 bits (Shape::new), so the next
                         // digit's bucket lies in the first two words and the rest of the row
                         // moves by less than a word.
-                        let next_bucket = leading_bits(
-                            word_shifted_left(xor[0], xor[1], shape.key_bits()),
-                            shape.bucket_bits,
-                        );
+                        let next_bucket =
+                            leading_bits(word_shifted_left(xor[0], xor[1], key_bits), bucket_bits);
                         let mut next: [u32; WO] = core::array::from_fn(|t| {
-                            word_shifted_left(xor[t], xor[t + 1], shape.cbl)
+                            word_shifted_left(xor[t], xor[t + 1], digit_bits)
                         });
                         next[WO - 1] |= Shape::pair_entry(local, a, b);
                         staging.push(next_bucket, next);
