@@ -417,12 +417,15 @@ impl Staging {
         self.streams.resize_with(shape.parts, Stream::default);
         let per_stream = rows / shape.parts;
         let wanted = per_stream + per_stream / 8 + 64;
+        // A replacement gets more slack still, so that the next, slightly larger part does
+        // not replace it again.
+        let replacement = wanted + wanted / 8;
         for stream in &mut self.streams {
             if stream.buckets.capacity() < wanted {
-                stream.buckets = Vec::with_capacity(wanted);
+                stream.buckets = Vec::with_capacity(replacement);
             }
             if stream.rows.capacity() < wanted * words {
-                stream.rows = Vec::with_capacity(wanted * words);
+                stream.rows = Vec::with_capacity(replacement * words);
             }
         }
     }

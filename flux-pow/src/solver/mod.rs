@@ -291,6 +291,48 @@ impl Solver {
     }
 }
 
+/// The plain (untwisted) BLAKE2b outputs of hash indices `first, first + 1, ..` of `input`, one
+/// per element of `out`, computed the way the solver's first round computes them: the input's
+/// complete 128-byte blocks once, then the last block for eight indices side by side (four per
+/// register on CPUs with AVX2). `out[i]` receives `H(first + i)` (as
+/// [`EquihashState::plain_hash`](crate::equihash::EquihashState::plain_hash)), zero past the
+/// digest length. This is the hashing floor of the solver, and a building block for other
+/// solvers.
+///
+/// ```
+/// use flux_pow::equihash::{EquihashParams, EquihashState};
+/// use flux_pow::solver::plain_hashes;
+///
+/// let params = EquihashParams::ZELHASH;
+/// let input = [7u8; 140];
+/// let mut out = [[0u8; 64]; 10];
+/// plain_hashes(&params, &input, 100, &mut out);
+/// let state = EquihashState::new(&params, &input);
+/// assert_eq!(&out[3][..], state.plain_hash(103).as_bytes());
+/// ```
+pub fn plain_hashes(params: &EquihashParams, input: &[u8], first: u32, out: &mut [[u8; 64]]) {
+    let digest_len = params.hash_output_len();
+    let Some(midstate) = lanes::Midstate::new(params, input) else {
+        // An input whose last block has no room for the index: one hash at a time.
+        let state = crate::equihash::EquihashState::new(params, input);
+        for (offset, hash) in out.iter_mut().enumerate() {
+            let g = first.wrapping_add(offset as u32);
+            *hash = [0; 64];
+            hash[..digest_len].copy_from_slice(state.plain_hash(g).as_bytes());
+        }
+        return;
+    };
+    for (batch, hashes) in out.chunks_mut(lanes::LANES).enumerate() {
+        let g = first.wrapping_add((batch * lanes::LANES) as u32);
+        for (hash, words) in hashes.iter_mut().zip(midstate.hash_lanes(g)) {
+            for (bytes, word) in hash.chunks_exact_mut(8).zip(words) {
+                bytes.copy_from_slice(&word.to_le_bytes());
+            }
+            hash[digest_len..].fill(0);
+        }
+    }
+}
+
 /// Solves `input` and returns every solution (minimal encoding), sorted: the form the vector
 /// tests compare against.
 ///
@@ -310,6 +352,28 @@ pub fn solve_all(params: &EquihashParams, input: &[u8]) -> Result<Vec<Vec<u8>>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The batched hashes are BLAKE2b's, for every parameter set, inputs with and without room
+    /// for the index in their last block, and batches that end part-way.
+    #[test]
+    fn plain_hashes_match_one_at_a_time_hashing() {
+        for params in EquihashParams::ALL {
+            for len in [0usize, 100, 124, 125, 140, 256] {
+                let input: Vec<u8> = (0..len).map(|i| (i * 31 + 5) as u8).collect();
+                let state = crate::equihash::EquihashState::new(&params, &input);
+                for (first, count) in [(0u32, 8usize), (13, 13), (u32::MAX - 2, 5)] {
+                    let mut out = vec![[0xAAu8; 64]; count];
+                    plain_hashes(&params, &input, first, &mut out);
+                    for (offset, hash) in out.iter().enumerate() {
+                        let expected = state.plain_hash(first.wrapping_add(offset as u32));
+                        let digest_len = expected.as_bytes().len();
+                        assert_eq!(&hash[..digest_len], expected.as_bytes(), "{params} {len}");
+                        assert!(hash[digest_len..].iter().all(|&b| b == 0), "{params} {len}");
+                    }
+                }
+            }
+        }
+    }
 
     /// A miner moves its solver to a worker thread.
     #[test]
