@@ -154,8 +154,8 @@ fn compress_avx2(
 mod avx2 {
     use core::arch::x86_64::{
         __m256i, _mm256_add_epi64, _mm256_extract_epi64, _mm256_or_si256, _mm256_set_epi64x,
-        _mm256_set1_epi64x, _mm256_setr_epi8, _mm256_shuffle_epi8, _mm256_shuffle_epi32,
-        _mm256_srli_epi64, _mm256_xor_si256,
+        _mm256_set1_epi64x, _mm256_shuffle_epi8, _mm256_shuffle_epi32, _mm256_srli_epi64,
+        _mm256_xor_si256,
     };
 
     use super::{IV, SIGMA};
@@ -176,24 +176,26 @@ mod avx2 {
         _mm256_shuffle_epi32::<0b10_11_00_01>(x)
     }
 
-    /// Each lane rotated right by 24 bits: byte `i` of a lane takes byte `(i + 3) % 8`.
+    /// Each lane rotated right by `BYTES` whole bytes: byte `i` of a lane takes byte
+    /// `(i + BYTES) % 8` (the byte shuffle indexes within each 128-bit half).
     #[inline]
     #[target_feature(enable = "avx2")]
-    fn rotate_right_24(x: Lanes) -> Lanes {
-        let order = _mm256_setr_epi8(
-            3, 4, 5, 6, 7, 0, 1, 2, 11, 12, 13, 14, 15, 8, 9, 10, 3, 4, 5, 6, 7, 0, 1, 2, 11, 12,
-            13, 14, 15, 8, 9, 10,
-        );
-        _mm256_shuffle_epi8(x, order)
-    }
-
-    /// Each lane rotated right by 16 bits: byte `i` of a lane takes byte `(i + 2) % 8`.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn rotate_right_16(x: Lanes) -> Lanes {
-        let order = _mm256_setr_epi8(
-            2, 3, 4, 5, 6, 7, 0, 1, 10, 11, 12, 13, 14, 15, 8, 9, 2, 3, 4, 5, 6, 7, 0, 1, 10, 11,
-            12, 13, 14, 15, 8, 9,
+    fn rotate_right_bytes<const BYTES: usize>(x: Lanes) -> Lanes {
+        let low_word = const {
+            let mut order = 0u64;
+            let mut byte = 0;
+            while byte < 8 {
+                order |= (((byte + BYTES) % 8) as u64) << (8 * byte);
+                byte += 1;
+            }
+            order
+        };
+        let high_word = low_word + 0x0808_0808_0808_0808;
+        let order = _mm256_set_epi64x(
+            high_word as i64,
+            low_word as i64,
+            high_word as i64,
+            low_word as i64,
         );
         _mm256_shuffle_epi8(x, order)
     }
@@ -212,9 +214,9 @@ mod avx2 {
         v[a] = _mm256_add_epi64(_mm256_add_epi64(v[a], v[b]), x);
         v[d] = rotate_right_32(_mm256_xor_si256(v[d], v[a]));
         v[c] = _mm256_add_epi64(v[c], v[d]);
-        v[b] = rotate_right_24(_mm256_xor_si256(v[b], v[c]));
+        v[b] = rotate_right_bytes::<3>(_mm256_xor_si256(v[b], v[c]));
         v[a] = _mm256_add_epi64(_mm256_add_epi64(v[a], v[b]), y);
-        v[d] = rotate_right_16(_mm256_xor_si256(v[d], v[a]));
+        v[d] = rotate_right_bytes::<2>(_mm256_xor_si256(v[d], v[a]));
         v[c] = _mm256_add_epi64(v[c], v[d]);
         v[b] = rotate_right_63(_mm256_xor_si256(v[b], v[c]));
     }
