@@ -221,11 +221,11 @@ mod avx2 {
         v[b] = rotate_right_63(_mm256_xor_si256(v[b], v[c]));
     }
 
-    /// One round (G on the columns, then on the diagonals) with message schedule row `$s`. A
+    /// One round (G on the columns, then on the diagonals) per message schedule row `$s`. A
     /// macro, not a function: a function this size is not inlined, and the state must stay in
     /// registers across rounds.
-    macro_rules! round {
-        ($v:ident, $m:ident, $s:expr) => {{
+    macro_rules! rounds {
+        ($v:ident, $m:ident, $($s:literal)*) => {$({
             let s = &SIGMA[$s];
             mix(&mut $v, [0, 4, 8, 12], $m[s[0]], $m[s[1]]);
             mix(&mut $v, [1, 5, 9, 13], $m[s[2]], $m[s[3]]);
@@ -235,7 +235,7 @@ mod avx2 {
             mix(&mut $v, [1, 6, 11, 12], $m[s[10]], $m[s[11]]);
             mix(&mut $v, [2, 7, 8, 13], $m[s[12]], $m[s[13]]);
             mix(&mut $v, [3, 4, 9, 14], $m[s[14]], $m[s[15]]);
-        }};
+        })*};
     }
 
     #[inline]
@@ -270,18 +270,7 @@ mod avx2 {
             _ => splat(IV[i - 8]),
         });
         // Spelled out round by round so that every message index is a constant.
-        round!(v, m, 0);
-        round!(v, m, 1);
-        round!(v, m, 2);
-        round!(v, m, 3);
-        round!(v, m, 4);
-        round!(v, m, 5);
-        round!(v, m, 6);
-        round!(v, m, 7);
-        round!(v, m, 8);
-        round!(v, m, 9);
-        round!(v, m, 10);
-        round!(v, m, 11);
+        rounds!(v, m, 0 1 2 3 4 5 6 7 8 9 10 11);
         let words: [Lanes; 8] = core::array::from_fn(|i| {
             _mm256_xor_si256(splat(h[i]), _mm256_xor_si256(v[i], v[i + 8]))
         });
