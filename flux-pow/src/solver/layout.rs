@@ -39,6 +39,10 @@ pub(crate) const SLOT_BITS: u32 = 11;
 /// rows beyond it would be dropped and counted in [`crate::solver::SolveReport::dropped_rows`].
 pub(crate) const MAX_BUCKET_ROWS: usize = 1 << SLOT_BITS;
 
+/// The longest collision key a round chains a bucket's rows on: the part of a digit below its
+/// bucket (9 bits or fewer for every shape), or the final round's longer key.
+pub(crate) const MAX_KEY_BITS: u32 = 12;
+
 /// The widest row, in words.
 pub(crate) const MAX_WORDS: usize = 8;
 
@@ -119,6 +123,7 @@ impl Shape {
             let words = shape.words(level);
             let next = shape.words((level + 1).min(k - 1));
             shape.tree_bits(level) <= 32
+                && shape.key_bits() <= MAX_KEY_BITS
                 && (1..=MAX_WORDS).contains(&words)
                 && words.abs_diff(next) <= 1
         });

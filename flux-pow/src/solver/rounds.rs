@@ -8,7 +8,8 @@ use rayon::prelude::*;
 
 use super::lanes::{LANES, Midstate};
 use super::layout::{
-    BufferPool, Chunk, Level, MAX_BUCKET_ROWS, MAX_WORDS, Part, Shape, keep_leading_bits,
+    BufferPool, Chunk, Level, MAX_BUCKET_ROWS, MAX_KEY_BITS, MAX_WORDS, Part, Shape,
+    keep_leading_bits,
 };
 use crate::equihash::{EquihashParams, base_state};
 
@@ -230,8 +231,8 @@ const CHAIN_DEPTH: usize = 4;
 /// a masked index needs no bounds check.
 const LINK_SLOTS: usize = (MAX_BUCKET_ROWS + 1).next_power_of_two();
 
-/// Collision keys are at most 16 bits.
-const KEY_SLOTS: usize = 1 << 16;
+/// Entries of the per-key tables: every key of [`MAX_KEY_BITS`] bits.
+const KEY_SLOTS: usize = 1 << MAX_KEY_BITS;
 
 /// Pairs collected before they are handed out; a power of two for the same reason.
 const PAIR_BATCH: usize = 1024;
@@ -308,13 +309,13 @@ impl BucketScratch {
     }
 
     /// Calls `pair(rows, a, b)` for every pair of loaded rows whose collision keys (the first
-    /// `key_bits` bits, at most 16) are equal, `a < b` in local order, in the order of `b` and,
-    /// for each `b`, from the latest `a` back. No sorting is needed: every key keeps its last
-    /// [`CHAIN_DEPTH`] rows packed in one word, and all of them are written as candidate pairs
-    /// at once, of which as many count as the key has rows; only a key with more rows follows
-    /// the older ones through a per-row chain. The number of earlier rows sharing a key is
-    /// random, and a loop over them would mispredict once per row. Pairs are handed out in
-    /// batches.
+    /// `key_bits` bits, at most [`MAX_KEY_BITS`]) are equal, `a < b` in local order, in the order
+    /// of `b` and, for each `b`, from the latest `a` back. No sorting is needed: every key keeps
+    /// its last [`CHAIN_DEPTH`] rows packed in one word, and all of them are written as
+    /// candidate pairs at once, of which as many count as the key has rows; only a key with more
+    /// rows follows the older ones through a per-row chain. The number of earlier rows sharing a
+    /// key is random, and a loop over them would mispredict once per row. Pairs are handed out
+    /// in batches.
     fn for_each_pair<const W: usize>(
         &mut self,
         key_bits: u32,
@@ -331,7 +332,7 @@ impl BucketScratch {
         let Some(rows) = bucket_rows::<W>(rows) else {
             return;
         };
-        let key_bits = key_bits.min(16);
+        let key_bits = key_bits.min(MAX_KEY_BITS);
         recent_with_key[..1 << key_bits].fill(NO_RECENT_ROWS);
         seen_with_key[..1 << key_bits].fill(0);
         let mut hand_out = |pairs: &[u32]| {
@@ -477,7 +478,7 @@ pub(crate) fn final_round(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<(usi
 fn final_rows<const W: usize>(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<(usize, u32)> {
     let shape = ctx.shape;
     let level = shape.k - 1;
-    let final_key_bits = shape.hash_bits(level).clamp(shape.key_bits(), 12);
+    let final_key_bits = shape.hash_bits(level).clamp(shape.key_bits(), MAX_KEY_BITS);
     let masks = hash_masks::<W>(shape.hash_bits(level));
     let per_part: Vec<Vec<(usize, u32)>> = input
         .parts
