@@ -1,8 +1,9 @@
 //! The 125,4 (ZelHash) solver on all cores, against the floor any solver has: the bare BLAKE2b
 //! time of the 2^24 hash calls one nonce needs, with `blake2b_simd` one hash at a time and the
-//! way the solver hashes ([`flux_pow::solver::plain_hashes`]). A `Solver` kept across nonces (a miner's case) and
-//! a fresh one per nonce (`solve`) are both timed. The peak heap of a solver over several nonces is
-//! measured with a counting allocator and printed beside the criterion figures.
+//! way the solver hashes ([`flux_pow::solver::plain_hashes`]). A `Solver` kept across nonces (a
+//! miner's case) and a fresh one per nonce (`solve`) are both timed. The peak heap of a solver
+//! over several nonces is measured with a counting allocator and printed beside the criterion
+//! figures.
 //!
 //! `cargo bench -p flux-pow --features solver --bench solve`
 

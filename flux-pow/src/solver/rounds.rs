@@ -227,10 +227,6 @@ const NO_ROW: u16 = MAX_BUCKET_ROWS as u16;
 /// percent of rows meet one) take a slow path.
 const CHAIN_DEPTH: usize = 4;
 
-/// Entries of the chain links: every slot and [`NO_ROW`], rounded up to a power of two so that
-/// a masked index needs no bounds check.
-const LINK_SLOTS: usize = (MAX_BUCKET_ROWS + 1).next_power_of_two();
-
 /// Entries of the per-key tables: every key of [`MAX_KEY_BITS`] bits.
 const KEY_SLOTS: usize = 1 << MAX_KEY_BITS;
 
@@ -256,8 +252,9 @@ struct BucketScratch {
     recent_with_key: Box<[u64; KEY_SLOTS]>,
     /// Per collision key, the number of rows seen with it.
     seen_with_key: Box<[u16; KEY_SLOTS]>,
-    /// Per row, the previous row with the same key (followed only past the recent ones).
-    previous_with_key: Box<[u16; LINK_SLOTS]>,
+    /// Per row, the previous row with the same key (followed only past the recent ones). A
+    /// power of two long, like every table here, so a masked index needs no bounds check.
+    previous_with_key: Box<[u16; MAX_BUCKET_ROWS]>,
     /// Colliding pairs not handed out yet, `a << 16 | b`, and room for one row's candidates
     /// past a full batch.
     pairs: Box<[u32; PAIR_BATCH + CHAIN_DEPTH]>,
@@ -270,7 +267,7 @@ impl Default for BucketScratch {
             loaded: 0,
             recent_with_key: Box::new([NO_RECENT_ROWS; KEY_SLOTS]),
             seen_with_key: Box::new([0; KEY_SLOTS]),
-            previous_with_key: Box::new([NO_ROW; LINK_SLOTS]),
+            previous_with_key: Box::new([NO_ROW; MAX_BUCKET_ROWS]),
             pairs: Box::new([0; PAIR_BATCH + CHAIN_DEPTH]),
         }
     }
@@ -284,13 +281,8 @@ fn bucket_rows<const W: usize>(words: &[u32]) -> Option<&BucketRows<W>> {
 
 impl BucketScratch {
     /// Gathers local bucket `bucket` of `part` (segments from every producer, in order). Rows
-    /// beyond [`MAX_BUCKET_ROWS`] are dropped and counted. Returns the number of rows loaded.
-    fn load<const W: usize>(
-        &mut self,
-        ctx: &RoundContext<'_>,
-        part: &Part,
-        bucket: usize,
-    ) -> usize {
+    /// beyond [`MAX_BUCKET_ROWS`] are dropped and counted.
+    fn load<const W: usize>(&mut self, ctx: &RoundContext<'_>, part: &Part, bucket: usize) {
         let (table, _) = self.rows[..MAX_BUCKET_ROWS * W].as_chunks_mut::<W>();
         let mut loaded = 0;
         let mut wanted = 0;
@@ -305,7 +297,6 @@ impl BucketScratch {
                 .fetch_add((wanted - loaded) as u64, Ordering::Relaxed);
         }
         self.loaded = loaded;
-        loaded
     }
 
     /// Calls `pair(rows, a, b)` for every pair of loaded rows whose collision keys (the first
@@ -358,7 +349,7 @@ impl BucketScratch {
             found += seen.min(CHAIN_DEPTH);
             if seen > CHAIN_DEPTH {
                 let oldest_recent = (recent >> (16 * (CHAIN_DEPTH - 1))) as u16;
-                let mut a = previous_with_key[usize::from(oldest_recent) % LINK_SLOTS];
+                let mut a = previous_with_key[usize::from(oldest_recent) % MAX_BUCKET_ROWS];
                 while a != NO_ROW {
                     if found == PAIR_BATCH {
                         hand_out(&pairs[..PAIR_BATCH]);
@@ -366,10 +357,10 @@ impl BucketScratch {
                     }
                     pairs[found % PAIR_BATCH] = (u32::from(a) << 16) | b as u32;
                     found += 1;
-                    a = previous_with_key[usize::from(a) % LINK_SLOTS];
+                    a = previous_with_key[usize::from(a) % MAX_BUCKET_ROWS];
                 }
             }
-            previous_with_key[b % LINK_SLOTS] = recent as u16;
+            previous_with_key[b % MAX_BUCKET_ROWS] = recent as u16;
             recent_with_key[key] = (recent << 16) | b as u64;
             seen_with_key[key] = seen_with_key[key].saturating_add(1);
         }
