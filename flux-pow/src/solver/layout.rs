@@ -17,8 +17,9 @@
 //! separate allocation. Level `L + 1`'s part `q` is the list of chunks `q` written by every part of
 //! level `L`, in producer order; a bucket is the concatenation of its segments in those chunks.
 //!
-//! Once a part has been consumed by the next round, its rows are replaced by their tree entries
-//! alone (one `u32` each): that is all the end of the solve needs to expand final candidates.
+//! As the next round reads a part, bucket by bucket, it copies each row's tree entry (one `u32`)
+//! aside; once the part is done its rows are dropped: the tree entries are all the end of the
+//! solve needs to expand final candidates.
 //!
 //! Row and tree buffers are lists of fixed-size pages from one pool, whatever the width of their
 //! rows: the pages a consumed part gives back become the next level's rows, and a
@@ -221,6 +222,7 @@ impl PagedRows {
     }
 
     /// The rows in order.
+    #[cfg(test)]
     pub fn iter<const W: usize>(&self) -> impl Iterator<Item = &[u32; W]> {
         self.pages
             .iter()
@@ -262,52 +264,75 @@ pub(crate) struct Chunk {
     pub starts: Vec<u32>,
     /// The rows; emptied once the part has been processed.
     pub rows: PagedRows,
-    /// One tree entry per row (rows of one word), filled in when `rows` is emptied.
-    pub trees: PagedRows,
 }
 
 /// One part of a level: a contiguous range of buckets, as chunks from every producer.
 #[derive(Debug, Default)]
 pub(crate) struct Part {
     pub chunks: Vec<Chunk>,
+    /// One tree entry per row (rows of one word), bucket after bucket, each bucket's in slot
+    /// order: written as the next round reads the part (so in one sequential pass).
+    pub trees: PagedRows,
 }
 
 impl Part {
-    /// Replaces every row by its tree entry (the next round has consumed the hash bits).
-    /// The emptied row pages go back to `pool`.
-    pub fn keep_only_trees<const W: usize>(&mut self, tree_bits: u32, pool: &BufferPool) {
+    /// Makes room for one tree entry per row (pages from `pool`), to be filled in with
+    /// [`Part::write_trees`] as the next round reads the rows.
+    pub fn take_tree_pages(&mut self, pool: &BufferPool) {
+        let rows = self.chunks.iter().map(|chunk| chunk.rows.rows()).sum();
+        let trees = pool.take_rows::<1>(rows);
+        pool.give_rows(core::mem::replace(&mut self.trees, trees));
+    }
+
+    /// Stores the tree entries (the low `tree_bits` bits of the last word) of `rows`, the rows
+    /// of a bucket from slot 0 on, at `first` (the number of rows of the part's earlier buckets).
+    #[inline(always)]
+    pub fn write_trees<const W: usize>(&mut self, first: usize, rows: &[[u32; W]], tree_bits: u32) {
         let mask = low_mask(tree_bits);
-        for chunk in &mut self.chunks {
-            let rows = core::mem::take(&mut chunk.rows);
-            let mut trees = pool.take_rows::<1>(rows.rows());
-            {
-                let mut source = rows.iter::<W>();
-                for page in &mut trees.pages {
-                    for (entry, row) in page.iter_mut().zip(source.by_ref()) {
-                        *entry = row[W - 1] & mask;
-                    }
-                }
+        let trees = &mut self.trees;
+        let end = (first + rows.len()).min(trees.rows);
+        let mut index = first;
+        let mut source = rows.iter();
+        while index < end {
+            let offset = index % PAGE_WORDS;
+            let count = (PAGE_WORDS - offset).min(end - index);
+            let Some(page) = trees.pages.get_mut(index / PAGE_WORDS) else {
+                break;
+            };
+            for (entry, row) in page[offset..offset + count].iter_mut().zip(source.by_ref()) {
+                *entry = row[W - 1] & mask;
             }
-            pool.give_rows(rows);
-            chunk.trees = trees;
+            index += count;
+        }
+    }
+
+    /// Hands the pages of every chunk's rows back to `pool` (the next round has consumed their
+    /// hash bits; their tree entries are kept).
+    pub fn give_back_rows(&mut self, pool: &BufferPool) {
+        for chunk in &mut self.chunks {
+            pool.give_rows(core::mem::take(&mut chunk.rows));
         }
     }
 
     /// The producer and tree entry of the row at slot `slot` of local bucket `bucket`, if it
     /// exists.
-    pub fn tree(&self, bucket: usize, mut slot: usize) -> Option<(usize, u32)> {
-        for (producer, chunk) in self.chunks.iter().enumerate() {
+    pub fn tree(&self, bucket: usize, slot: usize) -> Option<(usize, u32)> {
+        let mut first = 0usize;
+        let mut producer = None;
+        let mut before = 0usize;
+        for (index, chunk) in self.chunks.iter().enumerate() {
             let start = *chunk.starts.get(bucket)? as usize;
-            let len = *chunk.starts.get(bucket + 1)? as usize - start;
-            if slot < len {
-                return chunk
-                    .trees
-                    .row::<1>(start + slot)
-                    .map(|&[entry]| (producer, entry));
+            let len = (*chunk.starts.get(bucket + 1)? as usize).checked_sub(start)?;
+            first += start;
+            if producer.is_none() {
+                if slot < before + len {
+                    producer = Some(index);
+                }
+                before += len;
             }
-            slot -= len;
         }
-        None
+        let &[entry] = self.trees.row::<1>(first.checked_add(slot)?)?;
+        Some((producer?, entry))
     }
 }
 
@@ -320,9 +345,11 @@ pub(crate) struct Level {
 impl Level {
     /// Hands every page of the level back to `pool`.
     pub fn recycle(self, pool: &BufferPool) {
-        for chunk in self.parts.into_iter().flat_map(|part| part.chunks) {
-            pool.give_rows(chunk.rows);
-            pool.give_rows(chunk.trees);
+        for part in self.parts {
+            pool.give_rows(part.trees);
+            for chunk in part.chunks {
+                pool.give_rows(chunk.rows);
+            }
         }
     }
 }
@@ -486,11 +513,7 @@ impl Staging {
             }
             stream.buckets.clear();
             stream.rows.clear();
-            chunks.push(Chunk {
-                starts,
-                rows,
-                trees: PagedRows::default(),
-            });
+            chunks.push(Chunk { starts, rows });
         }
         chunks
     }
@@ -604,6 +627,51 @@ mod tests {
         // The staging area is left empty for the next part.
         let again = staging.drain_into_chunks::<2>(&shape, &pool);
         assert!(again.iter().all(|chunk| chunk.rows.rows() == 0));
+    }
+
+    /// Tree entries written bucket by bucket, as a round reads a part, are found again by
+    /// (bucket, slot) with the producer whose chunk holds the slot.
+    #[test]
+    fn tree_entries_are_found_by_bucket_and_slot() {
+        let shape = Shape::new(&EquihashParams::ZELHASH).unwrap();
+        let pool = BufferPool::default();
+        let mut part = Part::default();
+        // Three producers' chunks for part 0; row `[bucket, producer << 16 | serial]`.
+        for producer in 0..3u32 {
+            let mut staging = Staging::default();
+            staging.reserve(&shape, 64, 2);
+            for serial in 0..(700 + 300 * producer) {
+                let bucket = (serial * 7 + producer) % 5;
+                staging.push(bucket, [bucket, producer << 16 | serial]);
+            }
+            let mut chunks = staging.drain_into_chunks::<2>(&shape, &pool);
+            part.chunks.push(chunks.swap_remove(0));
+        }
+        part.take_tree_pages(&pool);
+        let mut first = 0;
+        let mut expected = Vec::new();
+        for bucket in 0..shape.buckets_per_part {
+            let mut rows = Vec::new();
+            for (producer, chunk) in part.chunks.iter().enumerate() {
+                let range = chunk.starts[bucket]..chunk.starts[bucket + 1];
+                for slot in range {
+                    rows.push(*chunk.rows.row::<2>(slot as usize).unwrap());
+                    expected.push((bucket, rows.len() - 1, producer));
+                }
+            }
+            part.write_trees::<2>(first, &rows, 24);
+            first += rows.len();
+        }
+        part.give_back_rows(&pool);
+        assert_eq!(expected.len(), 700 + 1000 + 1300);
+        for (bucket, slot, producer) in expected {
+            let (found_producer, entry) = part.tree(bucket, slot).unwrap();
+            assert_eq!(found_producer, producer);
+            assert_eq!(entry >> 16, producer as u32);
+            let serial = entry & 0xFFFF;
+            assert_eq!((serial * 7 + producer as u32) % 5, bucket as u32);
+        }
+        assert_eq!(part.tree(0, 5000), None);
     }
 
     #[test]

@@ -280,9 +280,19 @@ fn bucket_rows<const W: usize>(words: &[u32]) -> Option<&BucketRows<W>> {
 }
 
 impl BucketScratch {
-    /// Gathers local bucket `bucket` of `part` (segments from every producer, in order). Rows
-    /// beyond [`MAX_BUCKET_ROWS`] are dropped and counted.
-    fn load<const W: usize>(&mut self, ctx: &RoundContext<'_>, part: &Part, bucket: usize) {
+    /// Gathers local bucket `bucket` of `part` (segments from every producer, in order), and
+    /// stores the tree entries (`tree_bits` bits) of its rows in the part's trees (see
+    /// [`Part::take_tree_pages`]) while they are at hand. `first` is the number of rows of the
+    /// part's earlier buckets; returns that of this bucket. Rows beyond [`MAX_BUCKET_ROWS`] are
+    /// dropped and counted.
+    fn load<const W: usize>(
+        &mut self,
+        ctx: &RoundContext<'_>,
+        part: &mut Part,
+        bucket: usize,
+        first: usize,
+        tree_bits: u32,
+    ) -> usize {
         let (table, _) = self.rows[..MAX_BUCKET_ROWS * W].as_chunks_mut::<W>();
         let mut loaded = 0;
         let mut wanted = 0;
@@ -292,11 +302,13 @@ impl BucketScratch {
             wanted += end.saturating_sub(start);
             loaded += chunk.rows.copy_rows::<W>(start, end, &mut table[loaded..]);
         }
+        part.write_trees::<W>(first, &table[..loaded], tree_bits);
         if wanted > loaded {
             ctx.dropped_rows
                 .fetch_add((wanted - loaded) as u64, Ordering::Relaxed);
         }
         self.loaded = loaded;
+        wanted
     }
 
     /// Calls `pair(rows, a, b)` for every pair of loaded rows whose collision keys (the first
@@ -395,6 +407,7 @@ fn collide_rows<const WI: usize, const WO: usize>(
     let shape = ctx.shape;
     let masks = hash_masks::<WI>(shape.hash_bits(level));
     let (key_bits, bucket_bits, digit_bits) = (shape.key_bits(), shape.bucket_bits, shape.cbl);
+    let tree_bits = shape.tree_bits(level);
     let outputs: Vec<Vec<Chunk>> = input
         .parts
         .par_iter_mut()
@@ -403,12 +416,14 @@ fn collide_rows<const WI: usize, const WO: usize>(
             let part_rows: usize = part.chunks.iter().map(|c| c.rows.rows()).sum();
             // A round outputs about as many rows as it reads.
             staging.reserve(&shape, part_rows + part_rows / 16 + 1024, WO);
+            part.take_tree_pages(ctx.pool);
+            let mut first = 0;
             if !ctx.should_stop() {
                 for local in 0..shape.buckets_per_part {
                     if local % 256 == 255 && ctx.should_stop() {
                         break;
                     }
-                    bucket.load::<WI>(ctx, part, local);
+                    first += bucket.load::<WI>(ctx, part, local, first, tree_bits);
                     bucket.for_each_pair::<WI>(key_bits, |rows, a, b| {
                         // One word of padding: the shifted-out tail of the last word reads it.
                         let mut xor = [0u32; MAX_WORDS + 1];
@@ -438,7 +453,7 @@ fn collide_rows<const WI: usize, const WO: usize>(
                     });
                 }
             }
-            part.keep_only_trees::<WI>(shape.tree_bits(level), ctx.pool);
+            part.give_back_rows(ctx.pool);
             let chunks = staging.drain_into_chunks::<WO>(&shape, ctx.pool);
             ctx.pool.give_staging(staging);
             chunks
@@ -471,15 +486,18 @@ fn final_rows<const W: usize>(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<
     let level = shape.k - 1;
     let final_key_bits = shape.hash_bits(level).clamp(shape.key_bits(), MAX_KEY_BITS);
     let masks = hash_masks::<W>(shape.hash_bits(level));
+    let tree_bits = shape.tree_bits(level);
     let per_part: Vec<Vec<(usize, u32)>> = input
         .parts
         .par_iter_mut()
         .enumerate()
         .map_init(BucketScratch::default, |scratch, (part_index, part)| {
             let mut found = Vec::new();
+            part.take_tree_pages(ctx.pool);
+            let mut first = 0;
             if !ctx.should_stop() {
                 for local in 0..shape.buckets_per_part {
-                    scratch.load::<W>(ctx, part, local);
+                    first += scratch.load::<W>(ctx, part, local, first, tree_bits);
                     // Chaining on more than the digit's own key bits (any leading stored bits will
                     // do: the pairs wanted agree on all of them) leaves fewer pairs to compare.
                     scratch.for_each_pair::<W>(final_key_bits, |rows, a, b| {
@@ -491,7 +509,7 @@ fn final_rows<const W: usize>(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<
                     });
                 }
             }
-            part.keep_only_trees::<W>(shape.tree_bits(level), ctx.pool);
+            part.give_back_rows(ctx.pool);
             found
         })
         .collect();
