@@ -30,6 +30,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use super::prefetch::prefetch;
 use crate::equihash::EquihashParams;
 
 /// Bits of a slot (a row's position inside its bucket) in a tree entry.
@@ -228,6 +229,38 @@ impl PagedRows {
             .iter()
             .flat_map(|page| page.as_chunks::<W>().0)
             .take(self.rows)
+    }
+
+    /// Asks for the cache lines of rows `start..end` (those that exist) ahead of a read.
+    #[inline(always)]
+    pub fn prefetch_rows<const W: usize>(&self, start: usize, end: usize) {
+        let per_page = PAGE_WORDS / W;
+        let end = end.min(self.rows);
+        if start >= end {
+            return;
+        }
+        let (Some(first), Some(last)) = (
+            self.pages.get(start / per_page),
+            self.pages.get((end - 1) / per_page),
+        ) else {
+            return;
+        };
+        let from = first[(start % per_page) * W..].as_ptr();
+        let to = last[((end - 1) % per_page) * W + W - 1..].as_ptr();
+        if core::ptr::eq(first, last) {
+            let words = (to as usize - from as usize) / 4 + 1;
+            for line in (0..words).step_by(16) {
+                prefetch(from.wrapping_add(line));
+            }
+            prefetch(to);
+        } else {
+            for line in ((start % per_page) * W..PAGE_WORDS).step_by(16) {
+                prefetch(first[line..].as_ptr());
+            }
+            for line in (0..=((end - 1) % per_page) * W + W - 1).step_by(16) {
+                prefetch(last[line..].as_ptr());
+            }
+        }
     }
 
     /// Copies rows `start..end` (those that exist, as far as `out` has room) to the start of

@@ -40,6 +40,7 @@
 
 mod lanes;
 mod layout;
+mod prefetch;
 mod rounds;
 
 use alloc::collections::BTreeSet;
