@@ -231,35 +231,27 @@ impl PagedRows {
             .take(self.rows)
     }
 
-    /// Asks for the cache lines of rows `start..end` (those that exist) ahead of a read.
+    /// Asks for the cache lines of rows `start..end` (those that exist) ahead of their use.
     #[inline(always)]
     pub fn prefetch_rows<const W: usize>(&self, start: usize, end: usize) {
+        /// Words in a cache line.
+        const LINE_WORDS: usize = 16;
         let per_page = PAGE_WORDS / W;
         let end = end.min(self.rows);
-        if start >= end {
-            return;
-        }
-        let (Some(first), Some(last)) = (
-            self.pages.get(start / per_page),
-            self.pages.get((end - 1) / per_page),
-        ) else {
-            return;
-        };
-        let from = first[(start % per_page) * W..].as_ptr();
-        let to = last[((end - 1) % per_page) * W + W - 1..].as_ptr();
-        if core::ptr::eq(first, last) {
-            let words = (to as usize - from as usize) / 4 + 1;
-            for line in (0..words).step_by(16) {
-                prefetch(from.wrapping_add(line));
+        let mut index = start;
+        while index < end {
+            let offset = index % per_page;
+            let count = (per_page - offset).min(end - index);
+            let Some(page) = self.pages.get(index / per_page) else {
+                break;
+            };
+            let words = &page[offset * W..(offset + count) * W];
+            for line in words.chunks(LINE_WORDS) {
+                prefetch(line.as_ptr());
             }
-            prefetch(to);
-        } else {
-            for line in ((start % per_page) * W..PAGE_WORDS).step_by(16) {
-                prefetch(first[line..].as_ptr());
-            }
-            for line in (0..=((end - 1) % per_page) * W + W - 1).step_by(16) {
-                prefetch(last[line..].as_ptr());
-            }
+            // The last row may start a line the stride above stepped over.
+            prefetch(words[words.len() - 1..].as_ptr());
+            index += count;
         }
     }
 
