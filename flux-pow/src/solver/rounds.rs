@@ -165,10 +165,10 @@ fn generate_rows<const W: usize>(
                         for (sum, word) in twist_sum.iter_mut().zip(hash) {
                             *sum = sum.wrapping_add(word);
                         }
-                        hash = twist_sum;
-                        for word in hash.iter_mut().skip(3).step_by(4) {
-                            *word &= !0x0700_0000;
-                        }
+                        // One whole-word mask: clearing the bits with byte-wide stores (what
+                        // the compiler makes of a masked `step_by` loop) stalls every later
+                        // read of those words on store forwarding.
+                        hash = core::array::from_fn(|i| twist_sum[i] & TWIST_KEEP[i]);
                     }
                     for r in 0..per_hash {
                         let index = g * per_hash + r;
@@ -219,6 +219,18 @@ fn generate_rows<const W: usize>(
         .collect();
     transpose(outputs, shape.parts)
 }
+
+/// The bits of each word of a ZelHash group sum that are kept: all but the low three bits of
+/// every 16th byte, which is the top byte of every 4th little-endian word.
+const TWIST_KEEP: [u32; 16] = {
+    let mut keep = [u32::MAX; 16];
+    let mut word = 3;
+    while word < 16 {
+        keep[word] = !0x0700_0000;
+        word += 4;
+    }
+    keep
+};
 
 /// "No row" in the recent rows and chain links of [`BucketScratch`]: one past the last slot.
 const NO_ROW: u16 = MAX_BUCKET_ROWS as u16;
