@@ -454,12 +454,11 @@ pub(crate) struct Staging {
     counts: Vec<u32>,
 }
 
-/// The staged rows bound for one destination part.
+/// The staged rows bound for one destination part, each as its local bucket followed by the
+/// row's words: one sequence of writes per destination, and one capacity check per row.
 #[derive(Debug, Default)]
 struct Stream {
-    /// Local bucket of every row.
-    buckets: Vec<u16>,
-    rows: Vec<u32>,
+    records: Vec<u32>,
 }
 
 impl Staging {
@@ -478,11 +477,8 @@ impl Staging {
         // not replace it again.
         let replacement = wanted + wanted / 8;
         for stream in &mut self.streams {
-            if stream.buckets.capacity() < wanted {
-                stream.buckets = Vec::with_capacity(replacement);
-            }
-            if stream.rows.capacity() < wanted * words {
-                stream.rows = Vec::with_capacity(replacement * words);
+            if stream.records.capacity() < wanted * (words + 1) {
+                stream.records = Vec::with_capacity(replacement * (words + 1));
             }
         }
     }
@@ -493,8 +489,9 @@ impl Staging {
         let part = (bucket >> self.part_shift) as usize;
         let local = bucket & self.local_mask;
         if let Some(stream) = self.streams.get_mut(part) {
-            stream.buckets.push(local as u16);
-            stream.rows.extend_from_slice(&row);
+            let mut record = [local; MAX_WORDS + 1];
+            record[1..=W].copy_from_slice(&row);
+            stream.records.extend_from_slice(&record[..=W]);
         }
     }
 
@@ -517,8 +514,8 @@ impl Staging {
             // counts[b + 1] counts bucket b; then counts[b] becomes bucket b's next free slot.
             self.counts.clear();
             self.counts.resize(shape.buckets_per_part + 1, 0);
-            for &bucket in &stream.buckets {
-                self.counts[usize::from(bucket) + 1] += 1;
+            for record in stream.records.chunks_exact(W + 1) {
+                self.counts[record[0] as usize + 1] += 1;
             }
             let mut starts = Vec::with_capacity(shape.buckets_per_part + 1);
             let mut total = 0u32;
@@ -530,14 +527,13 @@ impl Staging {
             self.counts[..shape.buckets_per_part]
                 .copy_from_slice(&starts[..shape.buckets_per_part]);
             let mut rows = pool.take_rows::<W>(total as usize);
-            let (staged, _) = stream.rows.as_chunks::<W>();
-            for (row, &bucket) in staged.iter().zip(&stream.buckets) {
-                let next = &mut self.counts[usize::from(bucket)];
-                *rows.row_mut::<W>(*next as usize) = *row;
+            for record in stream.records.chunks_exact(W + 1) {
+                let next = &mut self.counts[record[0] as usize];
+                rows.row_mut::<W>(*next as usize)
+                    .copy_from_slice(&record[1..]);
                 *next += 1;
             }
-            stream.buckets.clear();
-            stream.rows.clear();
+            stream.records.clear();
             chunks.push(Chunk { starts, rows });
         }
         chunks
