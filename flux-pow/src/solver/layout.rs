@@ -536,8 +536,7 @@ impl Staging {
             self.counts.clear();
             self.counts.resize(shape.buckets_per_part + 1, 0);
             let records = stream.records.chunks_exact(W + 1);
-            let rows_at_most = records.len();
-            let mut rows = pool.take_rows::<W>(rows_at_most);
+            let mut rows = pool.take_rows::<W>(records.len());
             // The rows will land all over the chunk, each line a miss: while counting, ask for
             // the chunk's lines in order, about as fast as the counting reads the stream.
             let rows_per_line = (16 / W).max(1);

@@ -242,11 +242,11 @@ const CHAIN_DEPTH: usize = 4;
 /// Entries of the per-key tables: every key of [`MAX_KEY_BITS`] bits.
 const KEY_SLOTS: usize = 1 << MAX_KEY_BITS;
 
-/// How many buckets ahead [`BucketScratch::load`] asks for the rows it will read.
-const PREFETCH_DISTANCE: usize = 2;
-
 /// Pairs collected before they are handed out; a power of two for the same reason.
 const PAIR_BATCH: usize = 1024;
+
+/// How many buckets ahead [`BucketScratch::load`] asks for the rows it will read.
+const PREFETCH_DISTANCE: usize = 2;
 
 /// A bucket's rows as [`BucketScratch::load`] leaves them: a full table of
 /// [`MAX_BUCKET_ROWS`] rows (only the loaded ones meaningful), so that a slot index masked to
