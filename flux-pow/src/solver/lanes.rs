@@ -7,7 +7,7 @@
 //! This is an independent implementation of RFC 7693 for this one shape of input; a unit test
 //! checks it against `blake2b_simd` for every parameter set and many input lengths.
 
-use crate::equihash::EquihashParams;
+use crate::equihash::{EquihashParams, EquihashState};
 
 /// BLAKE2b initialisation vector (RFC 7693 section 2.6).
 const IV: [u64; 8] = [
@@ -130,6 +130,40 @@ impl Midstate {
         }
         compress::<LANES>(&self.h, &blocks, self.total_len, true, &mut out);
         out
+    }
+}
+
+/// The plain hashes of one input's hash indices, [`LANES`] at a time: from a [`Midstate`] where
+/// the input's last block has room for the index, one BLAKE2b call at a time otherwise.
+#[derive(Debug, Clone)]
+pub(crate) enum BatchHasher {
+    /// The input's tail leaves room for `le32(g)` in its last block.
+    Midstate(Midstate),
+    /// Any other input.
+    OneAtATime(EquihashState),
+}
+
+impl BatchHasher {
+    /// The hasher for `input` under `params`.
+    pub fn new(params: &EquihashParams, input: &[u8]) -> BatchHasher {
+        match Midstate::new(params, input) {
+            Some(midstate) => BatchHasher::Midstate(midstate),
+            None => BatchHasher::OneAtATime(EquihashState::new(params, input)),
+        }
+    }
+
+    /// The plain hashes of `first_g, first_g + 1, ..` (wrapping), as the 8 little-endian words
+    /// of each 64-byte BLAKE2b output; words past the digest length are not part of the hash.
+    pub fn hash_lanes(&self, first_g: u32) -> [[u64; 8]; LANES] {
+        match self {
+            BatchHasher::Midstate(midstate) => midstate.hash_lanes(first_g),
+            BatchHasher::OneAtATime(state) => core::array::from_fn(|lane| {
+                let hash = state.plain_hash(first_g.wrapping_add(lane as u32));
+                let mut bytes = [0u8; 64];
+                bytes[..hash.as_bytes().len()].copy_from_slice(hash.as_bytes());
+                core::array::from_fn(|word| le_u64(&bytes[8 * word..]))
+            }),
+        }
     }
 }
 

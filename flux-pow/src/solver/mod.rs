@@ -313,19 +313,10 @@ impl Solver {
 /// ```
 pub fn plain_hashes(params: &EquihashParams, input: &[u8], first: u32, out: &mut [[u8; 64]]) {
     let digest_len = params.hash_output_len();
-    let Some(midstate) = lanes::Midstate::new(params, input) else {
-        // An input whose last block has no room for the index: one hash at a time.
-        let state = crate::equihash::EquihashState::new(params, input);
-        for (offset, hash) in out.iter_mut().enumerate() {
-            let g = first.wrapping_add(offset as u32);
-            *hash = [0; 64];
-            hash[..digest_len].copy_from_slice(state.plain_hash(g).as_bytes());
-        }
-        return;
-    };
+    let hasher = lanes::BatchHasher::new(params, input);
     for (batch, hashes) in out.chunks_mut(lanes::LANES).enumerate() {
         let g = first.wrapping_add((batch * lanes::LANES) as u32);
-        for (hash, words) in hashes.iter_mut().zip(midstate.hash_lanes(g)) {
+        for (hash, words) in hashes.iter_mut().zip(hasher.hash_lanes(g)) {
             for (bytes, word) in hash.chunks_exact_mut(8).zip(words) {
                 bytes.copy_from_slice(&word.to_le_bytes());
             }

@@ -6,12 +6,12 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use super::lanes::{LANES, Midstate};
+use super::lanes::{BatchHasher, LANES};
 use super::layout::{
     BufferPool, Chunk, Level, MAX_BUCKET_ROWS, MAX_KEY_BITS, MAX_WORDS, Part, Shape,
     keep_leading_bits,
 };
-use crate::equihash::{EquihashParams, base_state};
+use crate::equihash::EquihashParams;
 
 /// What the parallel rounds share: the shape, the cancel hook and the counters.
 pub(crate) struct RoundContext<'a> {
@@ -101,8 +101,7 @@ fn generate_rows<const W: usize>(
     input: &[u8],
 ) -> Level {
     let shape = ctx.shape;
-    let base = base_state(params, input);
-    let midstate = Midstate::new(params, input);
+    let hasher = BatchHasher::new(params, input);
     let per_hash = shape.indices_per_hash;
     let slice_len = params.hash_slice_len();
     let digest_len = params.hash_output_len();
@@ -125,18 +124,7 @@ fn generate_rows<const W: usize>(
                 if batch_start.is_multiple_of(1024) && ctx.should_stop() {
                     break;
                 }
-                let batch = match &midstate {
-                    Some(midstate) => midstate.hash_lanes(batch_start),
-                    None => core::array::from_fn(|lane| {
-                        let mut state = base.clone();
-                        state.update(&(batch_start + lane as u32).to_le_bytes());
-                        let mut bytes = [0u8; 64];
-                        bytes[..digest_len].copy_from_slice(state.finalize().as_bytes());
-                        core::array::from_fn(|i| {
-                            u64::from_le_bytes(core::array::from_fn(|b| bytes[i * 8 + b]))
-                        })
-                    }),
-                };
+                let batch = hasher.hash_lanes(batch_start);
                 for (lane, words) in batch.iter().enumerate() {
                     let g = batch_start + lane as u32;
                     if g >= last {
@@ -332,6 +320,28 @@ impl BucketScratch {
         wanted
     }
 
+    /// Loads the buckets of `part` one after another and calls `each(self, local bucket)` after
+    /// each load, writing the part's tree entries (`tree_bits` bits) on the way; the part's
+    /// rows go back to the pool at the end. Stops early once the solve is cancelled.
+    fn for_each_bucket<const W: usize>(
+        &mut self,
+        ctx: &RoundContext<'_>,
+        part: &mut Part,
+        tree_bits: u32,
+        mut each: impl FnMut(&mut BucketScratch, usize),
+    ) {
+        part.take_tree_pages(ctx.pool);
+        let mut first = 0;
+        for local in 0..ctx.shape.buckets_per_part {
+            if local % 256 == 0 && ctx.should_stop() {
+                break;
+            }
+            first += self.load::<W>(ctx, part, local, first, tree_bits);
+            each(self, local);
+        }
+        part.give_back_rows(ctx.pool);
+    }
+
     /// Calls `pair(rows, a, b)` for every pair of loaded rows whose collision keys (the first
     /// `key_bits` bits, at most [`MAX_KEY_BITS`]) are equal, `a < b` in local order, in the order
     /// of `b` and, for each `b`, from the latest `a` back. No sorting is needed: every key keeps
@@ -437,44 +447,34 @@ fn collide_rows<const WI: usize, const WO: usize>(
             let part_rows: usize = part.chunks.iter().map(|c| c.rows.rows()).sum();
             // A round outputs about as many rows as it reads.
             staging.reserve(&shape, part_rows + part_rows / 16 + 1024, WO);
-            part.take_tree_pages(ctx.pool);
-            let mut first = 0;
-            if !ctx.should_stop() {
-                for local in 0..shape.buckets_per_part {
-                    if local % 256 == 255 && ctx.should_stop() {
-                        break;
+            bucket.for_each_bucket::<WI>(ctx, part, tree_bits, |bucket, local| {
+                bucket.for_each_pair::<WI>(key_bits, |rows, a, b| {
+                    // One word of padding: the shifted-out tail of the last word reads it.
+                    let mut xor = [0u32; MAX_WORDS + 1];
+                    let mut any = 0;
+                    for i in 0..WI {
+                        xor[i] = (rows[a][i] ^ rows[b][i]) & masks[i];
+                        any |= xor[i];
                     }
-                    first += bucket.load::<WI>(ctx, part, local, first, tree_bits);
-                    bucket.for_each_pair::<WI>(key_bits, |rows, a, b| {
-                        // One word of padding: the shifted-out tail of the last word reads it.
-                        let mut xor = [0u32; MAX_WORDS + 1];
-                        let mut any = 0;
-                        for i in 0..WI {
-                            xor[i] = (rows[a][i] ^ rows[b][i]) & masks[i];
-                            any |= xor[i];
-                        }
-                        // Two subtrees whose whole remaining hash cancels are, but for a 2^-50
-                        // chance, the same leaf set reached twice; every solution through them
-                        // repeats an index (fluxd's DistinctIndices would reject it), and keeping
-                        // them makes later rounds explode on 200,9.
-                        if any == 0 {
-                            ctx.zero_rows.fetch_add(1, Ordering::Relaxed);
-                            return;
-                        }
-                        // The collided digit is at most 25 bits (Shape::new), so the next
-                        // digit's bucket lies in the first two words and the rest of the row
-                        // moves by less than a word.
-                        let next_bucket =
-                            leading_bits(word_shifted_left(xor[0], xor[1], key_bits), bucket_bits);
-                        let mut next: [u32; WO] = core::array::from_fn(|t| {
-                            word_shifted_left(xor[t], xor[t + 1], digit_bits)
-                        });
-                        next[WO - 1] |= Shape::pair_entry(local, a, b);
-                        staging.push(next_bucket, next);
-                    });
-                }
-            }
-            part.give_back_rows(ctx.pool);
+                    // Two subtrees whose whole remaining hash cancels are, but for a 2^-50
+                    // chance, the same leaf set reached twice; every solution through them
+                    // repeats an index (fluxd's DistinctIndices would reject it), and keeping
+                    // them makes later rounds explode on 200,9.
+                    if any == 0 {
+                        ctx.zero_rows.fetch_add(1, Ordering::Relaxed);
+                        return;
+                    }
+                    // The collided digit is at most 25 bits (Shape::new), so the next
+                    // digit's bucket lies in the first two words and the rest of the row
+                    // moves by less than a word.
+                    let next_bucket =
+                        leading_bits(word_shifted_left(xor[0], xor[1], key_bits), bucket_bits);
+                    let mut next: [u32; WO] =
+                        core::array::from_fn(|t| word_shifted_left(xor[t], xor[t + 1], digit_bits));
+                    next[WO - 1] |= Shape::pair_entry(local, a, b);
+                    staging.push(next_bucket, next);
+                });
+            });
             let chunks = staging.drain_into_chunks::<WO>(&shape, ctx.pool);
             ctx.pool.give_staging(staging);
             chunks
@@ -514,23 +514,17 @@ fn final_rows<const W: usize>(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<
         .enumerate()
         .map_init(BucketScratch::default, |scratch, (part_index, part)| {
             let mut found = Vec::new();
-            part.take_tree_pages(ctx.pool);
-            let mut first = 0;
-            if !ctx.should_stop() {
-                for local in 0..shape.buckets_per_part {
-                    first += scratch.load::<W>(ctx, part, local, first, tree_bits);
-                    // Chaining on more than the digit's own key bits (any leading stored bits will
-                    // do: the pairs wanted agree on all of them) leaves fewer pairs to compare.
-                    scratch.for_each_pair::<W>(final_key_bits, |rows, a, b| {
-                        let differ =
-                            (0..W).fold(0, |acc, i| acc | ((rows[a][i] ^ rows[b][i]) & masks[i]));
-                        if differ == 0 {
-                            found.push((part_index, Shape::pair_entry(local, a, b)));
-                        }
-                    });
-                }
-            }
-            part.give_back_rows(ctx.pool);
+            scratch.for_each_bucket::<W>(ctx, part, tree_bits, |scratch, local| {
+                // Chaining on more than the digit's own key bits (any leading stored bits will
+                // do: the pairs wanted agree on all of them) leaves fewer pairs to compare.
+                scratch.for_each_pair::<W>(final_key_bits, |rows, a, b| {
+                    let differ =
+                        (0..W).fold(0, |acc, i| acc | ((rows[a][i] ^ rows[b][i]) & masks[i]));
+                    if differ == 0 {
+                        found.push((part_index, Shape::pair_entry(local, a, b)));
+                    }
+                });
+            });
             found
         })
         .collect();
