@@ -241,18 +241,37 @@ impl PagedRows {
             .take(self.rows)
     }
 
+    /// Rows `start..end` (those that exist) as runs that each lie in one page:
+    /// `(page, first row within the page, rows)`. Borrows nothing, so a caller may write to the
+    /// pages it walks.
+    #[inline(always)]
+    fn page_runs<const W: usize>(
+        &self,
+        start: usize,
+        end: usize,
+    ) -> impl Iterator<Item = (usize, usize, usize)> + use<W> {
+        let per_page = PAGE_WORDS / W;
+        let end = end.min(self.rows);
+        let mut index = start;
+        core::iter::from_fn(move || {
+            if index >= end {
+                return None;
+            }
+            let offset = index % per_page;
+            let count = (per_page - offset).min(end - index);
+            let run = (index / per_page, offset, count);
+            index += count;
+            Some(run)
+        })
+    }
+
     /// Asks for the cache lines of rows `start..end` (those that exist) ahead of their use.
     #[inline(always)]
     pub fn prefetch_rows<const W: usize>(&self, start: usize, end: usize) {
         /// Words in a cache line.
         const LINE_WORDS: usize = 16;
-        let per_page = PAGE_WORDS / W;
-        let end = end.min(self.rows);
-        let mut index = start;
-        while index < end {
-            let offset = index % per_page;
-            let count = (per_page - offset).min(end - index);
-            let Some(page) = self.pages.get(index / per_page) else {
+        for (page, offset, count) in self.page_runs::<W>(start, end) {
+            let Some(page) = self.pages.get(page) else {
                 break;
             };
             let words = &page[offset * W..(offset + count) * W];
@@ -261,7 +280,6 @@ impl PagedRows {
             }
             // The last row may start a line the stride above stepped over.
             prefetch(words[words.len() - 1..].as_ptr());
-            index += count;
         }
     }
 
@@ -273,20 +291,15 @@ impl PagedRows {
         end: usize,
         out: &mut [[u32; W]],
     ) -> usize {
-        let per_page = PAGE_WORDS / W;
-        let end = end.min(self.rows).min(start.saturating_add(out.len()));
-        let mut index = start;
+        let end = end.min(start.saturating_add(out.len()));
         let mut copied = 0;
-        while index < end {
-            let offset = index % per_page;
-            let count = (per_page - offset).min(end - index);
-            let Some(page) = self.pages.get(index / per_page) else {
+        for (page, offset, count) in self.page_runs::<W>(start, end) {
+            let Some(page) = self.pages.get(page) else {
                 break;
             };
             let (page_rows, _) = page.as_chunks::<W>();
             out[copied..copied + count].copy_from_slice(&page_rows[offset..offset + count]);
             copied += count;
-            index += count;
         }
         copied
     }
@@ -324,20 +337,14 @@ impl Part {
     #[inline(always)]
     pub fn write_trees<const W: usize>(&mut self, first: usize, rows: &[[u32; W]], tree_bits: u32) {
         let mask = low_mask(tree_bits);
-        let trees = &mut self.trees;
-        let end = (first + rows.len()).min(trees.rows);
-        let mut index = first;
         let mut source = rows.iter();
-        while index < end {
-            let offset = index % PAGE_WORDS;
-            let count = (PAGE_WORDS - offset).min(end - index);
-            let Some(page) = trees.pages.get_mut(index / PAGE_WORDS) else {
+        for (page, offset, count) in self.trees.page_runs::<1>(first, first + rows.len()) {
+            let Some(page) = self.trees.pages.get_mut(page) else {
                 break;
             };
             for (entry, row) in page[offset..offset + count].iter_mut().zip(source.by_ref()) {
                 *entry = row[W - 1] & mask;
             }
-            index += count;
         }
     }
 
