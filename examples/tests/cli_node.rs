@@ -9,8 +9,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use examples::node::wallet::{KEY_NETWORK, SIGNING_NETWORK, devnet_key};
-use flux_pow::BlockHeight;
+use examples::node::wallet::devnet_key;
+use flux_pow::{BlockHeight, Network};
 use flux_tx::address::Address;
 use flux_tx::builder::{Utxo, build_p2pkh};
 use flux_tx::{Amount, FluxEncode, OutPoint, Script, Txid};
@@ -266,7 +266,7 @@ fn devnet_node_end_to_end() {
 
     // A payment from the miner's matured coinbase through sendrawtransaction.
     let miner_key = devnet_key("miner");
-    let miner = Address::from_public_key(&miner_key.public_key(), KEY_NETWORK);
+    let miner = Address::from_public_key(&miner_key.public_key(), Network::Devnet);
     let block2 = a.ok("getblock", json!(["2", 2]));
     let coinbase2 = &block2["tx"][0];
     assert_eq!(
@@ -288,7 +288,7 @@ fn devnet_node_end_to_end() {
             .unwrap(),
         ),
     };
-    let payee = Address::from_public_key(&devnet_key("test payee").public_key(), KEY_NETWORK);
+    let payee = Address::from_public_key(&devnet_key("test payee").public_key(), Network::Devnet);
     let tip = a.ok("getblockcount", json!([])).as_u64().unwrap() as u32;
     let tx = build_p2pkh(
         &miner_key,
@@ -296,7 +296,7 @@ fn devnet_node_end_to_end() {
         &[(payee, Amount::from_zat(1_000_000).unwrap())],
         Amount::from_zat(10_000).unwrap(),
         &miner,
-        SIGNING_NETWORK,
+        Network::Devnet,
         BlockHeight(tip + 1),
     )
     .unwrap();

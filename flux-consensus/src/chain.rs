@@ -459,7 +459,7 @@ impl Chain {
         let tip_entry = require_index(&index, &tip_hash)?;
         let main = read.open_table(MAIN)?;
         let undo = read.open_table(UNDO)?;
-        let mut list = FluxnodeList::new(params.money_network());
+        let mut list = FluxnodeList::new(params.network());
         let mut list_undo = Vec::with_capacity(tip_entry.height as usize);
         for height in 1..=tip_entry.height {
             let hash = match main.get(height)? {
@@ -1274,7 +1274,7 @@ fn connect_block(
         }
     }
 
-    let changes = BlockChanges::from_block(params.money_network(), height, block, |outpoint| {
+    let changes = BlockChanges::from_block(params.network(), height, block, |outpoint| {
         collateral_amounts.get(outpoint).copied()
     })
     .map_err(|error| fail(BlockError::FluxnodeList(error)))?;

@@ -9,11 +9,11 @@
 use core::fmt;
 use std::sync::OnceLock;
 
-use flux_nodes::{RewardSplit, Tier};
+use flux_nodes::{RewardSplit, Tier, TierExt};
 use flux_pow::difficulty::{
     Compact, DifficultyError, DifficultyParams, HeaderInfo, U256, next_work_required,
 };
-use flux_pow::{BlockHeight, EquihashParams, Network, NetworkUpgrade};
+use flux_pow::{BlockHeight, EquihashParams, Network, NetworkUpgrade, ProofOfNodeStart};
 use flux_tx::block::BlockProof;
 use flux_tx::{Amount, Block, BlockHash, BlockHeader, FluxDecode, MerkleRoot, SaplingRoot, Script};
 
@@ -31,12 +31,14 @@ pub trait NetworkParams: Send + Sync + fmt::Debug {
     /// The network's name (`main`, `test`, `regtest`, `devnet`).
     fn name(&self) -> &'static str;
 
-    /// The daemon network whose money tables (subsidy, tier payouts, collaterals) and fluxnode
-    /// list timings this network uses; `flux-nodes` functions are keyed by it.
-    fn money_network(&self) -> Network;
+    /// The network these parameters belong to: the key of every per-network table of the lower
+    /// crates (upgrades, difficulty, subsidy, collaterals, address prefixes).
+    fn network(&self) -> Network;
 
     /// The height at which `upgrade` activates, or `None` if it never does.
-    fn activation_height(&self, upgrade: NetworkUpgrade) -> Option<BlockHeight>;
+    fn activation_height(&self, upgrade: NetworkUpgrade) -> Option<BlockHeight> {
+        upgrade.activation_height(self.network())
+    }
 
     /// Whether `upgrade`'s rules apply at `height` (`NetworkUpgradeActive`).
     fn is_active(&self, upgrade: NetworkUpgrade, height: BlockHeight) -> bool {
@@ -62,12 +64,13 @@ pub trait NetworkParams: Send + Sync + fmt::Debug {
     /// The pinned hash of an upgrade's first block (`hashActivationBlock`), if any. The daemon
     /// declares these but never reads them (`consensus/params.h:81`), so they are informational.
     fn activation_block_hash(&self, upgrade: NetworkUpgrade) -> Option<BlockHash> {
-        let _ = upgrade;
-        None
+        upgrade.activation_block_hash(self.network()).map(hash)
     }
 
     /// The difficulty constants (`powLimit`, spacing, windows, Equihash epochs).
-    fn difficulty_params(&self) -> DifficultyParams;
+    fn difficulty_params(&self) -> DifficultyParams {
+        DifficultyParams::for_network(self.network())
+    }
 
     /// The Equihash parameter sets a block at `height` may use (`validEHparameterList`).
     fn equihash_params_at(&self, height: BlockHeight) -> Vec<EquihashParams> {
@@ -142,13 +145,13 @@ pub trait NetworkParams: Send + Sync + fmt::Debug {
 
     /// Whether blocks at `height` are proof of node (`IsPONActive`).
     fn is_pon_active(&self, height: BlockHeight) -> bool {
-        self.difficulty_params().is_pon_active(i64::from(height.0))
+        ProofOfNodeStart::for_network(self.network()).is_active(height)
     }
 
     /// The subsidy of the block at `height` and its split (miner, tiers, funds), from the
-    /// [`NetworkParams::money_network`] table of `flux-nodes`.
+    /// network's row of `flux-nodes`' tables.
     fn reward_split(&self, height: BlockHeight) -> RewardSplit {
-        flux_nodes::reward_split(self.money_network(), height)
+        flux_nodes::reward_split(self.network(), height)
     }
 
     /// The scripts the one-off exchange, foundation and swap-pool coinbase outputs must pay
@@ -160,7 +163,7 @@ pub trait NetworkParams: Send + Sync + fmt::Debug {
 
     /// The tier a collateral of `amount` gives at `height`, if any (`CheckFluxnodeTxInput`).
     fn tier_of_collateral(&self, height: BlockHeight, amount: Amount) -> Option<Tier> {
-        Tier::from_collateral(self.money_network(), height, amount)
+        Tier::from_collateral(self.network(), height, amount)
     }
 }
 
@@ -374,17 +377,8 @@ impl NetworkParams for Mainnet {
     fn name(&self) -> &'static str {
         "main"
     }
-    fn money_network(&self) -> Network {
+    fn network(&self) -> Network {
         Network::Mainnet
-    }
-    fn activation_height(&self, upgrade: NetworkUpgrade) -> Option<BlockHeight> {
-        upgrade.activation_height(Network::Mainnet)
-    }
-    fn activation_block_hash(&self, upgrade: NetworkUpgrade) -> Option<BlockHash> {
-        upgrade.activation_block_hash(Network::Mainnet).map(hash)
-    }
-    fn difficulty_params(&self) -> DifficultyParams {
-        DifficultyParams::for_network(Network::Mainnet)
     }
     fn genesis_block(&self) -> Block {
         cached_genesis(&MAIN_GENESIS, include_str!("genesis/main.hex"))
@@ -422,14 +416,8 @@ impl NetworkParams for Testnet {
     fn name(&self) -> &'static str {
         "test"
     }
-    fn money_network(&self) -> Network {
+    fn network(&self) -> Network {
         Network::Testnet
-    }
-    fn activation_height(&self, upgrade: NetworkUpgrade) -> Option<BlockHeight> {
-        upgrade.activation_height(Network::Testnet)
-    }
-    fn difficulty_params(&self) -> DifficultyParams {
-        DifficultyParams::for_network(Network::Testnet)
     }
     fn genesis_block(&self) -> Block {
         cached_genesis(&TEST_GENESIS, include_str!("genesis/test.hex"))
@@ -467,14 +455,8 @@ impl NetworkParams for Regtest {
     fn name(&self) -> &'static str {
         "regtest"
     }
-    fn money_network(&self) -> Network {
+    fn network(&self) -> Network {
         Network::Regtest
-    }
-    fn activation_height(&self, upgrade: NetworkUpgrade) -> Option<BlockHeight> {
-        upgrade.activation_height(Network::Regtest)
-    }
-    fn difficulty_params(&self) -> DifficultyParams {
-        DifficultyParams::for_network(Network::Regtest)
     }
     fn genesis_block(&self) -> Block {
         cached_genesis(&REGTEST_GENESIS, include_str!("genesis/regtest.hex"))
@@ -511,29 +493,27 @@ impl NetworkParams for Regtest {
     }
 }
 
-/// A local development network of this SDK (no daemon counterpart), for a node that mines its
-/// own blocks in well under a second:
+/// A local development network of this SDK (no daemon counterpart), [`Network::Devnet`], for a
+/// node that mines its own blocks in well under a second. Its rows in the lower crates' tables:
 ///
-/// - Proof of work with Equihash 48,5 (the regtest set) at a fixed target, `powLimit`
-///   `7fffff00…` (compact [`Devnet::POW_LIMIT_BITS`]): about every other solution is a block.
-///   There is no retargeting (every block's `nBits` is exactly that), as on Bitcoin's regtest, so
-///   a fast local miner never makes the chain harder.
-/// - Upgrades LWMA through Kamata are active from height 1 (v4 Sapling-format transactions,
-///   fluxnode START/CONFIRM); Flux, Halving, P2SH nodes and proof of node never activate, so the
-///   fluxnode list follows the Kamata-era rules (START expires after 60 blocks, DoS removal after
-///   180, confirmations expire after 60 blocks and may be updated after 40). Signatures commit
-///   to the Base branch id 0, as on regtest, so `flux-tx`'s builder signs devnet transactions
-///   when given `Network::Regtest` (regtest addresses, `tm…`/`t2…`, are the devnet's too).
+/// - Difficulty (`flux-pow`): Equihash 48,5 at a fixed target, `powLimit` `7fffff00…` (compact
+///   [`Devnet::POW_LIMIT_BITS`]): about every other solution is a block. There is no retargeting
+///   (every block's `nBits` is exactly that), as on Bitcoin's regtest, so a fast local miner never
+///   makes the chain harder.
+/// - Upgrades (`flux-pow`): LWMA through Kamata are active from height 1 (v4 Sapling-format
+///   transactions committing to Flux's branch id, fluxnode START/CONFIRM); Flux, Halving, P2SH
+///   nodes and proof of node never activate, so the fluxnode list follows the Kamata-era rules
+///   (START expires after 60 blocks, DoS removal after 180, confirmations expire after 60 blocks
+///   and may be updated after 40).
+/// - Addresses and keys (`flux-tx`): the test networks' prefixes, `tm…` (P2PKH), `t2…` (P2SH)
+///   and WIF version 0xef, so a devnet address is never a valid mainnet one.
+/// - Money (`flux-nodes`): mainnet's launch schedule (block 1 pays the 13,020,000 FLUX premine
+///   that funds collaterals, then the slow start toward 150 FLUX at 5000), V1 collaterals
+///   10,000 / 25,000 / 100,000 FLUX at every height, tiers paid 3.75 % / 6.25 % / 15 % of the
+///   subsidy, no one-off fund outputs.
 /// - A collateral must be 100 blocks deep before its START (as everywhere): fund it from the
 ///   block-1 premine once that is mature (height 101), START from height 201.
-/// - Money: the **mainnet** tables of `flux-nodes` at the same height (block 1 pays the
-///   13,020,000 FLUX premine that funds collaterals, then the slow start toward 150 FLUX at 5000;
-///   V1 collaterals 10,000 / 25,000 / 100,000 FLUX; tiers paid 3.75 % / 6.25 % / 15 % of the
-///   subsidy). Mainnet is the only table with no proof of node below two million blocks, and its
-///   pre-Flux era is the one the Kamata list rules belong to; testnet switches to proof of node
-///   at height 800.
-/// - The coinbase must pay the fluxnodes from height [`Devnet::FLUXNODE_PAYMENTS_START`]; no
-///   one-off fund output is enforced (the mainnet funds' heights are never reached in practice).
+/// - The coinbase must pay the fluxnodes from height [`Devnet::FLUXNODE_PAYMENTS_START`].
 /// - Block times may run up to two hours ahead of the clock at every height (the daemon allows
 ///   360 s after LWMA), so a fast local miner is never refused for outrunning the median time.
 /// - Its genesis block is the mainnet genesis coinbase in a header of its own (time
@@ -548,8 +528,6 @@ impl Devnet {
     pub const GENESIS_TIME: u32 = 1_764_547_200;
     /// First height whose coinbase pays the fluxnodes.
     pub const FLUXNODE_PAYMENTS_START: u32 = 2;
-    /// Height from which LWMA … Kamata are active.
-    pub const UPGRADES_FROM: u32 = 1;
     /// The nonce (last byte first, as serialized) that solves the devnet genesis header.
     pub const GENESIS_NONCE: [u8; 32] = DEVNET_GENESIS_NONCE;
     /// The 48,5 solution of the devnet genesis header.
@@ -595,50 +573,8 @@ impl NetworkParams for Devnet {
     fn name(&self) -> &'static str {
         "devnet"
     }
-    fn money_network(&self) -> Network {
-        Network::Mainnet
-    }
-    fn activation_height(&self, upgrade: NetworkUpgrade) -> Option<BlockHeight> {
-        match upgrade {
-            NetworkUpgrade::Base => Some(BlockHeight(0)),
-            NetworkUpgrade::Lwma
-            | NetworkUpgrade::Equihash144_5
-            | NetworkUpgrade::Acadia
-            | NetworkUpgrade::Kamiooka
-            | NetworkUpgrade::Kamata => Some(BlockHeight(Devnet::UPGRADES_FROM)),
-            _ => None,
-        }
-    }
-    /// Always 0 (the Base branch id), as on regtest without `-nuparams`: `flux-tx`'s builder
-    /// then signs devnet transactions with `Network::Regtest` (or any network below height
-    /// 125,000), with no devnet-specific table.
-    fn branch_id_at(&self, _height: BlockHeight) -> u32 {
-        NetworkUpgrade::Base.branch_id()
-    }
-    fn difficulty_params(&self) -> DifficultyParams {
-        let mut params = DifficultyParams::for_network(Network::Regtest);
-        params.pow_limit = Compact(Devnet::POW_LIMIT_BITS).target();
-        params.skip_pow_check = false;
-        params.eh_epochs = [EquihashParams::EH48_5; 3];
-        params.min_difficulty_after = None;
-        let from = i64::from(Devnet::UPGRADES_FROM);
-        params.lwma = from;
-        params.equi144_5 = from;
-        params.acadia = from;
-        params.kamiooka = from;
-        // `IsPONActive` reads -1 as "always": never is a height no chain reaches.
-        params.pon = i64::from(i32::MAX);
-        params
-    }
-    fn next_work_required(
-        &self,
-        ancestors: &[HeaderInfo],
-        _new_block_time: Option<i64>,
-    ) -> Result<Compact, DifficultyError> {
-        if ancestors.is_empty() {
-            return Err(DifficultyError::BadAncestorWindow);
-        }
-        Ok(Compact(Devnet::POW_LIMIT_BITS))
+    fn network(&self) -> Network {
+        Network::Devnet
     }
     /// Two hours at every height: a devnet miner may make blocks faster than the median time
     /// past advances (about six blocks per second of chain time), running the chain's times
@@ -683,19 +619,17 @@ pub fn target_of(bits: u32) -> U256 {
     Compact(bits).target()
 }
 
-/// The parameters of a daemon network.
+/// The parameters of a network.
 pub fn for_network(network: Network) -> Box<dyn NetworkParams> {
     match network {
         Network::Mainnet => Box::new(Mainnet),
         Network::Testnet => Box::new(Testnet),
         Network::Regtest => Box::new(Regtest),
+        Network::Devnet => Box::new(Devnet),
     }
 }
 
 /// The parameters of a network by name: `main`/`mainnet`, `test`/`testnet`, `regtest`, `devnet`.
 pub fn by_name(name: &str) -> Option<Box<dyn NetworkParams>> {
-    match name {
-        "devnet" => Some(Box::new(Devnet)),
-        other => other.parse::<Network>().ok().map(for_network),
-    }
+    name.parse::<Network>().ok().map(for_network)
 }

@@ -25,7 +25,7 @@ fn child(path: &str) {
     let mut chain = Chain::open(path, Devnet).expect("child opens the store");
     let miner = key(1);
     let miner_script = script_of(&miner);
-    let address = Address::from_public_key(&miner.public_key(), Network::Regtest);
+    let address = Address::from_public_key(&miner.public_key(), Network::Devnet);
     let mut stdout = std::io::stdout();
     loop {
         let height = BlockHeight(chain.tip().0.0 + 1);
@@ -61,7 +61,7 @@ fn child(path: &str) {
                     &[(address, pay)],
                     fee,
                     &address,
-                    Network::Regtest,
+                    Network::Devnet,
                     height,
                 )
                 .unwrap();

@@ -2,7 +2,7 @@
 //! each tier, confirms and starts a few nodes; and the next-payee lookup.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use flux_nodes::Tier;
+use flux_nodes::{Tier, TierExt};
 use flux_nodes::list::{BlockChanges, ConfirmEvent, FluxnodeList, StartEvent};
 use flux_pow::{BlockHeight, Network};
 use flux_tx::Amount;

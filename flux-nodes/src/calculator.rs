@@ -11,7 +11,7 @@ use flux_pow::{BlockHeight, Network};
 use flux_tx::{Amount, COIN};
 
 use crate::subsidy::{SubsidyParams, tier_payout};
-use crate::tier::Tier;
+use crate::tier::{Tier, TierExt};
 
 /// Parallel assets a node operator receives per FLUX of node rewards (the 2022 tier rows:
 /// 5.625 + 5.625, 9.375 + 9.375, 22.5 + 22.5 per block).

@@ -27,5 +27,8 @@ pub mod titan;
 
 pub use calculator::{RewardError, RewardEstimate};
 pub use list::{BlockChanges, BlockUndo, FluxnodeList, ListError, NodeRecord, NodeStatus};
-pub use subsidy::{RewardSplit, SubsidyParams, block_subsidy, reward_split, tier_payout};
-pub use tier::{Hardware, Tier, UnknownTierError};
+pub use subsidy::{
+    FundPayout, RewardSplit, SubsidyParams, SwapPoolSchedule, block_subsidy, reward_split,
+    tier_payout,
+};
+pub use tier::{Hardware, Tier, TierExt, TransitionWindow, UnknownTierError};

@@ -38,7 +38,7 @@ use flux_tx::block::Block;
 use flux_tx::fluxnode::FluxnodeTx;
 use flux_tx::transaction::{OutPoint, TxBody};
 
-use crate::tier::Tier;
+use crate::tier::{Tier, TierExt};
 
 /// Where a node is in its life (`FLUXNODE_TX_STARTED`, `_DOS_PROTECTION`, `_CONFIRMED`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

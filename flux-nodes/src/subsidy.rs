@@ -3,12 +3,54 @@
 //! dev fund under proof of node (`GetMinDevFundAmount`), and the one-off exchange, foundation and
 //! swap-pool outputs (`main.cpp:2855-2960`, `chainparams.cpp`).
 
-use flux_pow::{BlockHeight, Network, NetworkUpgrade};
+use flux_pow::{BlockHeight, Network, NetworkUpgrade, ProofOfNodeStart};
 use flux_tx::{Amount, COIN};
 
-use crate::tier::Tier;
+use crate::tier::{Tier, TierExt, pon_base_zat};
 
-/// The subsidy constants of a network (`consensus/params.h`, `chainparams.cpp`).
+/// A one-off coinbase output of a fund: the height whose coinbase pays it and how much.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FundPayout {
+    /// The only height whose coinbase carries the output.
+    pub height: BlockHeight,
+    /// The amount, in whole FLUX.
+    pub flux: i64,
+}
+
+/// The swap-pool outputs: `payouts` coinbase outputs of `flux` FLUX each, `interval` blocks apart
+/// from `start` on (`IsSwapPoolInterval`, `nSwapPoolStartHeight`, `nSwapPoolAmount`,
+/// `nSwapPoolInterval`, `nSwapPoolMaxTimes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SwapPoolSchedule {
+    /// The height of the first output.
+    pub start: BlockHeight,
+    /// The amount of each output, in whole FLUX.
+    pub flux: i64,
+    /// Blocks between two outputs.
+    pub interval: u32,
+    /// How many outputs there are.
+    pub payouts: u32,
+}
+
+impl SwapPoolSchedule {
+    /// Whether the coinbase at `height` carries a swap-pool output (`IsSwapPoolInterval`).
+    pub fn pays_at(&self, height: BlockHeight) -> bool {
+        let (h, start, interval) = (
+            i64::from(height.0),
+            i64::from(self.start.0),
+            i64::from(self.interval),
+        );
+        let times = i64::from(self.payouts);
+        interval > 0
+            && h >= start
+            && h <= start + interval * times
+            && (h - start) % interval == 0
+            && (h - start) / interval < times
+    }
+}
+
+/// The subsidy constants of a network (`consensus/params.h`, `chainparams.cpp`): one row per
+/// network in [`SubsidyParams::for_network`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SubsidyParams {
     /// `nSubsidySlowStartInterval`.
@@ -21,23 +63,38 @@ pub struct SubsidyParams {
     pub pon_reduction_interval: i64,
     /// `nPONMaxReductions`.
     pub pon_max_reductions: i64,
-    /// PON activation as the daemon stores it (`-1` = `NO_ACTIVATION_HEIGHT`, which
-    /// `IsPONActive` treats as "always", so regtest is proof of node from genesis).
-    pub pon_activation: i64,
-    /// Exchange funding output: height and amount (FLUX).
-    pub exchange_funding: (u32, i64),
-    /// Foundation funding output: height and amount (FLUX).
-    pub foundation_funding: (u32, i64),
-    /// Swap pool: start height, amount (FLUX), interval and how many times.
-    pub swap_pool: (u32, i64, u32, u32),
+    /// When blocks become proof of node (`IsPONActive`; regtest from genesis).
+    pub pon: ProofOfNodeStart,
+    /// The exchange funding output (`nExchangeFundingHeight`, `nExchangeFundingAmount`), `None`
+    /// where the network has none.
+    pub exchange_funding: Option<FundPayout>,
+    /// The foundation funding output (`nFoundationFundingHeight`, `nFoundationFundingAmount`).
+    pub foundation_funding: Option<FundPayout>,
+    /// The swap-pool outputs.
+    pub swap_pool: Option<SwapPoolSchedule>,
+}
+
+const fn fund(height: u32, flux: i64) -> Option<FundPayout> {
+    Some(FundPayout {
+        height: BlockHeight(height),
+        flux,
+    })
+}
+
+const fn swap_pool(start: u32, flux: i64, interval: u32, payouts: u32) -> Option<SwapPoolSchedule> {
+    Some(SwapPoolSchedule {
+        start: BlockHeight(start),
+        flux,
+        interval,
+        payouts,
+    })
 }
 
 impl SubsidyParams {
-    /// The daemon's constants for `network`.
+    /// The constants of `network` (fluxd `chainparams.cpp`: main `:120-135,292-300`, test
+    /// `:350-365,485-493`, regtest `:555-570,687-695`).
     pub fn for_network(network: Network) -> SubsidyParams {
-        let pon_activation = NetworkUpgrade::ProofOfNode
-            .activation_height(network)
-            .map_or(-1, |h| i64::from(h.0));
+        let pon = ProofOfNodeStart::for_network(network);
         match network {
             Network::Mainnet => SubsidyParams {
                 slow_start_interval: 5_000,
@@ -45,10 +102,10 @@ impl SubsidyParams {
                 pon_initial_subsidy_flux: 14,
                 pon_reduction_interval: 1_051_200,
                 pon_max_reductions: 20,
-                pon_activation,
-                exchange_funding: (836_274, 7_500_000),
-                foundation_funding: (836_994, 2_500_000),
-                swap_pool: (837_714, 22_000_000, 21_600, 10),
+                pon,
+                exchange_funding: fund(836_274, 7_500_000),
+                foundation_funding: fund(836_994, 2_500_000),
+                swap_pool: swap_pool(837_714, 22_000_000, 21_600, 10),
             },
             Network::Testnet => SubsidyParams {
                 slow_start_interval: 1,
@@ -56,10 +113,10 @@ impl SubsidyParams {
                 pon_initial_subsidy_flux: 14,
                 pon_reduction_interval: 525_600,
                 pon_max_reductions: 20,
-                pon_activation,
-                exchange_funding: (4_100, 7_500_000),
-                foundation_funding: (4_200, 2_500_000),
-                swap_pool: (4_300, 2_200_000, 100, 10),
+                pon,
+                exchange_funding: fund(4_100, 7_500_000),
+                foundation_funding: fund(4_200, 2_500_000),
+                swap_pool: swap_pool(4_300, 2_200_000, 100, 10),
             },
             Network::Regtest => SubsidyParams {
                 slow_start_interval: 0,
@@ -67,17 +124,31 @@ impl SubsidyParams {
                 pon_initial_subsidy_flux: 14,
                 pon_reduction_interval: 100,
                 pon_max_reductions: 10,
-                pon_activation,
-                exchange_funding: (10, 3_000_000),
-                foundation_funding: (10, 2_500_000),
-                swap_pool: (10, 2_100_000, 10, 5),
+                pon,
+                exchange_funding: fund(10, 3_000_000),
+                foundation_funding: fund(10, 2_500_000),
+                swap_pool: swap_pool(10, 2_100_000, 10, 5),
+            },
+            // The SDK's devnet: mainnet's launch schedule (the block-1 premine that funds the
+            // collaterals, the slow start towards 150 FLUX at 5000, halvings every 655,350
+            // blocks), no one-off funds, and PON constants for when it gets a PON era.
+            Network::Devnet => SubsidyParams {
+                slow_start_interval: 5_000,
+                halving_interval: 655_350,
+                pon_initial_subsidy_flux: 14,
+                pon_reduction_interval: 1_051_200,
+                pon_max_reductions: 20,
+                pon,
+                exchange_funding: None,
+                foundation_funding: None,
+                swap_pool: None,
             },
         }
     }
 
     /// `IsPONActive(height)`.
     pub fn is_pon(&self, height: BlockHeight) -> bool {
-        i64::from(height.0) >= self.pon_activation
+        self.pon.is_active(height)
     }
 }
 
@@ -90,9 +161,14 @@ fn zat(value: i64) -> Amount {
 pub fn block_subsidy(network: Network, height: BlockHeight) -> Amount {
     let params = SubsidyParams::for_network(network);
     let h = i64::from(height.0);
-    if params.is_pon(height) {
+    if let Some(activation) = params
+        .pon
+        .raw_activation()
+        .filter(|_| params.is_pon(height))
+    {
         let mut subsidy = params.pon_initial_subsidy_flux * COIN;
-        let years = (h - params.pon_activation) / params.pon_reduction_interval;
+        // fluxd counts from the raw activation height: -1 on regtest.
+        let years = (h - activation) / params.pon_reduction_interval;
         for _ in 0..years.min(params.pon_max_reductions) {
             subsidy = subsidy * 9 / 10;
         }
@@ -130,7 +206,7 @@ pub fn tier_payout(network: Network, height: BlockHeight, tier: Tier) -> Amount 
     let subsidy = block_subsidy(network, height);
     let params = SubsidyParams::for_network(network);
     if params.is_pon(height) {
-        return zat(subsidy.zat() * tier.pon_base_zat() / (14 * COIN));
+        return zat(subsidy.zat() * pon_base_zat(tier) / (14 * COIN));
     }
     let multiple: f32 = if NetworkUpgrade::Flux
         .activation_height(network)
@@ -176,16 +252,6 @@ impl RewardSplit {
     }
 }
 
-/// `IsSwapPoolInterval`.
-fn is_swap_pool_height(params: &SubsidyParams, height: u32) -> bool {
-    let (start, _, interval, times) = params.swap_pool;
-    let (h, start, interval) = (i64::from(height), i64::from(start), i64::from(interval));
-    h >= start
-        && h <= start + interval * i64::from(times)
-        && (h - start) % interval == 0
-        && (h - start) / interval < i64::from(times)
-}
-
 /// The split of the block at `height`.
 pub fn reward_split(network: Network, height: BlockHeight) -> RewardSplit {
     let params = SubsidyParams::for_network(network);
@@ -198,12 +264,9 @@ pub fn reward_split(network: Network, height: BlockHeight) -> RewardSplit {
     } else {
         (rest, Amount::ZERO)
     };
-    let fund = |(at, flux): (u32, i64)| {
-        if height.0 == at {
-            zat(flux * COIN)
-        } else {
-            Amount::ZERO
-        }
+    let fund = |payout: Option<FundPayout>| match payout {
+        Some(payout) if payout.height == height => zat(payout.flux * COIN),
+        _ => Amount::ZERO,
     };
     RewardSplit {
         subsidy,
@@ -212,10 +275,9 @@ pub fn reward_split(network: Network, height: BlockHeight) -> RewardSplit {
         dev_fund,
         exchange_fund: fund(params.exchange_funding),
         foundation_fund: fund(params.foundation_funding),
-        swap_pool: if is_swap_pool_height(&params, height.0) {
-            zat(params.swap_pool.1 * COIN)
-        } else {
-            Amount::ZERO
+        swap_pool: match params.swap_pool {
+            Some(pool) if pool.pays_at(height) => zat(pool.flux * COIN),
+            _ => Amount::ZERO,
         },
     }
 }

@@ -90,7 +90,7 @@ use flux_pow::{BlockHeight, Network};
 use flux_tx::Amount;
 
 use crate::subsidy::tier_payout;
-use crate::tier::Tier;
+use crate::tier::{Tier, TierExt};
 
 #[cfg(feature = "serde")]
 pub mod file;

@@ -27,7 +27,10 @@ fn ramp(a: i64, b: i64, per: i64) -> i64 {
 #[test]
 fn mainnet_supply_matches_the_closed_form_and_crosses_max_money_in_the_second_pon_year() {
     let params = SubsidyParams::for_network(Network::Mainnet);
-    let pon = params.pon_activation;
+    let pon = params
+        .pon
+        .raw_activation()
+        .expect("mainnet switches to proof of node");
     let year = params.pon_reduction_interval;
     let last_reduction = pon + year * params.pon_max_reductions;
 
@@ -64,10 +67,13 @@ fn mainnet_supply_matches_the_closed_form_and_crosses_max_money_in_the_second_po
         + run(slow, first_halving, 150 * COIN)
         + run(first_halving, second_halving, 75 * COIN)
         + run(second_halving, pon, 150 * COIN / 4);
-    let funds = (params.exchange_funding.1
-        + params.foundation_funding.1
-        + params.swap_pool.1 * i64::from(params.swap_pool.3))
-        * COIN;
+    let exchange = params.exchange_funding.expect("mainnet's exchange fund");
+    let foundation = params
+        .foundation_funding
+        .expect("mainnet's foundation fund");
+    let swap_pool = params.swap_pool.expect("mainnet's swap pool");
+    let funds =
+        (exchange.flux + foundation.flux + swap_pool.flux * i64::from(swap_pool.payouts)) * COIN;
     let expected_at_pon = 13_020_000 * COIN + pow_era + funds;
     assert_eq!(at_pon, Some(expected_at_pon));
     assert!(expected_at_pon < MAX_MONEY);

@@ -42,5 +42,5 @@ pub mod units;
 pub mod upgrades;
 
 pub use equihash::{EquihashParams, PowError, verify};
-pub use units::{BlockHeight, Network, UnknownNetworkError};
-pub use upgrades::NetworkUpgrade;
+pub use units::{BlockHeight, Network, Tier, UnknownNetworkError, UnknownTierError};
+pub use upgrades::{NetworkUpgrade, ProofOfNodeStart};

@@ -16,18 +16,28 @@ pub enum Network {
     Testnet,
     /// The local regression-test network (`fluxd -regtest`).
     Regtest,
+    /// The SDK's own local development network (no daemon counterpart): the network the reference
+    /// node runs with `flux node --devnet`. Every per-network table has a row of its own for it.
+    Devnet,
 }
 
 impl Network {
     /// Every network, in a fixed order.
-    pub const ALL: [Network; 3] = [Network::Mainnet, Network::Testnet, Network::Regtest];
+    pub const ALL: [Network; 4] = [
+        Network::Mainnet,
+        Network::Testnet,
+        Network::Regtest,
+        Network::Devnet,
+    ];
 
-    /// The name `fluxd` uses for the network (`main`, `test`, `regtest`).
+    /// The name `fluxd` uses for the network (`main`, `test`, `regtest`), and `devnet` for the
+    /// SDK's own.
     pub const fn name(self) -> &'static str {
         match self {
             Network::Mainnet => "main",
             Network::Testnet => "test",
             Network::Regtest => "regtest",
+            Network::Devnet => "devnet",
         }
     }
 }
@@ -38,14 +48,15 @@ impl fmt::Display for Network {
     }
 }
 
-/// Error returned when a network name is not one of `main`, `test`, `regtest` (or their long forms).
+/// Error returned when a network name is not one of `main`, `test`, `regtest`, `devnet` (or the
+/// long forms `mainnet`, `testnet`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct UnknownNetworkError;
 
 impl fmt::Display for UnknownNetworkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("unknown network: expected main, test or regtest")
+        f.write_str("unknown network: expected main, test, regtest or devnet")
     }
 }
 
@@ -60,8 +71,110 @@ impl core::str::FromStr for Network {
             "main" | "mainnet" => Ok(Network::Mainnet),
             "test" | "testnet" => Ok(Network::Testnet),
             "regtest" => Ok(Network::Regtest),
+            "devnet" => Ok(Network::Devnet),
             _ => Err(UnknownNetworkError),
         }
+    }
+}
+
+/// A fluxnode tier (fluxd's `Tier` enum: CUMULUS 1, NIMBUS 2, STRATUS 3; FluxOS's `basic`,
+/// `super`, `bamf`).
+///
+/// One type for every crate: the collateral and payouts of a tier live in `flux-nodes`, its app
+/// capacity in `flux-apps`, its parallel-asset share in `flux-parallel`. The enum is deliberately
+/// exhaustive: a fourth tier must make every `match` on it fail to compile rather than fall into a
+/// catch-all arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+pub enum Tier {
+    /// The smallest tier (formerly BASIC).
+    Cumulus,
+    /// The middle tier (formerly SUPER).
+    Nimbus,
+    /// The largest tier (formerly BAMF); Titan pools run these.
+    Stratus,
+}
+
+impl Tier {
+    /// All tiers, smallest first (the daemon's payout order of tiers in the coinbase).
+    pub const ALL: [Tier; 3] = [Tier::Cumulus, Tier::Nimbus, Tier::Stratus];
+
+    /// The daemon's number for the tier (`Tier` in `fluxnode/fluxnode.h`).
+    pub const fn number(self) -> u8 {
+        match self {
+            Tier::Cumulus => 1,
+            Tier::Nimbus => 2,
+            Tier::Stratus => 3,
+        }
+    }
+
+    /// The tier with the daemon's number, if any.
+    pub const fn from_number(number: u8) -> Option<Tier> {
+        match number {
+            1 => Some(Tier::Cumulus),
+            2 => Some(Tier::Nimbus),
+            3 => Some(Tier::Stratus),
+            _ => None,
+        }
+    }
+
+    /// Lower-case name (`cumulus`, `nimbus`, `stratus`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Tier::Cumulus => "cumulus",
+            Tier::Nimbus => "nimbus",
+            Tier::Stratus => "stratus",
+        }
+    }
+
+    /// The name the tier had before the 2021 rename, which FluxOS still uses in its app-spec
+    /// fields and APIs (`basic`, `super`, `bamf`).
+    pub const fn former_name(self) -> &'static str {
+        match self {
+            Tier::Cumulus => "basic",
+            Tier::Nimbus => "super",
+            Tier::Stratus => "bamf",
+        }
+    }
+}
+
+impl fmt::Display for Tier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A tier name that is not one of the three (or their former names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownTierError(pub alloc::string::String);
+
+impl fmt::Display for UnknownTierError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown tier {:?}: use cumulus, nimbus or stratus (or basic, super, bamf)",
+            self.0
+        )
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for UnknownTierError {}
+
+impl core::str::FromStr for Tier {
+    type Err = UnknownTierError;
+
+    /// Either name, any case, surrounding white space ignored.
+    fn from_str(text: &str) -> Result<Tier, UnknownTierError> {
+        let trimmed = text.trim();
+        Tier::ALL
+            .into_iter()
+            .find(|tier| {
+                tier.name().eq_ignore_ascii_case(trimmed)
+                    || tier.former_name().eq_ignore_ascii_case(trimmed)
+            })
+            .ok_or_else(|| UnknownTierError(alloc::string::ToString::to_string(text)))
     }
 }
 
@@ -143,6 +256,25 @@ mod tests {
         assert_eq!(BlockHeight::GENESIS.previous(), None);
         assert_eq!(BlockHeight(10).blocks_since(BlockHeight(4)), Some(6));
         assert_eq!(BlockHeight(4).blocks_since(BlockHeight(10)), None);
+    }
+
+    #[test]
+    fn tier_names_old_and_new_parse() {
+        assert_eq!("BAMF".parse::<Tier>(), Ok(Tier::Stratus));
+        assert_eq!(" nimbus ".parse::<Tier>(), Ok(Tier::Nimbus));
+        assert_eq!("Basic".parse::<Tier>(), Ok(Tier::Cumulus));
+        let error = "titan".parse::<Tier>().unwrap_err();
+        assert_eq!(error, UnknownTierError("titan".into()));
+        assert!(alloc::format!("{error}").contains("cumulus"));
+        for tier in Tier::ALL {
+            assert_eq!(tier.name().parse::<Tier>(), Ok(tier));
+            assert_eq!(Tier::from_number(tier.number()), Some(tier));
+        }
+        assert_eq!(Tier::from_number(0), None);
+        assert_eq!(Tier::from_number(4), None);
+        // fluxd's numbers, fixed by the START/CONFIRM wire format and the deterministic list.
+        assert_eq!(Tier::Cumulus.number(), 1);
+        assert_eq!(Tier::Stratus.number(), 3);
     }
 
     #[test]

@@ -119,6 +119,20 @@ impl NetworkUpgrade {
                 NetworkUpgrade::Base => 0,
                 _ => return None,
             },
+            // The SDK's devnet: every rule up to deterministic fluxnodes from block 1 (v4
+            // Sapling-format transactions, fluxnode START/CONFIRM), nothing after Kamata.
+            Network::Devnet => match self {
+                NetworkUpgrade::Base => 0,
+                NetworkUpgrade::Lwma
+                | NetworkUpgrade::Equihash144_5
+                | NetworkUpgrade::Acadia
+                | NetworkUpgrade::Kamiooka
+                | NetworkUpgrade::Kamata => 1,
+                NetworkUpgrade::Flux
+                | NetworkUpgrade::Halving
+                | NetworkUpgrade::P2shNodes
+                | NetworkUpgrade::ProofOfNode => return None,
+            },
         };
         Some(BlockHeight(height))
     }
@@ -130,8 +144,10 @@ impl NetworkUpgrade {
         match self {
             NetworkUpgrade::Base | NetworkUpgrade::Lwma | NetworkUpgrade::Equihash144_5 => 170_002,
             NetworkUpgrade::Acadia => match network {
+                Network::Mainnet => 170_007,
+                Network::Testnet => 170_007,
                 Network::Regtest => 170_006,
-                _ => 170_007,
+                Network::Devnet => 170_007,
             },
             NetworkUpgrade::Kamiooka => 170_012,
             NetworkUpgrade::Kamata => 170_016,
@@ -193,6 +209,60 @@ impl NetworkUpgrade {
     }
 }
 
+/// When a network's blocks become proof of node (`IsPONActive`, fluxd `src/pon/pon.cpp`).
+///
+/// fluxd compares a height with the PON upgrade's raw activation height, so an upgrade left at
+/// `NO_ACTIVATION_HEIGHT` (-1) reads as active from genesis even though `NetworkUpgradeActive`
+/// says it never activates: that is regtest. The SDK's devnet, which fluxd does not know, never
+/// switches. Formulas that count blocks from the activation (the PON subsidy reductions, the PON
+/// difficulty window) use the raw height, -1 included; [`ProofOfNodeStart::raw_activation`] gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum ProofOfNodeStart {
+    /// Blocks from this height on are proof of node (the PON upgrade's activation height).
+    At(BlockHeight),
+    /// The PON upgrade is left at `NO_ACTIVATION_HEIGHT` (-1) and `IsPONActive` is true at every
+    /// height (fluxd regtest).
+    UnactivatedUpgrade,
+    /// No block is ever proof of node.
+    Never,
+}
+
+impl ProofOfNodeStart {
+    /// The network's proof-of-node start: the PON upgrade's activation where the network
+    /// activates it, fluxd's raw-comparison quirk on regtest, never on the devnet.
+    pub const fn for_network(network: Network) -> ProofOfNodeStart {
+        let activation = NetworkUpgrade::ProofOfNode.activation_height(network);
+        match network {
+            Network::Mainnet | Network::Testnet => match activation {
+                Some(height) => ProofOfNodeStart::At(height),
+                None => ProofOfNodeStart::Never,
+            },
+            Network::Regtest => ProofOfNodeStart::UnactivatedUpgrade,
+            Network::Devnet => ProofOfNodeStart::Never,
+        }
+    }
+
+    /// Whether a block at `height` is proof of node (`IsPONActive`).
+    pub const fn is_active(self, height: BlockHeight) -> bool {
+        match self {
+            ProofOfNodeStart::At(start) => height.0 >= start.0,
+            ProofOfNodeStart::UnactivatedUpgrade => true,
+            ProofOfNodeStart::Never => false,
+        }
+    }
+
+    /// The activation height as fluxd's formulas read it (`-1` for an unactivated upgrade), or
+    /// `None` when no block is ever proof of node.
+    pub const fn raw_activation(self) -> Option<i64> {
+        match self {
+            ProofOfNodeStart::At(start) => Some(start.0 as i64),
+            ProofOfNodeStart::UnactivatedUpgrade => Some(-1),
+            ProofOfNodeStart::Never => None,
+        }
+    }
+}
+
 impl core::fmt::Display for NetworkUpgrade {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(self.name())
@@ -241,11 +311,54 @@ mod tests {
                 .filter_map(|u| u.activation_height(network))
                 .map(BlockHeight::get)
                 .collect();
-            assert!(
-                heights.windows(2).all(|w| w[0] < w[1]),
-                "{network}: {heights:?}"
-            );
+            // The devnet switches on LWMA .. Kamata together at block 1; fluxd's networks
+            // space every upgrade apart.
+            let increasing = match network {
+                Network::Devnet => heights.windows(2).all(|w| w[0] <= w[1]),
+                _ => heights.windows(2).all(|w| w[0] < w[1]),
+            };
+            assert!(increasing, "{network}: {heights:?}");
         }
+    }
+
+    #[test]
+    fn proof_of_node_start_agrees_with_the_upgrade_table() {
+        for network in Network::ALL {
+            let start = ProofOfNodeStart::for_network(network);
+            match NetworkUpgrade::ProofOfNode.activation_height(network) {
+                Some(height) => assert_eq!(start, ProofOfNodeStart::At(height), "{network}"),
+                // Regtest's quirk: never activated, yet every block is proof of node.
+                None if network == Network::Regtest => {
+                    assert!(start.is_active(BlockHeight::GENESIS));
+                    assert_eq!(start.raw_activation(), Some(-1));
+                }
+                None => assert!(!start.is_active(BlockHeight::MAX), "{network}"),
+            }
+        }
+        let main = ProofOfNodeStart::for_network(Network::Mainnet);
+        assert!(!main.is_active(BlockHeight(2_019_999)));
+        assert!(main.is_active(BlockHeight(2_020_000)));
+    }
+
+    #[test]
+    fn devnet_has_fluxnodes_from_block_one_and_never_proof_of_node() {
+        let devnet = Network::Devnet;
+        assert_eq!(
+            NetworkUpgrade::current(devnet, BlockHeight(0)),
+            NetworkUpgrade::Base
+        );
+        assert_eq!(
+            NetworkUpgrade::current(devnet, BlockHeight(1)),
+            NetworkUpgrade::Kamata
+        );
+        assert_eq!(
+            NetworkUpgrade::current(devnet, BlockHeight::MAX),
+            NetworkUpgrade::Kamata
+        );
+        assert_eq!(
+            NetworkUpgrade::branch_id_at(devnet, BlockHeight(1)),
+            FLUX_BRANCH_ID
+        );
     }
 
     #[test]

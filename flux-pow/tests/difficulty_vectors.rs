@@ -293,3 +293,43 @@ proptest! {
         let _ = block_proof(Compact(raw), 4);
     }
 }
+
+/// The devnet's row: every proof-of-work block carries compact 0x207fffff (the compact form the
+/// devnet's blocks have carried since its genesis), whatever the spacing of its ancestors, and it
+/// never switches to proof of node.
+#[test]
+fn devnet_difficulty_never_moves() {
+    let params = DifficultyParams::for_network(Network::Devnet);
+    assert_eq!(Compact::from_target(params.pow_limit), Compact(0x207f_ffff));
+    assert_eq!(Compact(0x207f_ffff).target(), params.pow_limit);
+    // Blocks one second apart at a harder target would make LWMA3 move the target on any other
+    // network; the devnet answers its fixed bits all the same.
+    let fast: Vec<HeaderInfo> = (0..61)
+        .map(|i| HeaderInfo {
+            height: BlockHeight(1000 + i),
+            time: 1_764_547_200 + i64::from(i),
+            bits: Compact(0x1f07_ffff),
+            version: 4,
+        })
+        .collect();
+    assert_eq!(
+        next_work_required(&params, &fast, Some(1_764_547_300)),
+        Ok(Compact(0x207f_ffff))
+    );
+    let mut retargeting = params;
+    retargeting.pow_no_retargeting = false;
+    assert_ne!(
+        next_work_required(&retargeting, &fast, Some(1_764_547_300)),
+        Ok(Compact(0x207f_ffff)),
+        "the same window retargets once the flag is off"
+    );
+    assert!(!params.is_pon_active(BlockHeight::MAX));
+    for height in [0, 1, 11, 12, 100_000] {
+        let sets = params.equihash_params_at(BlockHeight(height));
+        assert!(
+            sets.iter()
+                .all(|set| *set == flux_pow::EquihashParams::EH48_5),
+            "devnet height {height}: {sets:?}"
+        );
+    }
+}

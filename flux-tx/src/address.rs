@@ -61,19 +61,26 @@ pub enum AddressError {
     },
 }
 
-/// The two-byte P2PKH prefix of `network` (`base58Prefixes[PUBKEY_ADDRESS]`).
+/// The two-byte P2PKH prefix of `network` (`base58Prefixes[PUBKEY_ADDRESS]`,
+/// `chainparams.cpp:200,434,669`): `t1…` on mainnet, `tm…` elsewhere. The devnet uses the test
+/// networks' prefixes, so its addresses can never be mistaken for mainnet ones.
 pub const fn pubkey_hash_prefix(network: Network) -> [u8; 2] {
     match network {
         Network::Mainnet => [0x1c, 0xb8],
-        Network::Testnet | Network::Regtest => [0x1d, 0x25],
+        Network::Testnet => [0x1d, 0x25],
+        Network::Regtest => [0x1d, 0x25],
+        Network::Devnet => [0x1d, 0x25],
     }
 }
 
-/// The two-byte P2SH prefix of `network` (`base58Prefixes[SCRIPT_ADDRESS]`).
+/// The two-byte P2SH prefix of `network` (`base58Prefixes[SCRIPT_ADDRESS]`): `t3…` on mainnet,
+/// `t2…` elsewhere (the devnet included, as for [`pubkey_hash_prefix`]).
 pub const fn script_hash_prefix(network: Network) -> [u8; 2] {
     match network {
         Network::Mainnet => [0x1c, 0xbd],
-        Network::Testnet | Network::Regtest => [0x1c, 0xba],
+        Network::Testnet => [0x1c, 0xba],
+        Network::Regtest => [0x1c, 0xba],
+        Network::Devnet => [0x1c, 0xba],
     }
 }
 

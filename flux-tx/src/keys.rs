@@ -28,7 +28,9 @@ pub fn sha256d(data: &[u8]) -> [u8; 32] {
 pub const fn wif_prefix(network: Network) -> u8 {
     match network {
         Network::Mainnet => 0x80,
-        Network::Testnet | Network::Regtest => 0xef,
+        Network::Testnet => 0xef,
+        Network::Regtest => 0xef,
+        Network::Devnet => 0xef,
     }
 }
 
@@ -226,7 +228,7 @@ impl PrivateKey {
     }
 
     /// Decodes a WIF string of any Flux network and returns the key with the network its prefix
-    /// names. Testnet and regtest share their prefix; such keys are reported as
+    /// names. Testnet, regtest and the devnet share their prefix; such keys are reported as
     /// [`Network::Testnet`].
     ///
     /// # Errors

@@ -34,7 +34,7 @@ extern crate alloc;
 pub use amount::{Amount, COIN, MAX_MONEY};
 pub use block::{Block, BlockHeader, BlockProof, merkle_root};
 pub use encode::{DecodeError, FluxDecode, FluxEncode};
-pub use flux_pow::{BlockHeight, Network, NetworkUpgrade};
+pub use flux_pow::{BlockHeight, Network, NetworkUpgrade, Tier, UnknownTierError};
 pub use hash::{BlockHash, MerkleRoot, SaplingRoot, Txid};
 pub use script::Script;
 pub use transaction::{OutPoint, Transaction, TxBody, TxIn, TxOut};

@@ -188,7 +188,7 @@ mod tests {
 
     fn address(seed: u8) -> Address {
         let key = PrivateKey::from_secret_bytes([seed; 32], true).unwrap();
-        Address::from_public_key(&key.public_key(), Network::Regtest)
+        Address::from_public_key(&key.public_key(), Network::Devnet)
     }
 
     #[test]

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::fluxd_json::{self, ChainPosition};
 use super::rpc::{Params, RpcError, code};
 use super::state::{MempoolError, NodeState};
-use super::wallet::KEY_NETWORK;
+use flux_pow::Network;
 
 /// Every method this node answers.
 pub const METHODS: [&str; 10] = [
@@ -190,7 +190,12 @@ fn getblock(state: &NodeState, params: Params<'_>) -> Result<Value, RpcError> {
     let (mut next, mut work) = (String::new(), String::new());
     let position = position(state, &hash, &mut next, &mut work)?;
     let verbosity = if verbosity >= 2 { 2 } else { 1 };
-    Ok(fluxd_json::block(&block, &position, KEY_NETWORK, verbosity))
+    Ok(fluxd_json::block(
+        &block,
+        &position,
+        Network::Devnet,
+        verbosity,
+    ))
 }
 
 fn getblockheader(state: &NodeState, params: Params<'_>) -> Result<Value, RpcError> {
@@ -220,7 +225,7 @@ fn getrawtransaction(state: &NodeState, params: Params<'_>) -> Result<Value, Rpc
     };
     if let Some(tx) = state.mempool_transaction(&txid) {
         return Ok(if verbose {
-            fluxd_json::transaction(tx, KEY_NETWORK, None)
+            fluxd_json::transaction(tx, Network::Devnet, None)
         } else {
             json!(hex::encode(tx.encoded()))
         });
@@ -243,7 +248,7 @@ fn getrawtransaction(state: &NodeState, params: Params<'_>) -> Result<Value, Rpc
     let block_hash = location.block_hash.to_string();
     Ok(fluxd_json::transaction(
         &location.transaction,
-        KEY_NETWORK,
+        Network::Devnet,
         Some((&block_hash, time, position)),
     ))
 }
@@ -319,7 +324,7 @@ fn listfluxnodes(state: &NodeState) -> Result<Value, RpcError> {
             let coin = chain.utxo(&node.collateral).map_err(store_error)?;
             let payment_address = coin
                 .as_ref()
-                .and_then(|coin| Address::from_script(&coin.output.script_pubkey, KEY_NETWORK))
+                .and_then(|coin| Address::from_script(&coin.output.script_pubkey, Network::Devnet))
                 .map(|address| address.to_string())
                 .unwrap_or_default();
             let time_at = |height: u32| -> Result<u32, RpcError> {

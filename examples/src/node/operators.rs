@@ -7,8 +7,8 @@
 //! picks up where the chain is.
 
 use flux_consensus::check::transaction::FLUXNODE_MIN_CONFIRMATIONS;
-use flux_nodes::Tier;
 use flux_nodes::list::{FluxnodeList, NodeStatus};
+use flux_nodes::{Tier, TierExt};
 use flux_pow::BlockHeight;
 use flux_tx::amount::Amount;
 use flux_tx::builder::{BuildError, build_p2pkh};
@@ -16,7 +16,8 @@ use flux_tx::fluxnode::{CollateralSigner, FluxnodeConfirm, FluxnodeStart, Fluxno
 use flux_tx::fluxnode_sig::{benchmark_message, confirm_message, sign_node_message, start_message};
 use flux_tx::transaction::{FLUXNODE_TX_VERSION, OutPoint, Transaction, TxBody};
 
-use super::wallet::{SIGNING_NETWORK, Wallet};
+use super::wallet::Wallet;
+use flux_pow::Network;
 
 /// `FLUXNODE_CONFIRM_UPDATE_TYPE_INITIAL`: the first confirmation of a started node.
 pub const UPDATE_INITIAL: i8 = 0;
@@ -176,7 +177,7 @@ pub fn next_transactions(
                 &payments,
                 fee,
                 &change,
-                SIGNING_NETWORK,
+                Network::Devnet,
                 next_height,
             )?);
         }

@@ -10,7 +10,8 @@ use flux_tx::{Amount, Block, BlockHash, OutPoint, Transaction, Txid};
 
 use super::economy::{BlockPayments, Economy, EconomyError, PayeeRole, Payment};
 use super::operators::{OPERATORS, wallet_labels};
-use super::wallet::{KEY_NETWORK, Wallet};
+use super::wallet::Wallet;
+use flux_pow::Network;
 
 /// Why the node's state could not be updated.
 #[derive(Debug, thiserror::Error)]
@@ -259,7 +260,7 @@ impl NodeState {
                 && let CollateralSigner::PubKey(key) = &start.signer
                 && let Ok(key) = flux_tx::keys::PublicKey::from_slice(key)
             {
-                let address = flux_tx::address::Address::from_public_key(&key, KEY_NETWORK);
+                let address = flux_tx::address::Address::from_public_key(&key, Network::Devnet);
                 self.economy.register_node_start(address, time);
             }
         }
@@ -267,7 +268,7 @@ impl NodeState {
         if let Some(coinbase) = block.transactions.first() {
             for output in coinbase.outputs() {
                 let (Some(address), Some(amount)) = (
-                    flux_tx::address::Address::from_script(&output.script_pubkey, KEY_NETWORK),
+                    flux_tx::address::Address::from_script(&output.script_pubkey, Network::Devnet),
                     output.amount(),
                 ) else {
                     continue;

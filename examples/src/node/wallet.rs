@@ -18,15 +18,6 @@ use flux_tx::transaction::OutPoint;
 /// Blocks before a coinbase output may be spent (`COINBASE_MATURITY`, fluxd `src/consensus/consensus.h`).
 pub const COINBASE_MATURITY: u32 = 100;
 
-/// The network whose address prefixes and branch-id table the devnet uses for its keys: the
-/// devnet's money follows mainnet (see `flux_consensus::params::Devnet`).
-pub const KEY_NETWORK: Network = Network::Mainnet;
-
-/// The network whose consensus branch id devnet signatures commit to: the devnet keeps branch id
-/// 0 at every height (`flux_consensus::Devnet`), as regtest does, while mainnet's changes at
-/// height 125,000.
-pub const SIGNING_NETWORK: Network = Network::Regtest;
-
 /// A devnet key derived from `label`: `sha256d("flux-rs devnet key" || label)` as the secret.
 ///
 /// # Panics
@@ -71,7 +62,8 @@ impl Wallet {
         };
         for label in labels {
             let key = devnet_key(label);
-            let script = Address::from_public_key(&key.public_key(), KEY_NETWORK).script_pubkey();
+            let script =
+                Address::from_public_key(&key.public_key(), Network::Devnet).script_pubkey();
             wallet.scripts.insert(script, label.to_owned());
             wallet.keys.insert(label.to_owned(), key);
         }
@@ -86,7 +78,7 @@ impl Wallet {
     /// The t1 address of `label`'s key.
     pub fn address(&self, label: &str) -> Option<Address> {
         self.key(label)
-            .map(|key| Address::from_public_key(&key.public_key(), KEY_NETWORK))
+            .map(|key| Address::from_public_key(&key.public_key(), Network::Devnet))
     }
 
     /// Takes a connected block: outputs to the wallet's keys are added, spent ones removed.

@@ -15,7 +15,7 @@ pub fn key(seed: u8) -> PrivateKey {
 
 /// The P2PKH script of a key.
 pub fn script_of(key: &PrivateKey) -> Script {
-    Address::from_public_key(&key.public_key(), Network::Regtest).script_pubkey()
+    Address::from_public_key(&key.public_key(), Network::Devnet).script_pubkey()
 }
 
 /// A devnet chain in a temporary directory, mining to `miner`.
@@ -114,19 +114,19 @@ impl Devchain {
             .iter()
             .map(|(to, amount)| {
                 (
-                    Address::from_public_key(&to.public_key(), Network::Regtest),
+                    Address::from_public_key(&to.public_key(), Network::Devnet),
                     *amount,
                 )
             })
             .collect();
-        let change = Address::from_public_key(&from.public_key(), Network::Regtest);
+        let change = Address::from_public_key(&from.public_key(), Network::Devnet);
         build_p2pkh(
             from,
             utxos,
             &payments,
             fee,
             &change,
-            Network::Regtest,
+            Network::Devnet,
             BlockHeight(self.height() + 1),
         )
         .unwrap()

@@ -39,7 +39,7 @@ pub use u256::U256;
 
 use crate::equihash::EquihashParams;
 use crate::units::{BlockHeight, Network};
-use crate::upgrades::NetworkUpgrade;
+use crate::upgrades::{NetworkUpgrade, ProofOfNodeStart};
 
 /// First block version of the proof-of-node header layout (`PON_VERSION`, `primitives/block.h:31`).
 pub const PON_VERSION: i32 = 100;
@@ -194,17 +194,20 @@ pub struct DifficultyParams {
     pub eh_epochs: [EquihashParams; 3],
     /// `CheckProofOfWork` accepts anything on regtest (`pow.cpp:266`).
     pub skip_pow_check: bool,
-    /// Activation heights as the daemon stores them (`-1` = `NO_ACTIVATION_HEIGHT`) of LWMA,
-    /// EQUI144_5, ACADIA, KAMIOOKA and PON.
-    pub lwma: i64,
-    /// See [`DifficultyParams::lwma`].
-    pub equi144_5: i64,
-    /// See [`DifficultyParams::lwma`].
-    pub acadia: i64,
-    /// See [`DifficultyParams::lwma`].
-    pub kamiooka: i64,
-    /// See [`DifficultyParams::lwma`].
-    pub pon: i64,
+    /// Every proof-of-work block carries `powLimit` and the target never moves (the devnet, whose
+    /// fast local miner would otherwise make its own chain harder; Bitcoin's
+    /// `fPowNoRetargeting`). fluxd has no such network: false for its three.
+    pub pow_no_retargeting: bool,
+    /// LWMA's activation height (`UPGRADE_LWMA`), `None` where it never activates.
+    pub lwma: Option<BlockHeight>,
+    /// Equihash 144,5's activation height (`UPGRADE_EQUI144_5`).
+    pub equi144_5: Option<BlockHeight>,
+    /// Acadia's activation height (`UPGRADE_ACADIA`, LWMA3).
+    pub acadia: Option<BlockHeight>,
+    /// Kamiooka's activation height (`UPGRADE_KAMIOOKA`, ZelHash).
+    pub kamiooka: Option<BlockHeight>,
+    /// When blocks become proof of node (`IsPONActive`).
+    pub pon: ProofOfNodeStart,
 }
 
 fn target_from_hex(hex: &str) -> U256 {
@@ -216,67 +219,151 @@ fn target_from_hex(hex: &str) -> U256 {
     U256::from_be_bytes(bytes)
 }
 
-fn raw_activation(upgrade: NetworkUpgrade, network: Network) -> i64 {
-    upgrade
-        .activation_height(network)
-        .map_or(-1, |height| i64::from(height.0))
+/// An activation height as fluxd's difficulty formulas read it: `NO_ACTIVATION_HEIGHT` is -1,
+/// and several comparisons (`eh_epoch_*_end`, the fork windows) do arithmetic on it.
+fn raw_height(activation: Option<BlockHeight>) -> i64 {
+    activation.map_or(-1, |height| i64::from(height.0))
 }
 
 impl DifficultyParams {
-    /// The daemon's constants for `network`.
+    /// The difficulty constants of `network`: one row per network (fluxd `chainparams.cpp`:
+    /// main `:109-158`, test `:362-406`, regtest `:569-611`; the devnet is the SDK's own).
+    /// Upgrade heights come from [`NetworkUpgrade::activation_height`].
     pub fn for_network(network: Network) -> DifficultyParams {
-        let activation = |upgrade| raw_activation(upgrade, network);
-        let (pow_limit, pon_limit, pon_start_limit) = match network {
-            Network::Mainnet => (
-                "0007ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-                "0fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-                "000bffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-            ),
-            Network::Testnet => (
-                "0effffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-                "0fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-                "7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-            ),
-            Network::Regtest => (
-                "0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f",
-                "0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f",
-                "7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-            ),
-        };
-        let small = EquihashParams::EH48_5;
-        DifficultyParams {
-            network,
-            pow_limit: target_from_hex(pow_limit),
-            pon_limit: target_from_hex(pon_limit),
-            pon_start_limit: target_from_hex(pon_start_limit),
-            pow_target_spacing: if network == Network::Testnet { 60 } else { 120 },
-            pon_target_spacing: 30,
-            pon_window: if network == Network::Mainnet { 30 } else { 60 },
-            digishield_window: 17,
-            digishield_max_adjust_up: if network == Network::Regtest { 0 } else { 16 },
-            digishield_max_adjust_down: if network == Network::Regtest { 0 } else { 32 },
-            lwma_window: 60,
-            min_difficulty_after: if network == Network::Mainnet {
-                None
-            } else {
-                Some(0)
-            },
-            eh_fade_length: if network == Network::Testnet { 10 } else { 11 },
-            eh_epochs: match network {
-                Network::Mainnet => [
+        let activation = |upgrade: NetworkUpgrade| upgrade.activation_height(network);
+        let lwma = activation(NetworkUpgrade::Lwma);
+        let equi144_5 = activation(NetworkUpgrade::Equihash144_5);
+        let acadia = activation(NetworkUpgrade::Acadia);
+        let kamiooka = activation(NetworkUpgrade::Kamiooka);
+        let pon = ProofOfNodeStart::for_network(network);
+        match network {
+            Network::Mainnet => DifficultyParams {
+                network,
+                pow_limit: target_from_hex(
+                    "0007ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+                ),
+                pon_limit: target_from_hex(
+                    "0fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+                ),
+                pon_start_limit: target_from_hex(
+                    "000bffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+                ),
+                pow_target_spacing: 120,
+                pon_target_spacing: 30,
+                pon_window: 30,
+                digishield_window: 17,
+                digishield_max_adjust_up: 16,
+                digishield_max_adjust_down: 32,
+                lwma_window: 60,
+                min_difficulty_after: None,
+                eh_fade_length: 11,
+                eh_epochs: [
                     EquihashParams::EH200_9,
                     EquihashParams::EH144_5,
                     EquihashParams::ZELHASH,
                 ],
-                Network::Testnet => [small; 3],
-                Network::Regtest => [small, small, EquihashParams::ZELHASH],
+                skip_pow_check: false,
+                pow_no_retargeting: false,
+                lwma,
+                equi144_5,
+                acadia,
+                kamiooka,
+                pon,
             },
-            skip_pow_check: network == Network::Regtest,
-            lwma: activation(NetworkUpgrade::Lwma),
-            equi144_5: activation(NetworkUpgrade::Equihash144_5),
-            acadia: activation(NetworkUpgrade::Acadia),
-            kamiooka: activation(NetworkUpgrade::Kamiooka),
-            pon: activation(NetworkUpgrade::ProofOfNode),
+            Network::Testnet => DifficultyParams {
+                network,
+                pow_limit: target_from_hex(
+                    "0effffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+                ),
+                pon_limit: target_from_hex(
+                    "0fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+                ),
+                pon_start_limit: target_from_hex(
+                    "7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+                ),
+                pow_target_spacing: 60,
+                pon_target_spacing: 30,
+                pon_window: 60,
+                digishield_window: 17,
+                digishield_max_adjust_up: 16,
+                digishield_max_adjust_down: 32,
+                lwma_window: 60,
+                min_difficulty_after: Some(0),
+                eh_fade_length: 10,
+                eh_epochs: [EquihashParams::EH48_5; 3],
+                skip_pow_check: false,
+                pow_no_retargeting: false,
+                lwma,
+                equi144_5,
+                acadia,
+                kamiooka,
+                pon,
+            },
+            Network::Regtest => DifficultyParams {
+                network,
+                pow_limit: target_from_hex(
+                    "0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f",
+                ),
+                pon_limit: target_from_hex(
+                    "0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f",
+                ),
+                pon_start_limit: target_from_hex(
+                    "7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+                ),
+                pow_target_spacing: 120,
+                pon_target_spacing: 30,
+                pon_window: 60,
+                digishield_window: 17,
+                digishield_max_adjust_up: 0,
+                digishield_max_adjust_down: 0,
+                lwma_window: 60,
+                min_difficulty_after: Some(0),
+                eh_fade_length: 11,
+                eh_epochs: [
+                    EquihashParams::EH48_5,
+                    EquihashParams::EH48_5,
+                    EquihashParams::ZELHASH,
+                ],
+                skip_pow_check: true,
+                pow_no_retargeting: false,
+                lwma,
+                equi144_5,
+                acadia,
+                kamiooka,
+                pon,
+            },
+            // The SDK's devnet: Equihash 48,5 at a fixed easy target (`powLimit` 7fffff00..,
+            // compact 0x207fffff, about every other solution is a block), 120 s spacing, never
+            // proof of node. Its PON limits are its powLimit until it gets a PON era of its own.
+            Network::Devnet => DifficultyParams {
+                network,
+                pow_limit: target_from_hex(
+                    "7fffff0000000000000000000000000000000000000000000000000000000000",
+                ),
+                pon_limit: target_from_hex(
+                    "7fffff0000000000000000000000000000000000000000000000000000000000",
+                ),
+                pon_start_limit: target_from_hex(
+                    "7fffff0000000000000000000000000000000000000000000000000000000000",
+                ),
+                pow_target_spacing: 120,
+                pon_target_spacing: 30,
+                pon_window: 60,
+                digishield_window: 17,
+                digishield_max_adjust_up: 16,
+                digishield_max_adjust_down: 32,
+                lwma_window: 60,
+                min_difficulty_after: None,
+                eh_fade_length: 11,
+                eh_epochs: [EquihashParams::EH48_5; 3],
+                skip_pow_check: false,
+                pow_no_retargeting: true,
+                lwma,
+                equi144_5,
+                acadia,
+                kamiooka,
+                pon,
+            },
         }
     }
 
@@ -284,24 +371,25 @@ impl DifficultyParams {
         self.digishield_window * self.pow_target_spacing
     }
 
-    /// `eh_epoch_1_end()`: computed as `unsigned long`, so a disabled upgrade (-1) wraps.
+    /// `eh_epoch_1_end()`: computed as `unsigned long` from the raw activation height, so a
+    /// disabled upgrade (-1) takes part in the arithmetic as fluxd's does.
     fn eh_epoch_1_end(&self) -> u64 {
-        (self.equi144_5 + self.eh_fade_length - 1) as u64
+        (raw_height(self.equi144_5) + self.eh_fade_length - 1) as u64
     }
 
     /// `eh_epoch_2_end()`, unsigned like [`DifficultyParams::eh_epoch_1_end`].
     fn eh_epoch_2_end(&self) -> u64 {
-        (self.kamiooka + self.eh_fade_length - 1) as u64
+        (raw_height(self.kamiooka) + self.eh_fade_length - 1) as u64
     }
 
-    /// `IsPONActive(height)`: a raw comparison, so `NO_ACTIVATION_HEIGHT` (-1) means "always".
-    pub fn is_pon_active(&self, height: i64) -> bool {
-        height >= self.pon
+    /// `IsPONActive(height)` (see [`ProofOfNodeStart`] for regtest's raw comparison).
+    pub fn is_pon_active(&self, height: BlockHeight) -> bool {
+        self.pon.is_active(height)
     }
 
     /// `NetworkUpgradeActive`: a disabled upgrade is never active.
-    fn upgrade_active(activation: i64, height: i64) -> bool {
-        activation >= 0 && height >= activation
+    fn upgrade_active(activation: Option<BlockHeight>, height: i64) -> bool {
+        activation.is_some_and(|at| height >= i64::from(at.0))
     }
 
     /// The Equihash parameter sets a PoW block at `height` may use, the upcoming one first
@@ -482,7 +570,10 @@ pub fn next_work_required(
 ) -> Result<Compact, DifficultyError> {
     let window = Window::new(ancestors)?;
     let next_height = window.last_height() + 1;
-    if params.is_pon_active(next_height) {
+    let pon_next = u32::try_from(next_height)
+        .map(BlockHeight)
+        .is_ok_and(|height| params.is_pon_active(height));
+    if pon_next {
         next_pon_work(params, &window)
     } else {
         next_pow_work(params, &window, new_block_time)
@@ -496,6 +587,9 @@ fn next_pow_work(
     new_block_time: Option<i64>,
 ) -> Result<Compact, DifficultyError> {
     let pow_limit = Compact::from_target(params.pow_limit);
+    if params.pow_no_retargeting {
+        return Ok(pow_limit);
+    }
     let last = window.last();
     let height = window.last_height();
     // C++ compares the int height with an unsigned long: the height converts to unsigned.
@@ -541,11 +635,11 @@ fn next_pow_work(
         .unwrap_or(U256::ZERO);
 
     let next_height = height + 1;
-    if next_height < params.lwma {
+    if next_height < raw_height(params.lwma) {
         let last_mtp = window.median_time_past(height)?;
         let first_mtp = window.median_time_past(first_height)?;
         Ok(digishield(params, average, last_mtp, first_mtp))
-    } else if next_height < params.acadia {
+    } else if next_height < raw_height(params.acadia) {
         lwma(params, window)
     } else {
         lwma3(params, window)
@@ -675,15 +769,19 @@ fn next_pon_work(
     let pon_limit = Compact::from_target(params.pon_limit);
     let last = window.last();
     let next_height = window.last_height() + 1;
-    if next_height < params.pon {
+    // Only reached where `IsPONActive` holds, so the network has a PON start.
+    let Some(activation) = params.pon.raw_activation() else {
+        return Ok(last.bits);
+    };
+    if next_height < activation {
         return Ok(last.bits);
     }
-    if next_height < params.pon + params.pon_window {
+    if next_height < activation + params.pon_window {
         return Ok(start_limit);
     }
     let first_height = window.last_height() - (params.pon_window - 1);
     let first = match window.get(first_height)? {
-        Some(block) if i64::from(block.height.0) >= params.pon => block,
+        Some(block) if i64::from(block.height.0) >= activation => block,
         _ => return Ok(start_limit),
     };
     let mut actual = last.time - first.time;

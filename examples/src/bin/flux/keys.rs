@@ -26,6 +26,8 @@ pub enum NetworkArg {
     Test,
     /// Regtest (same prefixes as testnet).
     Regtest,
+    /// The SDK's devnet (same prefixes as testnet).
+    Devnet,
 }
 
 impl From<NetworkArg> for Network {
@@ -34,6 +36,7 @@ impl From<NetworkArg> for Network {
             NetworkArg::Main => Network::Mainnet,
             NetworkArg::Test => Network::Testnet,
             NetworkArg::Regtest => Network::Regtest,
+            NetworkArg::Devnet => Network::Devnet,
         }
     }
 }

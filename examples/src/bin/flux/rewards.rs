@@ -75,17 +75,9 @@ fn flux(amount: flux_tx::Amount) -> f64 {
     amount.zat() as f64 / COIN as f64
 }
 
-fn network_name(network: Network) -> &'static str {
-    match network {
-        Network::Mainnet => "main",
-        Network::Testnet => "test",
-        Network::Regtest => "regtest",
-    }
-}
-
 fn to_json(network: Network, e: &RewardEstimate) -> serde_json::Value {
     serde_json::json!({
-        "network": network_name(network),
+        "network": network.name(),
         "tier": e.tier.name(),
         "nodes": e.nodes,
         "height": e.height.0,
@@ -101,7 +93,7 @@ fn to_json(network: Network, e: &RewardEstimate) -> serde_json::Value {
 
 fn to_table(network: Network, e: &RewardEstimate) -> String {
     let rows = [
-        ("network", network_name(network).to_owned()),
+        ("network", network.name().to_owned()),
         ("tier", e.tier.name().to_owned()),
         ("nodes", e.nodes.to_string()),
         ("height", e.height.0.to_string()),
