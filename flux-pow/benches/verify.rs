@@ -11,18 +11,12 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use flux_pow::equihash::{EquihashParams, verify};
 
-const GENESIS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/genesis.json"
-);
-const GENERATED: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/generated_zelhash_vectors.json"
-);
+const GENESIS: &str = "genesis.json";
+const GENERATED: &str = "generated_zelhash_vectors.json";
 
-fn load(path: &str) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("vector file")).expect("json")
-}
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::vectors as load;
 
 fn hex_field(value: &serde_json::Value, key: &str) -> Vec<u8> {
     hex::decode(value[key].as_str().expect("hex field")).expect("hex")

@@ -9,18 +9,11 @@ use flux_pow::difficulty::{
 use flux_pow::{BlockHeight, Network};
 use proptest::prelude::*;
 
-const POW_VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/fluxd_pow_vectors.json"
-);
-const CHAINS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/difficulty_chains.json"
-);
+const POW_VECTORS: &str = "fluxd_pow_vectors.json";
+const CHAINS: &str = "difficulty_chains.json";
 
-fn load(path: &str) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+mod common;
+use common::vectors as load;
 
 fn bits(text: &str) -> Compact {
     Compact(u32::from_str_radix(text, 16).unwrap())

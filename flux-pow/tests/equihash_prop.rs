@@ -9,10 +9,8 @@ use flux_pow::equihash::{
 use proptest::prelude::*;
 use serde_json::Value;
 
-fn vectors(name: &str) -> Value {
-    let path = format!("{}/../../shared/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+mod common;
+use common::vectors;
 
 fn hex(value: &Value) -> Vec<u8> {
     hex::decode(value.as_str().unwrap()).unwrap()

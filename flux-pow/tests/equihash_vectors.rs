@@ -7,11 +7,8 @@ use flux_pow::equihash::{
 };
 use serde_json::Value;
 
-fn vectors(name: &str) -> Value {
-    let path = format!("{}/../../shared/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
+mod common;
+use common::vectors;
 
 fn hex(value: &Value) -> Vec<u8> {
     hex::decode(value.as_str().expect("hex string")).expect("valid hex")

@@ -7,19 +7,11 @@ use std::ops::ControlFlow;
 use flux_pow::equihash::{EquihashParams, verify};
 use flux_pow::solver::{SolveOptions, Solver, SolverError, solve, solve_all};
 
-const FLUXD_VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/fluxd_equihash_vectors.json"
-);
-const GENERATED_VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/generated_zelhash_vectors.json"
-);
+const FLUXD_VECTORS: &str = "fluxd_equihash_vectors.json";
+const GENERATED_VECTORS: &str = "generated_zelhash_vectors.json";
 
-fn load(path: &str) -> serde_json::Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
+mod common;
+use common::vectors as load;
 
 fn params_of(vector: &serde_json::Value) -> EquihashParams {
     let n = vector["n"].as_u64().unwrap() as u32;

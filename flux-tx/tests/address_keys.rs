@@ -6,15 +6,11 @@ use flux_tx::keys::{PrivateKey, PublicKey, hash160};
 use flux_tx::{Network, base58};
 use proptest::prelude::*;
 
-const GENESIS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/genesis.json"
-);
+mod common;
 
 /// The 65-byte public key paid by the genesis coinbase (`push65 <key> OP_CHECKSIG`).
 fn genesis_coinbase_key() -> PublicKey {
-    let text = std::fs::read_to_string(GENESIS).expect("shared/vectors/genesis.json is readable");
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let json = common::vectors::json("genesis.json");
     let tx = hex::decode(json["coinbase_tx_hex"].as_str().unwrap()).unwrap();
     // The single output script is the last 67 bytes before the 4-byte lock time: 0x41 <65> 0xac.
     let script = &tx[tx.len() - 4 - 67..tx.len() - 4];

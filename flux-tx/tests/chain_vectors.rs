@@ -14,13 +14,10 @@ use flux_tx::{
     OutPoint, Transaction, Txid,
 };
 
-const GENESIS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/genesis.json"
-);
+mod common;
 
 fn genesis() -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(GENESIS).unwrap()).unwrap()
+    common::vectors::json("genesis.json")
 }
 
 #[test]

@@ -7,48 +7,13 @@
 
 #![allow(clippy::print_stderr)]
 
-use std::path::PathBuf;
-
 use flux_tx::address::Address;
 use flux_tx::keys::PrivateKey;
 use flux_tx::{Amount, FluxDecode, FluxEncode, Network, OutPoint, Transaction, TxOut, base58};
 use serde_json::Value;
 
-fn vectors_dir() -> PathBuf {
-    match std::env::var_os("FLUX_DAEMON_VECTORS_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors")),
-    }
-}
-
-/// The parsed file, or `None` (after a notice) when it is absent and not required.
-fn load(name: &str) -> Option<Vec<Value>> {
-    let path = vectors_dir().join(name);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            let json: Value = serde_json::from_str(&text)
-                .unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()));
-            Some(
-                json.as_array()
-                    .unwrap_or_else(|| panic!("{name}: not an array"))
-                    .clone(),
-            )
-        }
-        Err(error) => {
-            assert!(
-                std::env::var("FLUX_REQUIRE_VECTORS").as_deref() != Ok("1"),
-                "FLUX_REQUIRE_VECTORS=1 but {} is unreadable: {error}",
-                path.display()
-            );
-            eprintln!(
-                "SKIPPED: fluxd test data {} not found ({error}); copy fluxd src/test/data/{name} \
-                 there, or set FLUX_DAEMON_VECTORS_DIR",
-                path.display()
-            );
-            None
-        }
-    }
-}
+mod common;
+use common::vectors::daemon_file as load;
 
 fn hex(value: &Value) -> Vec<u8> {
     hex::decode(value.as_str().expect("hex string")).expect("valid hex")
@@ -156,8 +121,6 @@ fn base58_keys_invalid() {
     }
     assert!(checked > 0);
 }
-
-mod common;
 
 use flux_tx::script::interpreter::VerifyFlags;
 use flux_tx::script::opcodes;

@@ -6,10 +6,7 @@ use flux_tx::message::{
 };
 use flux_tx::{Network, address::Address, keys::PrivateKey};
 
-const APP_SPECS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/app_specs.json"
-);
+mod common;
 
 struct SignedMessage {
     owner: String,
@@ -18,9 +15,7 @@ struct SignedMessage {
 }
 
 fn signed_app_messages() -> Vec<SignedMessage> {
-    let text =
-        std::fs::read_to_string(APP_SPECS).expect("shared/vectors/app_specs.json is readable");
-    let json: serde_json::Value = serde_json::from_str(&text).expect("app_specs.json is JSON");
+    let json = common::vectors::json("app_specs.json");
     json["specs"]
         .as_array()
         .expect("specs array")

@@ -2,6 +2,8 @@
 //! the integration tests.
 #![allow(dead_code)]
 
+pub mod vectors;
+
 use flux_tx::sighash::SighashTransaction;
 use flux_tx::sign::VerifiableTransaction;
 
