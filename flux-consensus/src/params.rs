@@ -4,7 +4,19 @@
 //!
 //! [`Mainnet`], [`Testnet`] and [`Regtest`] are the daemon's three networks. [`Devnet`] is a local
 //! network of this SDK (no daemon counterpart): proof of work with Equihash 48,5 at an easy fixed
-//! target, fluxnodes from a low height, and the mainnet money tables.
+//! target, fluxnodes from block 1, mainnet's launch subsidy. Each is one [`Network`] value, and
+//! every table below has an arm of its own for each of the four, so a network's value for any
+//! parameter is found by its own name in one place:
+//!
+//! | parameters | table |
+//! |---|---|
+//! | upgrade activation heights, branch ids, protocol versions, activation hashes | [`NetworkUpgrade::activation_height`], [`NetworkUpgrade::branch_id`], [`NetworkUpgrade::protocol_version`], [`NetworkUpgrade::activation_block_hash`] |
+//! | when blocks become proof of node | [`ProofOfNodeStart::for_network`] |
+//! | `powLimit` / PON limits, spacing, difficulty windows, Equihash epochs | [`DifficultyParams::for_network`] |
+//! | subsidy schedule, exchange / foundation / swap-pool funds | [`flux_nodes::SubsidyParams::for_network`] |
+//! | tier collaterals and their transition windows | [`flux_nodes::TierExt::transition_window`] |
+//! | address and WIF prefixes | [`flux_tx::address::pubkey_hash_prefix`], [`flux_tx::address::script_hash_prefix`], [`flux_tx::keys::wif_prefix`] |
+//! | genesis block, ports, message start bytes, checkpoints, fund scripts, payments start | the [`NetworkParams`] impl of [`Mainnet`], [`Testnet`], [`Regtest`], [`Devnet`] |
 
 use core::fmt;
 use std::sync::OnceLock;
