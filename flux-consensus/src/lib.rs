@@ -59,9 +59,11 @@ pub mod error;
 pub mod params;
 pub mod store;
 
-pub use chain::{AcceptOutcome, BlockTemplate, Chain, Tip, TxLocation, TxValidationError};
+pub use chain::{
+    AcceptBlockError, AcceptOutcome, BlockTemplate, Chain, Tip, TxLocation, TxValidationError,
+};
 pub use check::block::RequiredPayout;
-pub use check::transaction::{Coin, UtxoView};
+pub use check::utxo::{Coin, UtxoCheckError, UtxoView};
 pub use error::{BlockError, HeaderError, TransactionError};
 pub use params::{Devnet, Mainnet, NetworkParams, Regtest, Testnet};
 pub use store::StoreError;

@@ -13,7 +13,8 @@ use flux_tx::script::opcodes::{
 };
 use flux_tx::{Amount, Block, OutPoint, SaplingRoot, Script, Transaction, TxOut};
 
-use crate::check::transaction::{UtxoView, check_transaction};
+use crate::check::transaction::check_transaction;
+use crate::check::utxo::UtxoView;
 use crate::error::BlockError;
 use crate::params::NetworkParams;
 
@@ -257,29 +258,35 @@ pub struct RequiredPayout {
 /// order, paid `GetFluxnodeSubsidy` to its collateral's script. The collateral output is unspent
 /// while the node is confirmed, and the START check makes it the collateral key's P2PKH (or the
 /// redeem script's P2SH), the destination the daemon pays.
-pub fn required_payouts(
+///
+/// # Errors
+///
+/// The view's error when a collateral cannot be looked up.
+pub fn required_payouts<V: UtxoView + ?Sized>(
     params: &dyn NetworkParams,
     list: &FluxnodeList,
-    view: &dyn UtxoView,
+    view: &V,
     height: BlockHeight,
-) -> Vec<RequiredPayout> {
+) -> Result<Vec<RequiredPayout>, V::Error> {
     if height < params.fluxnode_payments_start() {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let split = params.reward_split(height);
-    Tier::ALL
-        .iter()
-        .zip(split.tiers)
-        .filter_map(|(tier, amount)| {
-            let node = list.next_payee(*tier)?;
-            let coin = view.coin(&node.collateral)?;
-            Some(RequiredPayout {
-                tier: *tier,
-                payee: node.collateral,
-                output: TxOut::new(amount, coin.output.script_pubkey),
-            })
-        })
-        .collect()
+    let mut payouts = Vec::new();
+    for (tier, amount) in Tier::ALL.iter().zip(split.tiers) {
+        let Some(node) = list.next_payee(*tier) else {
+            continue;
+        };
+        let Some(coin) = view.coin(&node.collateral)? else {
+            continue;
+        };
+        payouts.push(RequiredPayout {
+            tier: *tier,
+            payee: node.collateral,
+            output: TxOut::new(amount, coin.output.script_pubkey),
+        });
+    }
+    Ok(payouts)
 }
 
 /// `bad-txns-not-paying-correct-fluxnodes` (`main.cpp:3877-3884`): each required payout appears

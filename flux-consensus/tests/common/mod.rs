@@ -1,7 +1,7 @@
 //! Shared helpers of the integration tests: a devnet miner with keys and a temporary store.
 #![allow(dead_code)]
 
-use flux_consensus::{AcceptOutcome, BlockError, Chain, Devnet};
+use flux_consensus::{AcceptBlockError, AcceptOutcome, BlockError, Chain, Devnet};
 use flux_pow::{BlockHeight, Network};
 use flux_tx::address::Address;
 use flux_tx::builder::{Utxo, build_p2pkh};
@@ -70,10 +70,17 @@ impl Devchain {
         flux_consensus::devnet::solve(block).unwrap()
     }
 
-    /// Accepts a block with the clock at its own time.
+    /// Accepts a block with the clock at its own time. The tests inspect the rule verdict; a
+    /// store failure fails the test.
     pub fn accept(&mut self, block: &Block) -> Result<AcceptOutcome, BlockError> {
-        self.chain
+        match self
+            .chain
             .accept_block_at(block, i64::from(block.header.time))
+        {
+            Ok(outcome) => Ok(outcome),
+            Err(AcceptBlockError::Invalid(error)) => Err(error),
+            Err(error) => panic!("the test store failed: {error}"),
+        }
     }
 
     /// Mines and accepts `count` blocks with only a coinbase.
