@@ -1,6 +1,6 @@
 //! The chain state the contextual rules read: unspent outputs ([`Coin`]) behind a [`UtxoView`].
 //!
-//! The view is how the rules stay apart from any storage: [`crate::chain::Chain`] answers it from
+//! The view is how the rules stay apart from any storage: the chain (`chain::Chain`) answers it from
 //! its redb tables (feature `store`), a light client or a test from a `HashMap`. A lookup may fail
 //! (a disk, a network); such a failure is the view's own error and never a rule violation, so the
 //! rules that read a view return a [`UtxoCheckError`], which keeps the two apart.
