@@ -8,9 +8,9 @@ use flux_pow::difficulty::{Compact, block_proof};
 use flux_tx::{Block, BlockHash, BlockHeader};
 use redb::WriteTransaction;
 
-use super::connect::{ConnectFailure, connect_block};
+use super::connect::connect_block;
 use super::tables::{BytesTable, ancestor_window, get_index, put_index, set_tip};
-use super::{AcceptOutcome, Chain, Tip};
+use super::{AcceptBlockError, AcceptOutcome, Chain, Tip};
 use crate::check::block::check_block_body;
 use crate::check::header::{
     check_checkpoint, check_difficulty_bits, check_equihash_solution, check_future_time,
@@ -20,68 +20,6 @@ use crate::check::header::{
 use crate::error::{BlockError, HeaderError};
 use crate::params::DIFFICULTY_WINDOW;
 use crate::store::{BLOCKS, BlockStatus, INDEX, IndexEntry, StoreError, encode_block};
-
-/// Why [`Chain::accept_block`] did not accept a block: the block is invalid (the rule it breaks),
-/// or the store failed (nothing is known about the block; not the peer's fault).
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum AcceptBlockError {
-    /// The block, or during a reorganisation a block of its branch, breaks a rule.
-    #[error("{0}")]
-    Invalid(#[from] BlockError),
-    /// The store failed (disk, corruption).
-    #[error("chain store: {0}")]
-    Store(#[from] StoreError),
-}
-
-impl AcceptBlockError {
-    /// fluxd's peer penalty: the rule's for an invalid block, 0 for a store failure.
-    pub fn misbehavior_score(&self) -> u32 {
-        match self {
-            AcceptBlockError::Invalid(error) => error.misbehavior_score(),
-            AcceptBlockError::Store(_) => 0,
-        }
-    }
-
-    /// The rule broken, `None` for a store failure.
-    pub fn invalid(&self) -> Option<&BlockError> {
-        match self {
-            AcceptBlockError::Invalid(error) => Some(error),
-            AcceptBlockError::Store(_) => None,
-        }
-    }
-}
-
-impl From<HeaderError> for AcceptBlockError {
-    fn from(error: HeaderError) -> Self {
-        AcceptBlockError::Invalid(error.into())
-    }
-}
-
-macro_rules! store_error {
-    ($($kind:ty),*) => {$(
-        impl From<$kind> for AcceptBlockError {
-            fn from(error: $kind) -> AcceptBlockError {
-                AcceptBlockError::Store(error.into())
-            }
-        }
-    )*};
-}
-store_error!(
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError
-);
-
-impl From<ConnectFailure> for AcceptBlockError {
-    fn from(failure: ConnectFailure) -> Self {
-        match failure {
-            ConnectFailure::Invalid { error, .. } => AcceptBlockError::Invalid(*error),
-            ConnectFailure::Store(error) => AcceptBlockError::Store(error),
-        }
-    }
-}
 
 fn now_seconds() -> i64 {
     SystemTime::now()
@@ -117,7 +55,7 @@ impl Chain {
         let hash = block.hash();
         let txn = self.db.begin_write().map_err(StoreError::from)?;
         let entry = {
-            let index = txn.open_table(INDEX)?;
+            let index = txn.open_table(INDEX).map_err(StoreError::from)?;
             if let Some(known) = get_index(&index, &hash)? {
                 return if known.status == BlockStatus::Invalid {
                     Err(BlockError::KnownInvalid(hash).into())
@@ -134,7 +72,7 @@ impl Chain {
         store_block(&txn, hash, block, &entry)?;
 
         if entry.chain_work <= self.tip.chain_work {
-            txn.commit()?;
+            txn.commit().map_err(StoreError::from)?;
             return Ok(AcceptOutcome::SideChain {
                 height: BlockHeight(entry.height),
             });

@@ -11,6 +11,7 @@ use flux_tx::fluxnode::FluxnodeTx;
 use flux_tx::{Amount, Block, BlockHash, OutPoint, Transaction};
 use redb::WriteTransaction;
 
+use super::AcceptBlockError;
 use super::tables::{get_block, node_key};
 use super::view::UtxoTable;
 use crate::check::block::{
@@ -58,6 +59,15 @@ impl From<redb::TableError> for ConnectFailure {
 impl From<redb::StorageError> for ConnectFailure {
     fn from(error: redb::StorageError) -> Self {
         ConnectFailure::Store(error.into())
+    }
+}
+
+impl From<ConnectFailure> for AcceptBlockError {
+    fn from(failure: ConnectFailure) -> Self {
+        match failure {
+            ConnectFailure::Invalid { error, .. } => AcceptBlockError::Invalid(*error),
+            ConnectFailure::Store(error) => AcceptBlockError::Store(error),
+        }
     }
 }
 

@@ -8,37 +8,15 @@ use flux_tx::fluxnode::FluxnodeTx;
 use flux_tx::{Amount, Transaction};
 use redb::{ReadTransaction, ReadableDatabase};
 
-use super::Chain;
 use super::tables::node_key;
 use super::view::UtxoTable;
+use super::{Chain, TxValidationError};
 use crate::check::transaction::{
     check_benchmark_tier, check_confirm_signature, check_final, check_fluxnode_collateral,
     check_inputs, check_transaction, check_transaction_at_height,
 };
-use crate::check::utxo::UtxoCheckError;
 use crate::error::TransactionError;
 use crate::store::{NODE_KEYS, StoreError, UTXOS};
-
-/// Why a transaction cannot be accepted on top of the tip.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum TxValidationError {
-    /// It breaks a consensus rule.
-    #[error("{0}")]
-    Invalid(#[from] TransactionError),
-    /// The store failed.
-    #[error("chain store: {0}")]
-    Store(#[from] StoreError),
-}
-
-impl From<UtxoCheckError<StoreError>> for TxValidationError {
-    fn from(error: UtxoCheckError<StoreError>) -> TxValidationError {
-        match error {
-            UtxoCheckError::Invalid(error) => TxValidationError::Invalid(error),
-            UtxoCheckError::View(error) => TxValidationError::Store(error),
-        }
-    }
-}
 
 impl Chain {
     /// Checks a loose transaction against the tip's UTXO set and fluxnode list as if it were

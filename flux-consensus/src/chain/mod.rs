@@ -14,15 +14,16 @@
 //! abandoned (nothing of it is committed) and the failing block is marked invalid.
 //!
 //! One concept per file: [`Chain`] and its in-memory state here; opening a store and replaying
-//! the fluxnode list (`open.rs`); the accept flow (`accept.rs`, [`AcceptBlockError`]);
-//! connecting and disconnecting one block (`connect.rs`); switching branches (`reorg.rs`); the
-//! block template (`template.rs`, [`BlockTemplate`]); checking a loose transaction
-//! (`loose_transaction.rs`, [`TxValidationError`]); read-only queries (`query.rs`); the tip and
-//! outcome types (`outcome.rs`); the redb-backed [`UtxoView`](crate::UtxoView) (`view.rs`) and
+//! the fluxnode list (`open.rs`); the accept flow (`accept.rs`); connecting and disconnecting one
+//! block (`connect.rs`); switching branches (`reorg.rs`); the block template (`template.rs`,
+//! [`BlockTemplate`]); checking a loose transaction (`loose_transaction.rs`); read-only queries
+//! (`query.rs`); the tip and outcome types (`outcome.rs`); the errors, a rule or the store
+//! (`error.rs`, [`AcceptBlockError`], [`TxValidationError`]); the redb-backed [`UtxoView`](crate::UtxoView) (`view.rs`) and
 //! the typed table reads it shares with the rest (`tables.rs`).
 
 mod accept;
 mod connect;
+mod error;
 mod loose_transaction;
 mod open;
 mod outcome;
@@ -38,8 +39,7 @@ use flux_pow::BlockHeight;
 use flux_tx::BlockHash;
 use redb::Database;
 
-pub use accept::AcceptBlockError;
-pub use loose_transaction::TxValidationError;
+pub use error::{AcceptBlockError, TxValidationError};
 pub use outcome::{AcceptOutcome, Tip, TxLocation};
 pub use template::BlockTemplate;
 

@@ -8,10 +8,9 @@ use flux_pow::BlockHeight;
 use flux_tx::{Block, BlockHash};
 use redb::{ReadableTable, WriteTransaction};
 
-use super::accept::AcceptBlockError;
 use super::connect::{ConnectFailure, connect_block, disconnect_block};
 use super::tables::{get_block, put_index, require_index, set_tip};
-use super::{AcceptOutcome, Chain, Tip};
+use super::{AcceptBlockError, AcceptOutcome, Chain, Tip};
 use crate::error::BlockError;
 use crate::params::NetworkParams;
 use crate::store::{BLOCKS, BlockStatus, INDEX, IndexEntry, MAIN, StoreError, decode_hash};
@@ -121,13 +120,13 @@ fn find_fork(
     txn: &WriteTransaction,
     entry: &IndexEntry,
 ) -> Result<(BlockHeight, Vec<(BlockHash, BlockHeight)>), AcceptBlockError> {
-    let index = txn.open_table(INDEX)?;
-    let main = txn.open_table(MAIN)?;
+    let index = txn.open_table(INDEX).map_err(StoreError::from)?;
+    let main = txn.open_table(MAIN).map_err(StoreError::from)?;
     let mut branch = Vec::new();
     let mut cursor = entry.prev;
     loop {
         let cursor_entry = require_index(&index, &cursor)?;
-        let on_main = match main.get(cursor_entry.height)? {
+        let on_main = match main.get(cursor_entry.height).map_err(StoreError::from)? {
             Some(bytes) => decode_hash(bytes.value())? == cursor,
             None => false,
         };
