@@ -15,12 +15,10 @@ use super::AcceptBlockError;
 use super::tables::{get_block, node_key};
 use super::view::UtxoTable;
 use crate::check::block::{
-    check_coinbase_amount, check_coinbase_height, check_fluxnode_payouts, check_fund_outputs,
-    check_sapling_root, required_payouts,
+    check_block_for_height, check_coinbase_amount, check_fluxnode_payouts, required_payouts,
 };
 use crate::check::transaction::{
-    check_benchmark_tier, check_confirm_signature, check_final, check_fluxnode_collateral,
-    check_inputs, check_transaction_at_height,
+    check_benchmark_tier, check_confirm_signature, check_fluxnode_collateral, check_inputs,
 };
 use crate::check::utxo::{Coin, UtxoCheckError, UtxoView};
 use crate::error::{BlockError, TransactionError};
@@ -91,7 +89,7 @@ pub(super) fn connect_block(
         hash,
         height,
     };
-    connection.check_in_context()?;
+    check_block_for_height(params, block, height).map_err(|error| connection.invalid(error))?;
     connection.check_against_utxos(list)?;
     connection.check_confirms(list)?;
     let mut record = UndoRecord::default();
@@ -153,22 +151,6 @@ impl Connection<'_> {
             UtxoCheckError::Invalid(error) => self.invalid_tx(index, tx, error),
             UtxoCheckError::View(error) => ConnectFailure::Store(error),
         }
-    }
-
-    /// `ContextualCheckBlock`: the coinbase height, the Sapling root, the fund outputs, and each
-    /// transaction's height rules and finality.
-    fn check_in_context(&self) -> Result<(), ConnectFailure> {
-        let (params, block, height) = (self.params, self.block, self.height);
-        check_coinbase_height(block, height).map_err(|e| self.invalid(e))?;
-        check_sapling_root(params, block, height).map_err(|e| self.invalid(e))?;
-        check_fund_outputs(params, &block.transactions[0], height).map_err(|e| self.invalid(e))?;
-        for (index, tx) in block.transactions.iter().enumerate() {
-            check_transaction_at_height(params, tx, height)
-                .map_err(|e| self.invalid_tx(index, tx, e))?;
-            check_final(tx, height, i64::from(block.header.time))
-                .map_err(|e| self.invalid_tx(index, tx, e))?;
-        }
-        Ok(())
     }
 
     /// `bad-txns-BIP30` (no transaction may overwrite one with unspent outputs) and the
