@@ -347,8 +347,9 @@ impl TransactionError {
     }
 }
 
-/// A block rule broken, or why a block could not be stored.
-#[derive(Debug, thiserror::Error)]
+/// A block rule broken. A store failure is not a rule: the chain reports it beside this type
+/// (`chain::AcceptBlockError`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BlockError {
     /// The header breaks a rule.
@@ -455,20 +456,17 @@ pub enum BlockError {
     /// A genesis block that is not the network's.
     #[error("block {0} has no parent and is not this network's genesis block")]
     NotGenesis(BlockHash),
-    /// The store failed (disk, corruption); not the block's fault.
-    #[error("chain store: {0}")]
-    Store(#[from] crate::store::StoreError),
 }
 
 impl BlockError {
-    /// fluxd's peer penalty for the rule (0 for errors that are not the peer's fault).
+    /// fluxd's peer penalty for the rule.
     pub fn misbehavior_score(&self) -> u32 {
         match self {
             BlockError::Header(error) => error.misbehavior_score(),
             BlockError::Transaction { error, .. } => error.misbehavior_score(),
             BlockError::MissingFluxnodePayout { .. } => 1,
             BlockError::UnknownParent(_) => 10,
-            BlockError::KnownInvalid(_) | BlockError::Store(_) => 0,
+            BlockError::KnownInvalid(_) => 0,
             _ => 100,
         }
     }

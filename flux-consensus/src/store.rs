@@ -10,7 +10,7 @@ use flux_tx::encode::{FluxDecode, FluxEncode};
 use flux_tx::{Amount, BlockHash, OutPoint, Script, TxOut, Txid};
 use redb::TableDefinition;
 
-use crate::check::transaction::Coin;
+use crate::check::utxo::Coin;
 
 /// Block hash → the block's consensus bytes (every stored block, on any branch).
 pub(crate) const BLOCKS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("blocks");

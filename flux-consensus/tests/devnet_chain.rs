@@ -3,7 +3,7 @@
 mod common;
 
 use common::{Devchain, flux, key};
-use flux_consensus::{AcceptOutcome, Chain, Devnet, NetworkParams};
+use flux_consensus::{AcceptBlockError, AcceptOutcome, Chain, Devnet, NetworkParams, StoreError};
 use flux_pow::BlockHeight;
 
 #[test]
@@ -70,4 +70,42 @@ fn the_devnet_genesis_is_the_first_solution_of_its_header() {
         genesis.transactions,
         flux_consensus::Mainnet.genesis_block().transactions
     );
+}
+
+#[test]
+fn a_store_failure_is_reported_apart_from_the_rules() {
+    let mut dev = Devchain::new();
+    let blocks = dev.mine(3);
+    let next = dev.make_block(Vec::new());
+    let Devchain { dir, chain, .. } = dev;
+    let path = dir.path().join("chain.redb");
+    let tip = chain.tip();
+    drop(chain);
+
+    // Lose block 2's index entry: the difficulty window of the next block cannot be read.
+    let index: redb::TableDefinition<&[u8], &[u8]> = redb::TableDefinition::new("block_index");
+    let db = redb::Database::create(&path).unwrap();
+    let txn = db.begin_write().unwrap();
+    txn.open_table(index)
+        .unwrap()
+        .remove(blocks[1].hash().0.as_slice())
+        .unwrap()
+        .expect("block 2 was indexed");
+    txn.commit().unwrap();
+    drop(db);
+
+    let mut chain = Chain::open(&path, Devnet).unwrap();
+    let error = chain
+        .accept_block_at(&next, i64::from(next.header.time))
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            AcceptBlockError::Store(StoreError::Corrupt(ref what)) if what.contains("index entry")
+        ),
+        "{error}"
+    );
+    assert_eq!(error.invalid(), None);
+    assert_eq!(error.misbehavior_score(), 0);
+    assert_eq!(chain.tip(), tip);
 }

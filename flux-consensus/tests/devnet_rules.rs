@@ -163,7 +163,8 @@ fn each_invalid_variant_is_rejected_with_its_own_rule() {
     // Devnet allows two hours (the daemon's networks 360 s after LWMA: see tests/vectors.rs).
     let error = expect_header(
         dev.chain
-            .accept_block_at(&good, i64::from(good.header.time) - 7201),
+            .accept_block_at(&good, i64::from(good.header.time) - 7201)
+            .map_err(|error| error.invalid().cloned().expect("a rule, not the store")),
     );
     assert!(
         matches!(

@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use flux_consensus::devnet::{MineError, solve};
-use flux_consensus::{BlockError, Chain, Devnet, StoreError};
+use flux_consensus::{AcceptBlockError, Chain, Devnet, StoreError};
 use flux_nodes::Tier;
 use flux_pow::BlockHeight;
 use flux_tx::Block;
@@ -87,8 +87,8 @@ pub enum NodeError {
     /// rule the mempool does not check.
     #[error("own block rejected ({dropped} waiting transactions dropped): {error}")]
     OwnBlock {
-        /// The rule the block broke.
-        error: BlockError,
+        /// The rule the block broke, or the store's failure.
+        error: AcceptBlockError,
         /// How many waiting transactions were dropped.
         dropped: usize,
     },

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use flux_consensus::{AcceptOutcome, BlockError, Chain, StoreError, TxValidationError};
+use flux_consensus::{AcceptBlockError, AcceptOutcome, Chain, StoreError, TxValidationError};
 use flux_pow::BlockHeight;
 use flux_tx::fluxnode::{CollateralSigner, FluxnodeTx};
 use flux_tx::{Amount, Block, BlockHash, OutPoint, Transaction, Txid};
@@ -180,8 +180,8 @@ impl NodeState {
     /// Adds a block (mined here or received); call [`NodeState::settle`] afterwards.
     ///
     /// # Errors
-    /// The [`BlockError`] of the rule the block breaks.
-    pub fn accept_block(&mut self, block: &Block) -> Result<AcceptOutcome, BlockError> {
+    /// The rule the block breaks, or the store's failure ([`AcceptBlockError`]).
+    pub fn accept_block(&mut self, block: &Block) -> Result<AcceptOutcome, AcceptBlockError> {
         self.chain.accept_block(block)
     }
 

@@ -28,8 +28,8 @@ pub enum SyncError {
     InvalidBlock {
         /// Its height on the peer.
         height: u32,
-        /// The rule it breaks.
-        error: flux_consensus::BlockError,
+        /// The rule it breaks, or the local store's failure.
+        error: flux_consensus::AcceptBlockError,
     },
     /// The local store or books failed.
     #[error("{0}")]

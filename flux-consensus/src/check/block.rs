@@ -13,7 +13,8 @@ use flux_tx::script::opcodes::{
 };
 use flux_tx::{Amount, Block, OutPoint, SaplingRoot, Script, Transaction, TxOut};
 
-use crate::check::transaction::{UtxoView, check_transaction};
+use crate::check::transaction::{check_final, check_transaction, check_transaction_at_height};
+use crate::check::utxo::UtxoView;
 use crate::error::BlockError;
 use crate::params::NetworkParams;
 
@@ -241,6 +242,42 @@ pub fn check_sapling_root(
     Ok(())
 }
 
+/// `ContextualCheckBlock` (`main.cpp:5603-5665`) for a block at `height`, what it needs besides
+/// the UTXO set: the coinbase starts with the height, the Sapling root, the fund outputs of the
+/// height, and each transaction's height rules ([`check_transaction_at_height`]) and finality at
+/// the block's time. Meant for a block that passed [`check_block_body`].
+///
+/// # Errors
+///
+/// The [`BlockError`] of the first rule broken; a transaction's wrapped in
+/// [`BlockError::Transaction`]. A block without transactions is [`BlockError::BadLength`].
+pub fn check_block_for_height(
+    params: &dyn NetworkParams,
+    block: &Block,
+    height: BlockHeight,
+) -> Result<(), BlockError> {
+    let Some(coinbase) = block.transactions.first() else {
+        return Err(BlockError::BadLength {
+            transactions: 0,
+            size: block.encoded().len(),
+        });
+    };
+    check_coinbase_height(block, height)?;
+    check_sapling_root(params, block, height)?;
+    check_fund_outputs(params, coinbase, height)?;
+    let time = i64::from(block.header.time);
+    for (index, tx) in block.transactions.iter().enumerate() {
+        check_transaction_at_height(params, tx, height)
+            .and_then(|()| check_final(tx, height, time))
+            .map_err(|error| BlockError::Transaction {
+                index,
+                txid: tx.txid(),
+                error,
+            })?;
+    }
+    Ok(())
+}
+
 /// One output the coinbase must carry: a tier's next payee and its amount.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequiredPayout {
@@ -257,29 +294,35 @@ pub struct RequiredPayout {
 /// order, paid `GetFluxnodeSubsidy` to its collateral's script. The collateral output is unspent
 /// while the node is confirmed, and the START check makes it the collateral key's P2PKH (or the
 /// redeem script's P2SH), the destination the daemon pays.
-pub fn required_payouts(
+///
+/// # Errors
+///
+/// The view's error when a collateral cannot be looked up.
+pub fn required_payouts<V: UtxoView + ?Sized>(
     params: &dyn NetworkParams,
     list: &FluxnodeList,
-    view: &dyn UtxoView,
+    view: &V,
     height: BlockHeight,
-) -> Vec<RequiredPayout> {
+) -> Result<Vec<RequiredPayout>, V::Error> {
     if height < params.fluxnode_payments_start() {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let split = params.reward_split(height);
-    Tier::ALL
-        .iter()
-        .zip(split.tiers)
-        .filter_map(|(tier, amount)| {
-            let node = list.next_payee(*tier)?;
-            let coin = view.coin(&node.collateral)?;
-            Some(RequiredPayout {
-                tier: *tier,
-                payee: node.collateral,
-                output: TxOut::new(amount, coin.output.script_pubkey),
-            })
-        })
-        .collect()
+    let mut payouts = Vec::new();
+    for (tier, amount) in Tier::ALL.iter().zip(split.tiers) {
+        let Some(node) = list.next_payee(*tier) else {
+            continue;
+        };
+        let Some(coin) = view.coin(&node.collateral)? else {
+            continue;
+        };
+        payouts.push(RequiredPayout {
+            tier: *tier,
+            payee: node.collateral,
+            output: TxOut::new(amount, coin.output.script_pubkey),
+        });
+    }
+    Ok(payouts)
 }
 
 /// `bad-txns-not-paying-correct-fluxnodes` (`main.cpp:3877-3884`): each required payout appears
@@ -439,6 +482,51 @@ mod tests {
             })
         ));
         assert!(check_fund_outputs(&Mainnet, &coinbase(Vec::new()), BlockHeight(836_275)).is_ok());
+    }
+
+    #[test]
+    fn the_height_rules_of_a_block_need_no_store() {
+        let mut block = Regtest.genesis_block();
+        let empty = Block {
+            header: block.header.clone(),
+            transactions: Vec::new(),
+        };
+        assert!(matches!(
+            check_block_for_height(&Regtest, &empty, BlockHeight(21)),
+            Err(BlockError::BadLength {
+                transactions: 0,
+                ..
+            })
+        ));
+        // A coinbase whose scriptSig does not start with the height 21.
+        block.transactions = vec![coinbase(Vec::new())];
+        assert_eq!(
+            check_block_for_height(&Regtest, &block, BlockHeight(21)),
+            Err(BlockError::BadCoinbaseHeight(21))
+        );
+        // A later transaction not final at the block's height is named with its position.
+        let mut late = coinbase(Vec::new());
+        if let TxBody::Standard(body) = &mut late.body {
+            body.inputs[0].prevout = OutPoint {
+                txid: flux_tx::Txid([1; 32]),
+                index: 0,
+            };
+            body.inputs[0].sequence = 0;
+            body.lock_time = 30;
+        }
+        block.transactions = vec![coinbase(Vec::new()), late];
+        let result = check_block_for_height(&Regtest, &block, BlockHeight(15));
+        assert!(
+            matches!(
+                result,
+                Err(BlockError::Transaction {
+                    index: 1,
+                    error: crate::error::TransactionError::NonFinal,
+                    ..
+                })
+            ),
+            "{result:?}"
+        );
     }
 
     #[test]

@@ -2,8 +2,6 @@
 //! its height); the contextual ones read the ancestors (`CheckBlockHeader`,
 //! `ContextualCheckBlockHeader`, fluxd `main.cpp:5318-5601`, `pow.cpp:220-280`).
 
-use rayon::prelude::*;
-
 use flux_pow::difficulty::{Compact, HeaderInfo, check_proof_of_work};
 use flux_pow::{BlockHeight, EquihashParams};
 use flux_tx::block::POW_HEADER_PREFIX_SIZE;
@@ -324,7 +322,8 @@ pub enum HeaderChainRule {
 /// Validates a chain of headers starting at `first_height` on top of `parent_window` (the
 /// ancestors of the first header, ascending and ending at its parent; empty when the first
 /// header is genesis): linkage, difficulty bits and median time past sequentially, and the
-/// expensive Equihash and target checks of every header in parallel (rayon).
+/// expensive Equihash and target checks of every header in parallel (rayon) with the feature
+/// `parallel`, one after the other without it. Both report the same header and rule.
 ///
 /// # Errors
 ///
@@ -342,20 +341,10 @@ pub fn validate_header_chain(
         error,
     };
 
-    // The proof checks are independent per header and run over all cores; the linkage,
-    // difficulty and median-time pass is sequential and runs beside them. The failure with the
-    // lowest index wins, as in a sequential scan.
-    let proofs = || {
-        headers
-            .par_iter()
-            .enumerate()
-            .filter_map(|(index, header)| {
-                check_header_for_height(params, header, height_of(index))
-                    .err()
-                    .map(|error| (index, HeaderChainRule::Header(error)))
-            })
-            .min_by_key(|(index, _)| *index)
-    };
+    // The proof checks are independent per header (over all cores with `parallel`); the
+    // linkage, difficulty and median-time pass is sequential and runs beside them. The failure
+    // with the lowest index wins, as in a sequential scan.
+    let proofs = || first_proof_failure(params, headers, first_height);
     let context = || {
         let mut window: Vec<HeaderInfo> = parent_window.to_vec();
         let keep = crate::params::DIFFICULTY_WINDOW as usize;
@@ -381,7 +370,10 @@ pub fn validate_header_chain(
         }
         None
     };
+    #[cfg(feature = "parallel")]
     let (proof_failure, context_failure) = rayon::join(proofs, context);
+    #[cfg(not(feature = "parallel"))]
+    let (proof_failure, context_failure) = (proofs(), context());
     match [proof_failure, context_failure]
         .into_iter()
         .flatten()
@@ -389,5 +381,96 @@ pub fn validate_header_chain(
     {
         Some((index, error)) => Err(failure(index, error)),
         None => Ok(()),
+    }
+}
+
+/// The lowest-index header of `headers` (the first at `first_height`) whose proof of work fails,
+/// checking them over all cores.
+#[cfg(feature = "parallel")]
+fn first_proof_failure(
+    params: &dyn NetworkParams,
+    headers: &[BlockHeader],
+    first_height: BlockHeight,
+) -> Option<(usize, HeaderChainRule)> {
+    use rayon::prelude::*;
+    headers
+        .par_iter()
+        .enumerate()
+        .filter_map(|(index, header)| proof_failure(params, header, first_height, index))
+        .min_by_key(|(index, _)| *index)
+}
+
+/// The first header of `headers` (the first at `first_height`) whose proof of work fails.
+#[cfg(not(feature = "parallel"))]
+fn first_proof_failure(
+    params: &dyn NetworkParams,
+    headers: &[BlockHeader],
+    first_height: BlockHeight,
+) -> Option<(usize, HeaderChainRule)> {
+    headers
+        .iter()
+        .enumerate()
+        .find_map(|(index, header)| proof_failure(params, header, first_height, index))
+}
+
+/// The proof-of-work failure of header `index`, if any.
+fn proof_failure(
+    params: &dyn NetworkParams,
+    header: &BlockHeader,
+    first_height: BlockHeight,
+    index: usize,
+) -> Option<(usize, HeaderChainRule)> {
+    let height = BlockHeight(first_height.0.saturating_add(index as u32));
+    check_header_for_height(params, header, height)
+        .err()
+        .map(|error| (index, HeaderChainRule::Header(error)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::Mainnet;
+    use flux_tx::BlockProof;
+
+    /// Runs under either setting of `parallel`: the sequential fallback must name the same header
+    /// as the parallel scan.
+    #[test]
+    fn a_header_chain_names_its_lowest_bad_header() {
+        let genesis = Mainnet.genesis_block().header;
+        assert_eq!(
+            validate_header_chain(
+                &Mainnet,
+                std::slice::from_ref(&genesis),
+                BlockHeight(0),
+                &[]
+            ),
+            Ok(())
+        );
+
+        // Two copies of genesis: the second does not link to the first.
+        let error = validate_header_chain(
+            &Mainnet,
+            &[genesis.clone(), genesis.clone()],
+            BlockHeight(0),
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!((error.index, error.error), (1, HeaderChainRule::NotLinked));
+
+        // A broken solution at index 0 comes before the broken link at index 1.
+        let mut broken = genesis.clone();
+        if let BlockProof::Work { solution, .. } = &mut broken.proof {
+            solution[0] ^= 0x80;
+        }
+        let error =
+            validate_header_chain(&Mainnet, &[broken, genesis], BlockHeight(0), &[]).unwrap_err();
+        assert_eq!((error.index, error.height), (0, 0));
+        assert!(
+            matches!(
+                error.error,
+                HeaderChainRule::Header(HeaderError::InvalidSolution(_))
+            ),
+            "{error}"
+        );
     }
 }

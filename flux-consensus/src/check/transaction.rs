@@ -15,8 +15,9 @@ use flux_tx::sign::verify_input;
 use flux_tx::transaction::{
     FLUXNODE_TX_UPGRADEABLE_VERSION, OVERWINTER_TX_VERSION, SAPLING_TX_VERSION, StandardTx, TxBody,
 };
-use flux_tx::{Amount, MAX_MONEY, OutPoint, Transaction, TxOut};
+use flux_tx::{Amount, MAX_MONEY, Transaction};
 
+pub use crate::check::utxo::{Coin, UtxoCheckError, UtxoView};
 use crate::error::TransactionError;
 use crate::params::{COINBASE_MATURITY, NetworkParams};
 
@@ -370,29 +371,6 @@ pub fn check_final(
     Err(TransactionError::NonFinal)
 }
 
-/// An unspent output and where it came from (`CCoins`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Coin {
-    /// The output.
-    pub output: TxOut,
-    /// Height of the block that created it.
-    pub height: u32,
-    /// Whether it is a coinbase output (subject to maturity).
-    pub is_coinbase: bool,
-}
-
-/// Read access to a UTXO set: the contextual transaction rules' view of the chain state.
-pub trait UtxoView {
-    /// The unspent output at `outpoint`, if any.
-    fn coin(&self, outpoint: &OutPoint) -> Option<Coin>;
-}
-
-impl UtxoView for std::collections::HashMap<OutPoint, Coin> {
-    fn coin(&self, outpoint: &OutPoint) -> Option<Coin> {
-        self.get(outpoint).cloned()
-    }
-}
-
 /// `Consensus::CheckTxInputs` and the script checks (`main.cpp:3197-3265`, `ContextualCheckInputs`)
 /// for a transaction spent at `spend_height`: every input exists unspent, coinbase outputs are
 /// 100 blocks deep, the values are in range, inputs cover outputs, and each input's scripts
@@ -401,13 +379,14 @@ impl UtxoView for std::collections::HashMap<OutPoint, Coin> {
 ///
 /// # Errors
 ///
-/// The [`TransactionError`] of the first rule broken.
-pub fn check_inputs(
+/// [`UtxoCheckError::Invalid`] with the [`TransactionError`] of the first rule broken, or
+/// [`UtxoCheckError::View`] when the view fails.
+pub fn check_inputs<V: UtxoView + ?Sized>(
     tx: &Transaction,
-    view: &dyn UtxoView,
+    view: &V,
     spend_height: BlockHeight,
     branch_id: u32,
-) -> Result<Amount, TransactionError> {
+) -> Result<Amount, UtxoCheckError<V::Error>> {
     if tx.is_coinbase() || tx.standard().is_none() {
         return Ok(Amount::ZERO);
     }
@@ -415,11 +394,24 @@ pub fn check_inputs(
     for input in tx.inputs() {
         let coin = view
             .coin(&input.prevout)
+            .map_err(UtxoCheckError::View)?
             .ok_or(TransactionError::MissingOrSpent(input.prevout))?;
         coins.push(coin);
     }
+    Ok(check_spends(tx, &coins, spend_height, branch_id)?)
+}
+
+/// The rules of [`check_inputs`] once every spent coin is known (`coins[i]` is what input `i`
+/// spends, one per input): maturity, value ranges, inputs covering outputs and the scripts.
+/// Returns the fee.
+fn check_spends(
+    tx: &Transaction,
+    coins: &[Coin],
+    spend_height: BlockHeight,
+    branch_id: u32,
+) -> Result<Amount, TransactionError> {
     let mut value_in = Amount::ZERO;
-    for (input, coin) in tx.inputs().iter().zip(&coins) {
+    for (input, coin) in tx.inputs().iter().zip(coins) {
         if coin.is_coinbase {
             let depth = spend_height.0.saturating_sub(coin.height);
             if depth < COINBASE_MATURITY {
@@ -471,25 +463,48 @@ pub const FLUXNODE_MIN_CONFIRMATIONS: u32 = 100;
 ///
 /// # Errors
 ///
-/// [`TransactionError::FluxnodeBadCollateral`],
+/// [`UtxoCheckError::Invalid`] with [`TransactionError::FluxnodeBadCollateral`],
 /// [`TransactionError::FluxnodeCollateralTooYoung`] or
-/// [`TransactionError::FluxnodeCollateralNotOwned`].
-pub fn check_fluxnode_collateral(
+/// [`TransactionError::FluxnodeCollateralNotOwned`]; [`UtxoCheckError::View`] when the view fails.
+pub fn check_fluxnode_collateral<V: UtxoView + ?Sized>(
     params: &dyn NetworkParams,
     tx: &Transaction,
-    view: &dyn UtxoView,
+    view: &V,
     height: BlockHeight,
-) -> Result<Option<Amount>, TransactionError> {
+) -> Result<Option<Amount>, UtxoCheckError<V::Error>> {
     let Some(node) = tx.fluxnode() else {
         return Ok(None);
     };
     if matches!(node, FluxnodeTx::Untyped(_)) {
         return Ok(None);
     }
-    let collateral = node.collateral();
     let coin = view
-        .coin(&collateral)
-        .ok_or(TransactionError::FluxnodeBadCollateral(collateral))?;
+        .coin(&node.collateral())
+        .map_err(UtxoCheckError::View)?;
+    Ok(Some(check_collateral_coin(
+        params,
+        node,
+        coin.as_ref(),
+        height,
+    )?))
+}
+
+/// The rules of [`check_fluxnode_collateral`] once the collateral is looked up (`coin` is `None`
+/// when it is not an unspent output). Returns the collateral amount.
+///
+/// # Errors
+///
+/// [`TransactionError::FluxnodeBadCollateral`],
+/// [`TransactionError::FluxnodeCollateralTooYoung`] or
+/// [`TransactionError::FluxnodeCollateralNotOwned`].
+pub fn check_collateral_coin(
+    params: &dyn NetworkParams,
+    node: &FluxnodeTx,
+    coin: Option<&Coin>,
+    height: BlockHeight,
+) -> Result<Amount, TransactionError> {
+    let collateral = node.collateral();
+    let coin = coin.ok_or(TransactionError::FluxnodeBadCollateral(collateral))?;
     let depth = height.0.saturating_sub(coin.height);
     if depth < FLUXNODE_MIN_CONFIRMATIONS {
         return Err(TransactionError::FluxnodeCollateralTooYoung { collateral, depth });
@@ -518,7 +533,7 @@ pub fn check_fluxnode_collateral(
             return Err(TransactionError::FluxnodeCollateralNotOwned(collateral));
         }
     }
-    Ok(Some(amount))
+    Ok(amount)
 }
 
 /// [`check_fluxnode_collateral`] for START transactions only (other transactions pass).
@@ -526,12 +541,12 @@ pub fn check_fluxnode_collateral(
 /// # Errors
 ///
 /// As [`check_fluxnode_collateral`].
-pub fn check_start_collateral(
+pub fn check_start_collateral<V: UtxoView + ?Sized>(
     params: &dyn NetworkParams,
     tx: &Transaction,
-    view: &dyn UtxoView,
+    view: &V,
     height: BlockHeight,
-) -> Result<Option<Amount>, TransactionError> {
+) -> Result<Option<Amount>, UtxoCheckError<V::Error>> {
     match tx.fluxnode() {
         Some(FluxnodeTx::Start(_)) => check_fluxnode_collateral(params, tx, view, height),
         _ => Ok(None),
@@ -591,7 +606,7 @@ mod tests {
     use super::*;
     use flux_tx::fluxnode::FluxnodeConfirm;
     use flux_tx::transaction::{StandardTx, TxIn};
-    use flux_tx::{Script, Txid};
+    use flux_tx::{OutPoint, Script, TxOut, Txid};
 
     fn outpoint(n: u8) -> OutPoint {
         OutPoint {
