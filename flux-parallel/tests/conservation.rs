@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use flux_parallel::accrual::{FLUX_FORK_TIME, PPM};
 use flux_parallel::{
-    Chain, ChainRule, ClaimError, ClaimRequest, Ledger, NodeTier, RewardEvent, Role, Schedule,
+    Chain, ChainRule, ClaimError, ClaimRequest, Ledger, RewardEvent, Role, Schedule, Tier,
     UnixTime, carry_denominator,
 };
 use flux_pow::{BlockHeight, Network};
@@ -108,9 +108,9 @@ proptest! {
                     let recipient = keys[usize::from(who)].1;
                     let role = match role {
                         0 => Role::Miner,
-                        1 => Role::Node(NodeTier::Cumulus),
-                        2 => Role::Node(NodeTier::Nimbus),
-                        _ => Role::Node(NodeTier::Stratus),
+                        1 => Role::Node(Tier::Cumulus),
+                        2 => Role::Node(Tier::Nimbus),
+                        _ => Role::Node(Tier::Stratus),
                     };
                     let time = UnixTime(FLUX_FORK_TIME.0.saturating_add_signed(time_offset));
                     ledger.apply(&RewardEvent { height: BlockHeight(height), time, recipient, role, flux_zats: zats }).unwrap();
@@ -177,9 +177,9 @@ proptest! {
         // The snapshot agrees with the ledger and survives its own export.
         let snapshot = ledger.snapshot();
         for chain in Chain::ALL {
-            let (accrued, claims, _) = snapshot.totals(chain);
-            prop_assert_eq!(accrued, ledger.totals(chain).accrued);
-            prop_assert_eq!(claims, claimed[chain.index()]);
+            let totals = snapshot.totals(chain);
+            prop_assert_eq!(totals.accrued, ledger.totals(chain).accrued);
+            prop_assert_eq!(totals.claimed, claimed[chain.index()]);
         }
         prop_assert_eq!(flux_parallel::Snapshot::from_csv(&snapshot.to_csv()).unwrap(), snapshot);
     }

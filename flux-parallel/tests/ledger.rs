@@ -3,8 +3,8 @@
 
 use flux_parallel::accrual::ZATS_PER_FLUX;
 use flux_parallel::{
-    AccrualError, Chain, ChainRule, ClaimError, ClaimRequest, FLUX_FORK_TIME, Ledger, NodeTier,
-    RewardEvent, Role, Schedule, UnixTime,
+    AccrualError, Chain, ChainRule, ClaimError, ClaimRequest, FLUX_FORK_TIME, Ledger, RewardEvent,
+    Role, Schedule, Tier, UnixTime,
 };
 use flux_pow::{BlockHeight, Network};
 use flux_tx::address::Address;
@@ -64,9 +64,9 @@ fn miner_block_of_2022_with_three_chains_is_11_25() {
 fn node_tiers_of_2022_earn_their_reward_again_over_ten_chains() {
     let mut ledger = Ledger::new(Schedule::mainnet());
     for (seed, tier, zats) in [
-        (1, NodeTier::Cumulus, 562_500_000),
-        (2, NodeTier::Nimbus, 937_500_000),
-        (3, NodeTier::Stratus, 2_250_000_000),
+        (1, Tier::Cumulus, 562_500_000),
+        (2, Tier::Nimbus, 937_500_000),
+        (3, Tier::Stratus, 2_250_000_000),
     ] {
         ledger
             .apply(&event(5, AFTER_FORK, address(seed), Role::Node(tier), zats))
@@ -116,7 +116,7 @@ fn node_rewards_count_from_the_later_of_node_start_and_fork() {
     let late = address(2); // started after: counts from its start
     ledger.register_node_start(early, UnixTime(FLUX_FORK_TIME.0 - 100 * DAY));
     ledger.register_node_start(late, UnixTime(AFTER_FORK + DAY));
-    let cumulus = Role::Node(NodeTier::Cumulus);
+    let cumulus = Role::Node(Tier::Cumulus);
     for (height, time) in [
         (1, FLUX_FORK_TIME.0 - DAY),
         (2, AFTER_FORK),
@@ -208,7 +208,7 @@ fn funded_ledger() -> (Ledger, Address) {
             100,
             AFTER_FORK,
             operator,
-            Role::Node(NodeTier::Stratus),
+            Role::Node(Tier::Stratus),
             2_250_000_000,
         ))
         .unwrap();

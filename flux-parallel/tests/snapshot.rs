@@ -2,8 +2,8 @@
 //! round trips, and every way an edited file is caught.
 
 use flux_parallel::{
-    Chain, ClaimRequest, Ledger, NodeTier, RewardEvent, Role, Schedule, Snapshot, SnapshotEntry,
-    SnapshotError, UnixTime,
+    Chain, ClaimRequest, Ledger, RewardEvent, Role, Schedule, Snapshot, SnapshotEntry,
+    SnapshotError, Tier, UnixTime,
 };
 use flux_pow::{BlockHeight, Network};
 use flux_tx::address::Address;
@@ -28,8 +28,8 @@ fn ledger_in_order(swap_first_two: bool) -> Ledger {
     let time = UnixTime(1_650_000_000);
     let mut events = [
         (10, 1, Role::Miner, 3_750_000_000),
-        (10, 2, Role::Node(NodeTier::Cumulus), 562_500_003),
-        (11, 3, Role::Node(NodeTier::Stratus), 2_250_000_000),
+        (10, 2, Role::Node(Tier::Cumulus), 562_500_003),
+        (11, 3, Role::Node(Tier::Stratus), 2_250_000_000),
         (12, 1, Role::Miner, 17),
     ];
     if swap_first_two {
@@ -75,9 +75,9 @@ fn entries_are_sorted_by_address_then_chain_and_complete() {
     let mut sorted = keys.clone();
     sorted.sort();
     assert_eq!(keys, sorted);
-    let (accrued, claimed, unclaimed) = snapshot.totals(Chain::Bsc);
-    assert_eq!(claimed, 25_000_000);
-    assert_eq!(accrued, claimed + unclaimed);
+    let totals = snapshot.totals(Chain::Bsc);
+    assert_eq!(totals.claimed, 25_000_000);
+    assert_eq!(totals.accrued, totals.claimed + totals.unclaimed);
     // The Cumulus payout's 3 extra zatoshis leave 0.3 units carried.
     let cumulus = address(2).to_string();
     let entry = snapshot
