@@ -2,8 +2,8 @@
 //! each tier, confirms and starts a few nodes; and the next-payee lookup.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use flux_nodes::{Tier, TierExt};
 use flux_nodes::list::{BlockChanges, ConfirmEvent, FluxnodeList, StartEvent};
+use flux_nodes::{Tier, TierExt};
 use flux_pow::{BlockHeight, Network};
 use flux_tx::Amount;
 use flux_tx::hash::Txid;

@@ -110,7 +110,7 @@ fn start_confirm_pay_and_spend_from_decoded_blocks() {
     assert_eq!(
         list.get(&collateral(1))
             .map(|n| (n.status, n.last_paid_height)),
-        Some((NodeStatus::Confirmed, HEIGHT + 2))
+        Some((NodeStatus::Confirmed, Some(BlockHeight(HEIGHT + 2))))
     );
 }
 
