@@ -271,15 +271,43 @@ pub struct BlockUndo {
     height: BlockHeight,
     previous_tip: Option<BlockHeight>,
     /// Each touched node's record before the block, in the order they were touched.
-    journal: Vec<(OutPoint, Option<NodeRecord>)>,
+    journal: Vec<JournalEntry>,
     /// The node each tier paid (Cumulus, Nimbus, Stratus), chosen before the block's changes.
     pub payees: [Option<OutPoint>; 3],
+}
+
+/// One change of a block, as undo needs it: the node's record before the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct JournalEntry {
+    /// The node's collateral.
+    collateral: OutPoint,
+    /// Its record before the change (`None`: it was not in the list).
+    previous: Option<NodeRecord>,
+}
+
+/// The nodes a block removes or demotes, decided on the state before its transactions
+/// (fluxd's `GetUndoDataFor…` and `CheckForExpiredStartTx` run on the cache as it was).
+#[derive(Debug, Clone)]
+struct Expiries {
+    /// DoS-protected nodes whose protection ends: removed.
+    dos_ended: Vec<OutPoint>,
+    /// Confirmed nodes whose last confirmation is too old, or whose collateral the block
+    /// spends: removed (unless an update CONFIRM of this block refreshes them).
+    confirmations_lapsed: BTreeSet<OutPoint>,
+    /// Started nodes not confirmed in time: moved to DoS protection (unless this block
+    /// confirms them).
+    starts_lapsed: Vec<OutPoint>,
 }
 
 impl BlockUndo {
     /// The height of the block.
     pub fn height(&self) -> BlockHeight {
         self.height
+    }
+
+    /// The node the block paid for `tier`, if the tier had a confirmed node.
+    pub fn payee(&self, tier: Tier) -> Option<OutPoint> {
+        self.payees[tier_index(tier)]
     }
 }
 
@@ -473,17 +501,20 @@ impl FluxnodeList {
 
     fn journaled(
         &mut self,
-        journal: &mut Vec<(OutPoint, Option<NodeRecord>)>,
+        journal: &mut Vec<JournalEntry>,
         collateral: OutPoint,
         record: Option<NodeRecord>,
     ) {
-        let old = self.put(collateral, record);
-        journal.push((collateral, old));
+        let previous = self.put(collateral, record);
+        journal.push(JournalEntry {
+            collateral,
+            previous,
+        });
     }
 
-    fn rollback(&mut self, journal: Vec<(OutPoint, Option<NodeRecord>)>) {
-        for (collateral, old) in journal.into_iter().rev() {
-            self.put(collateral, old);
+    fn rollback(&mut self, journal: Vec<JournalEntry>) {
+        for entry in journal.into_iter().rev() {
+            self.put(entry.collateral, entry.previous);
         }
     }
 
@@ -521,18 +552,30 @@ impl FluxnodeList {
         }
     }
 
+    /// The block's changes in fluxd's order (module docs, steps 2-7); the payees (step 1) were
+    /// chosen by the caller on the state before the block.
     fn apply_changes(
         &mut self,
         h: BlockHeight,
         changes: &BlockChanges,
         payees: &[Option<OutPoint>; 3],
-        journal: &mut Vec<(OutPoint, Option<NodeRecord>)>,
+        journal: &mut Vec<JournalEntry>,
     ) -> Result<(), ListError> {
+        let mut expiries = self.expiries_before(h, &changes.spent);
+        self.add_starts(h, &changes.starts, journal)?;
+        let confirmed_now = self.apply_confirms(h, &changes.confirms, &mut expiries, journal)?;
+        self.expire(expiries, &confirmed_now, journal);
+        self.mark_paid(h, payees, journal);
+        Ok(())
+    }
+
+    /// Which nodes the block at `h` removes or demotes, read on the state before it: DoS
+    /// protections that end, confirmations that lapse or whose collateral is `spent`, starts
+    /// not confirmed in time.
+    fn expiries_before(&self, h: BlockHeight, spent: &[OutPoint]) -> Expiries {
         let network = self.network;
         let pon = is_active(network, NetworkUpgrade::ProofOfNode, h);
-
-        // Expiries are decided on the state before the block's transactions.
-        let dos_expired: Vec<OutPoint> = if pon {
+        let dos_ended: Vec<OutPoint> = if pon {
             let last = BlockHeight(h.get().saturating_sub(720));
             self.dos_by_height
                 .range(..=last)
@@ -545,7 +588,7 @@ impl FluxnodeList {
                 .unwrap_or_default()
         };
         let expiration = confirm_expiration(network, h);
-        let mut confirm_expired: BTreeSet<OutPoint> = match h.checked_sub(expiration) {
+        let mut confirmations_lapsed: BTreeSet<OutPoint> = match h.checked_sub(expiration) {
             Some(oldest_kept) => self
                 .confirmed_by_last
                 .range(..(oldest_kept, OutPoint::default()))
@@ -553,23 +596,37 @@ impl FluxnodeList {
                 .collect(),
             None => BTreeSet::new(),
         };
-        for spent in &changes.spent {
+        for spent in spent {
             if self
                 .nodes
                 .get(spent)
                 .is_some_and(|node| node.status == NodeStatus::Confirmed)
             {
-                confirm_expired.insert(*spent);
+                confirmations_lapsed.insert(*spent);
             }
         }
         let start_window = if pon { 240 } else { 60 };
-        let start_expired: Vec<OutPoint> = h
+        let starts_lapsed: Vec<OutPoint> = h
             .checked_sub(start_window)
             .and_then(|at| self.started_by_height.get(&at))
             .map(|set| set.iter().copied().collect())
             .unwrap_or_default();
+        Expiries {
+            dos_ended,
+            confirmations_lapsed,
+            starts_lapsed,
+        }
+    }
 
-        for start in &changes.starts {
+    /// START transactions: each collateral without a node gets a started one
+    /// (`CheckNewStartTx`, `AddNewStart`).
+    fn add_starts(
+        &mut self,
+        h: BlockHeight,
+        starts: &[StartEvent],
+        journal: &mut Vec<JournalEntry>,
+    ) -> Result<(), ListError> {
+        for start in starts {
             if let Some(node) = self.nodes.get(&start.collateral) {
                 return Err(ListError::AlreadyStarted {
                     collateral: start.collateral,
@@ -589,9 +646,21 @@ impl FluxnodeList {
             };
             self.journaled(journal, start.collateral, Some(record));
         }
+        Ok(())
+    }
 
+    /// CONFIRM transactions: initial ones confirm a started node, update ones refresh a
+    /// confirmed node (and so keep it from lapsing in this block). Returns the nodes confirmed
+    /// for the first time.
+    fn apply_confirms(
+        &mut self,
+        h: BlockHeight,
+        confirms: &[ConfirmEvent],
+        expiries: &mut Expiries,
+        journal: &mut Vec<JournalEntry>,
+    ) -> Result<BTreeSet<OutPoint>, ListError> {
         let mut confirmed_now = BTreeSet::new();
-        for confirm in &changes.confirms {
+        for confirm in confirms {
             let Some(node) = self.nodes.get(&confirm.collateral) else {
                 return Err(if confirm.update {
                     ListError::NotConfirmed(confirm.collateral)
@@ -604,8 +673,8 @@ impl FluxnodeList {
                 if record.status != NodeStatus::Confirmed {
                     return Err(ListError::NotConfirmed(confirm.collateral));
                 }
-                update_distance_allows(network, h, &record, &confirm.ip)?;
-                confirm_expired.remove(&confirm.collateral);
+                update_distance_allows(self.network, h, &record, &confirm.ip)?;
+                expiries.confirmations_lapsed.remove(&confirm.collateral);
             } else {
                 // A START mined in this very block is not yet confirmable (`CheckIfStarted` reads
                 // the state before the block).
@@ -621,14 +690,24 @@ impl FluxnodeList {
             record.ip.clone_from(&confirm.ip);
             self.journaled(journal, confirm.collateral, Some(record));
         }
+        Ok(confirmed_now)
+    }
 
-        for collateral in dos_expired {
+    /// Removes the nodes whose protection ended or whose confirmation lapsed, and moves the
+    /// starts not confirmed in time (nor in this block) to DoS protection.
+    fn expire(
+        &mut self,
+        expiries: Expiries,
+        confirmed_now: &BTreeSet<OutPoint>,
+        journal: &mut Vec<JournalEntry>,
+    ) {
+        for collateral in expiries.dos_ended {
             self.journaled(journal, collateral, None);
         }
-        for collateral in &confirm_expired {
-            self.journaled(journal, *collateral, None);
+        for collateral in expiries.confirmations_lapsed {
+            self.journaled(journal, collateral, None);
         }
-        for collateral in start_expired {
+        for collateral in expiries.starts_lapsed {
             if confirmed_now.contains(&collateral) {
                 continue;
             }
@@ -638,6 +717,15 @@ impl FluxnodeList {
                 self.journaled(journal, collateral, Some(record));
             }
         }
+    }
+
+    /// The payees still confirmed after the block's changes are paid at `h`.
+    fn mark_paid(
+        &mut self,
+        h: BlockHeight,
+        payees: &[Option<OutPoint>; 3],
+        journal: &mut Vec<JournalEntry>,
+    ) {
         for collateral in payees.iter().flatten() {
             if let Some(node) = self
                 .nodes
@@ -649,7 +737,6 @@ impl FluxnodeList {
                 self.journaled(journal, *collateral, Some(record));
             }
         }
-        Ok(())
     }
 
     /// Reverts the tip block exactly.
@@ -772,7 +859,7 @@ mod tests {
             let undo = list
                 .apply_block(BlockHeight(h), &BlockChanges::default())
                 .unwrap();
-            paid.push(undo.payees[0].unwrap());
+            paid.push(undo.payee(Tier::Cumulus).unwrap());
         }
         let expected: Vec<OutPoint> = [1, 2, 3, 1, 2, 3].map(outpoint).to_vec();
         assert_eq!(paid, expected);
@@ -808,7 +895,7 @@ mod tests {
                 },
             )
             .unwrap();
-        assert_eq!(undo.payees[0], Some(outpoint(1)));
+        assert_eq!(undo.payee(Tier::Cumulus), Some(outpoint(1)));
         // Node 1: paid at BASE + 3. Node 2: confirmed at BASE + 3, never paid: it goes first.
         assert_eq!(
             list.next_payee(Tier::Cumulus).unwrap().collateral,
