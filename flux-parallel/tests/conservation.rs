@@ -10,10 +10,12 @@ use flux_parallel::{
     Chain, ChainRule, ClaimError, ClaimRequest, Ledger, RewardEvent, Role, Schedule, Tier,
     UnixTime, carry_denominator,
 };
-use flux_pow::{BlockHeight, Network};
+use flux_pow::BlockHeight;
 use flux_tx::address::Address;
 use flux_tx::keys::PrivateKey;
-use flux_tx::message::{MessageMagic, sign_message};
+
+mod common;
+use common::{address_of, key, sign_claim};
 use proptest::prelude::*;
 
 const ADDRESSES: u8 = 4;
@@ -60,8 +62,8 @@ fn step() -> impl Strategy<Value = Step> {
 fn keys() -> Vec<(PrivateKey, Address)> {
     (1..=ADDRESSES)
         .map(|seed| {
-            let key = PrivateKey::from_secret_bytes([seed; 32], true).unwrap();
-            let address = Address::from_public_key(&key.public_key(), Network::Mainnet);
+            let key = key(seed);
+            let address = address_of(&key);
             (key, address)
         })
         .collect()
@@ -136,8 +138,7 @@ proptest! {
                         _ => { nonce += 1; nonce }
                     };
                     let request = ClaimRequest::new(*address, chain, text, amount, this_nonce).unwrap();
-                    let signature = sign_message(key, request.message().as_bytes(), MessageMagic::Flux);
-                    let result = ledger.claim(&request, &signature.to_base64(), BlockHeight(height));
+                    let result = ledger.claim(&request, &sign_claim(&request, key), BlockHeight(height));
                     let is_replay = used_nonces.get(address).is_some_and(|n| n.contains(&this_nonce));
                     let taken = result.as_ref().map_or(0, |record| record.amount);
                     match result {

@@ -5,19 +5,11 @@ use flux_parallel::{
     Chain, ClaimRequest, Ledger, RewardEvent, Role, Schedule, Snapshot, SnapshotEntry,
     SnapshotError, Tier, UnixTime,
 };
-use flux_pow::{BlockHeight, Network};
-use flux_tx::address::Address;
-use flux_tx::keys::PrivateKey;
-use flux_tx::message::{MessageMagic, sign_message};
+use flux_pow::BlockHeight;
+
+mod common;
+use common::{address, key, sign_claim};
 use sha2::{Digest, Sha256};
-
-fn key(seed: u8) -> PrivateKey {
-    PrivateKey::from_secret_bytes([seed; 32], true).unwrap()
-}
-
-fn address(seed: u8) -> Address {
-    Address::from_public_key(&key(seed).public_key(), Network::Mainnet)
-}
 
 fn ledger() -> Ledger {
     ledger_in_order(false)
@@ -54,9 +46,8 @@ fn ledger_in_order(swap_first_two: bool) -> Ledger {
         1,
     )
     .unwrap();
-    let signature = sign_message(&key(3), request.message().as_bytes(), MessageMagic::Flux);
     ledger
-        .claim(&request, &signature.to_base64(), BlockHeight(13))
+        .claim(&request, &sign_claim(&request, &key(3)), BlockHeight(13))
         .unwrap();
     ledger
 }
