@@ -84,6 +84,11 @@
 //! # Ok::<(), flux_nodes::titan::TitanError>(())
 //! ```
 
+// One concept per file: `params` (a pool's rules, Titan's figures), `term` (lock terms), `stake`
+// (a stake and its life), `error`, `pool` (the pool and how a stake joins it), `fill` (how
+// stakes fill nodes), `shares` (the largest remainder rule), `accrual` (one block, in phases),
+// `payouts` (redemptions and early exits), `books` (block reports and totals), `rotation` and
+// `simulation` (paying and running a pool over many blocks), `file` (the JSON stakes file).
 mod accrual;
 mod books;
 mod error;
