@@ -108,12 +108,8 @@ proptest! {
             match step {
                 Step::Reward { who, role, zats, time_offset } => {
                     let recipient = keys[usize::from(who)].1;
-                    let role = match role {
-                        0 => Role::Miner,
-                        1 => Role::Node(Tier::Cumulus),
-                        2 => Role::Node(Tier::Nimbus),
-                        _ => Role::Node(Tier::Stratus),
-                    };
+                    // 0 is the miner; 1, 2 and 3 are the daemon's tier numbers.
+                    let role = Tier::from_number(role).map_or(Role::Miner, Role::Node);
                     let time = UnixTime(FLUX_FORK_TIME.0.saturating_add_signed(time_offset));
                     ledger.apply(&RewardEvent { height: BlockHeight(height), time, recipient, role, flux_zats: zats }).unwrap();
                     for rule in schedule.rules() {
