@@ -61,13 +61,16 @@ pub struct NodeRecord {
     /// The collateral amount.
     pub collateral_amount: Amount,
     /// Height of the block holding its START.
-    pub added_height: u32,
-    /// Height of its initial CONFIRM (0 until confirmed).
-    pub confirmed_height: u32,
-    /// Height of its latest CONFIRM (0 until confirmed).
-    pub last_confirmed_height: u32,
-    /// Height of the block that last paid it (0 if never paid).
-    pub last_paid_height: u32,
+    pub added_height: BlockHeight,
+    /// Height of its initial CONFIRM, `None` until confirmed (fluxd's
+    /// `nConfirmedBlockHeight`, 0 there).
+    pub confirmed_height: Option<BlockHeight>,
+    /// Height of its latest CONFIRM, `None` until confirmed (fluxd's
+    /// `nLastConfirmedBlockHeight`, 0 there).
+    pub last_confirmed_height: Option<BlockHeight>,
+    /// Height of the block that last paid it, `None` if never paid (fluxd's `nLastPaidHeight`,
+    /// 0 there).
+    pub last_paid_height: Option<BlockHeight>,
     /// The IP address of its latest CONFIRM.
     pub ip: String,
     /// Its state.
@@ -76,24 +79,30 @@ pub struct NodeRecord {
 
 impl NodeRecord {
     /// The key of the tier's payment order (`FluxnodeListData::operator<`).
+    /// fluxd compares the 0 it stores for "never" like a height, so `None` sorts as height 0.
     fn pay_key(&self) -> PayKey {
-        let height = if self.last_paid_height > 0 {
-            self.last_paid_height
-        } else {
-            self.confirmed_height
-        };
+        let height = self
+            .last_paid_height
+            .or(self.confirmed_height)
+            .unwrap_or(BlockHeight::GENESIS);
         PayKey {
             height,
-            paid: self.last_paid_height > 0,
+            paid: self.last_paid_height.is_some(),
             collateral: self.collateral,
         }
+    }
+
+    /// The latest confirmation as fluxd reads it in `CheckConfirmationHeights`: 0 when there is
+    /// none (a node not confirmed never reaches that check).
+    fn last_confirmed_or_genesis(&self) -> BlockHeight {
+        self.last_confirmed_height.unwrap_or(BlockHeight::GENESIS)
     }
 }
 
 /// Sorts a tier's confirmed nodes in payment order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct PayKey {
-    height: u32,
+    height: BlockHeight,
     paid: bool,
     collateral: OutPoint,
 }
@@ -201,12 +210,14 @@ pub enum ListError {
         amount: Amount,
     },
     /// Blocks are applied one height after another.
-    #[error("block at height {got} does not follow the list's tip; expected height {expected}")]
+    #[error(
+        "block at height {got} does not follow the list's tip at height {tip}; apply the block after the tip"
+    )]
     NotNextHeight {
-        /// The height the list expects.
-        expected: u32,
+        /// The list's tip: the block must be at the height after it.
+        tip: BlockHeight,
         /// The block's height.
-        got: u32,
+        got: BlockHeight,
     },
     /// `CheckNewStartTx`: the collateral has a node already.
     #[error("START for {collateral:?} refused: that collateral's node is {status:?}")]
@@ -231,37 +242,72 @@ pub enum ListError {
         /// The collateral.
         collateral: OutPoint,
         /// The block's height.
-        height: u32,
+        height: BlockHeight,
         /// The node's last confirmation.
-        last_confirmed: u32,
+        last_confirmed: BlockHeight,
         /// The distance that must be exceeded.
         minimum: u32,
     },
     /// Only the tip block can be undone.
-    #[error("cannot undo height {got}: the list's tip is {tip:?}")]
+    #[error("cannot undo height {got}: {}", describe_tip(*.tip))]
     UndoNotAtTip {
-        /// The list's tip.
-        tip: Option<u32>,
+        /// The list's tip (`None` before any block).
+        tip: Option<BlockHeight>,
         /// The undo record's height.
-        got: u32,
+        got: BlockHeight,
     },
+}
+
+fn describe_tip(tip: Option<BlockHeight>) -> String {
+    match tip {
+        Some(tip) => format!("the list's tip is height {tip}"),
+        None => "the list has no block".to_owned(),
+    }
 }
 
 /// What [`FluxnodeList::apply_block`] did, and what [`FluxnodeList::undo_block`] needs to revert it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockUndo {
-    height: u32,
-    previous_tip: Option<u32>,
+    height: BlockHeight,
+    previous_tip: Option<BlockHeight>,
     /// Each touched node's record before the block, in the order they were touched.
-    journal: Vec<(OutPoint, Option<NodeRecord>)>,
+    journal: Vec<JournalEntry>,
     /// The node each tier paid (Cumulus, Nimbus, Stratus), chosen before the block's changes.
     pub payees: [Option<OutPoint>; 3],
+}
+
+/// One change of a block, as undo needs it: the node's record before the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct JournalEntry {
+    /// The node's collateral.
+    collateral: OutPoint,
+    /// Its record before the change (`None`: it was not in the list).
+    previous: Option<NodeRecord>,
+}
+
+/// The nodes a block removes or demotes, decided on the state before its transactions
+/// (fluxd's `GetUndoDataFor…` and `CheckForExpiredStartTx` run on the cache as it was).
+#[derive(Debug, Clone)]
+struct Expiries {
+    /// DoS-protected nodes whose protection ends: removed.
+    dos_ended: Vec<OutPoint>,
+    /// Confirmed nodes whose last confirmation is too old, or whose collateral the block
+    /// spends: removed (unless an update CONFIRM of this block refreshes them).
+    confirmations_lapsed: BTreeSet<OutPoint>,
+    /// Started nodes not confirmed in time: moved to DoS protection (unless this block
+    /// confirms them).
+    starts_lapsed: Vec<OutPoint>,
 }
 
 impl BlockUndo {
     /// The height of the block.
     pub fn height(&self) -> BlockHeight {
-        BlockHeight(self.height)
+        self.height
+    }
+
+    /// The node the block paid for `tier`, if the tier had a confirmed node.
+    pub fn payee(&self, tier: Tier) -> Option<OutPoint> {
+        self.payees[tier_index(tier)]
     }
 }
 
@@ -269,26 +315,27 @@ impl BlockUndo {
 #[derive(Debug, Clone)]
 pub struct FluxnodeList {
     network: Network,
-    tip: Option<u32>,
+    tip: Option<BlockHeight>,
     nodes: HashMap<OutPoint, NodeRecord>,
     pay_order: [BTreeSet<PayKey>; 3],
-    started_by_height: BTreeMap<u32, BTreeSet<OutPoint>>,
-    dos_by_height: BTreeMap<u32, BTreeSet<OutPoint>>,
-    confirmed_by_last: BTreeSet<(u32, OutPoint)>,
+    started_by_height: BTreeMap<BlockHeight, BTreeSet<OutPoint>>,
+    dos_by_height: BTreeMap<BlockHeight, BTreeSet<OutPoint>>,
+    /// Confirmed nodes by their latest confirmation (never `None` for a confirmed node).
+    confirmed_by_last: BTreeSet<(BlockHeight, OutPoint)>,
 }
 
 fn tier_index(tier: Tier) -> usize {
     usize::from(tier.number()) - 1
 }
 
-fn is_active(network: Network, upgrade: NetworkUpgrade, height: u32) -> bool {
+fn is_active(network: Network, upgrade: NetworkUpgrade, height: BlockHeight) -> bool {
     upgrade
         .activation_height(network)
-        .is_some_and(|at| height >= at.0)
+        .is_some_and(|at| height >= at)
 }
 
 /// `GetFluxnodeExpirationCount`.
-fn confirm_expiration(network: Network, height: u32) -> u32 {
+fn confirm_expiration(network: Network, height: BlockHeight) -> u32 {
     if is_active(network, NetworkUpgrade::ProofOfNode, height) {
         640
     } else if is_active(network, NetworkUpgrade::Halving, height) {
@@ -301,7 +348,7 @@ fn confirm_expiration(network: Network, height: u32) -> u32 {
 }
 
 /// `FLUXNODE_CONFIRM_UPDATE_MIN_HEIGHT_V1..V3`.
-fn confirm_min_distance(network: Network, height: u32) -> u32 {
+fn confirm_min_distance(network: Network, height: BlockHeight) -> u32 {
     if is_active(network, NetworkUpgrade::ProofOfNode, height) {
         500
     } else if is_active(network, NetworkUpgrade::Halving, height) {
@@ -311,7 +358,11 @@ fn confirm_min_distance(network: Network, height: u32) -> u32 {
     }
 }
 
-fn remove_from(map: &mut BTreeMap<u32, BTreeSet<OutPoint>>, height: u32, collateral: &OutPoint) {
+fn remove_from(
+    map: &mut BTreeMap<BlockHeight, BTreeSet<OutPoint>>,
+    height: BlockHeight,
+    collateral: &OutPoint,
+) {
     if let Some(set) = map.get_mut(&height) {
         set.remove(collateral);
         if set.is_empty() {
@@ -336,7 +387,7 @@ impl FluxnodeList {
 
     /// The height of the last applied block.
     pub fn tip(&self) -> Option<BlockHeight> {
-        self.tip.map(BlockHeight)
+        self.tip
     }
 
     /// Whether an update CONFIRM of the confirmed node `collateral` announcing `ip` may be mined
@@ -358,7 +409,7 @@ impl FluxnodeList {
             .get(collateral)
             .filter(|node| node.status == NodeStatus::Confirmed)
             .ok_or(ListError::NotConfirmed(*collateral))?;
-        update_distance_allows(self.network, height.0, record, ip)
+        update_distance_allows(self.network, height, record, ip)
     }
 
     /// The node with this collateral, in any state.
@@ -408,7 +459,7 @@ impl FluxnodeList {
             NodeStatus::Confirmed => {
                 self.pay_order[tier_index(record.tier)].remove(&record.pay_key());
                 self.confirmed_by_last
-                    .remove(&(record.last_confirmed_height, record.collateral));
+                    .remove(&(record.last_confirmed_or_genesis(), record.collateral));
             }
         }
     }
@@ -430,7 +481,7 @@ impl FluxnodeList {
             NodeStatus::Confirmed => {
                 self.pay_order[tier_index(record.tier)].insert(record.pay_key());
                 self.confirmed_by_last
-                    .insert((record.last_confirmed_height, record.collateral));
+                    .insert((record.last_confirmed_or_genesis(), record.collateral));
             }
         }
     }
@@ -450,17 +501,20 @@ impl FluxnodeList {
 
     fn journaled(
         &mut self,
-        journal: &mut Vec<(OutPoint, Option<NodeRecord>)>,
+        journal: &mut Vec<JournalEntry>,
         collateral: OutPoint,
         record: Option<NodeRecord>,
     ) {
-        let old = self.put(collateral, record);
-        journal.push((collateral, old));
+        let previous = self.put(collateral, record);
+        journal.push(JournalEntry {
+            collateral,
+            previous,
+        });
     }
 
-    fn rollback(&mut self, journal: Vec<(OutPoint, Option<NodeRecord>)>) {
-        for (collateral, old) in journal.into_iter().rev() {
-            self.put(collateral, old);
+    fn rollback(&mut self, journal: Vec<JournalEntry>) {
+        for entry in journal.into_iter().rev() {
+            self.put(entry.collateral, entry.previous);
         }
     }
 
@@ -474,20 +528,18 @@ impl FluxnodeList {
         height: BlockHeight,
         changes: &BlockChanges,
     ) -> Result<BlockUndo, ListError> {
-        let h = height.0;
-        if let Some(tip) = self.tip {
-            let expected = tip.saturating_add(1);
-            if h != expected || tip == u32::MAX {
-                return Err(ListError::NotNextHeight { expected, got: h });
-            }
+        if let Some(tip) = self.tip
+            && tip.next() != Some(height)
+        {
+            return Err(ListError::NotNextHeight { tip, got: height });
         }
         let payees = Tier::ALL.map(|tier| self.next_payee(tier).map(|node| node.collateral));
         let mut journal = Vec::new();
-        match self.apply_changes(h, changes, &payees, &mut journal) {
+        match self.apply_changes(height, changes, &payees, &mut journal) {
             Ok(()) => {
-                let previous_tip = self.tip.replace(h);
+                let previous_tip = self.tip.replace(height);
                 Ok(BlockUndo {
-                    height: h,
+                    height,
                     previous_tip,
                     journal,
                     payees,
@@ -500,19 +552,31 @@ impl FluxnodeList {
         }
     }
 
+    /// The block's changes in fluxd's order (module docs, steps 2-7); the payees (step 1) were
+    /// chosen by the caller on the state before the block.
     fn apply_changes(
         &mut self,
-        h: u32,
+        h: BlockHeight,
         changes: &BlockChanges,
         payees: &[Option<OutPoint>; 3],
-        journal: &mut Vec<(OutPoint, Option<NodeRecord>)>,
+        journal: &mut Vec<JournalEntry>,
     ) -> Result<(), ListError> {
+        let mut expiries = self.expiries_before(h, &changes.spent);
+        self.add_starts(h, &changes.starts, journal)?;
+        let confirmed_now = self.apply_confirms(h, &changes.confirms, &mut expiries, journal)?;
+        self.expire(expiries, &confirmed_now, journal);
+        self.mark_paid(h, payees, journal);
+        Ok(())
+    }
+
+    /// Which nodes the block at `h` removes or demotes, read on the state before it: DoS
+    /// protections that end, confirmations that lapse or whose collateral is `spent`, starts
+    /// not confirmed in time.
+    fn expiries_before(&self, h: BlockHeight, spent: &[OutPoint]) -> Expiries {
         let network = self.network;
         let pon = is_active(network, NetworkUpgrade::ProofOfNode, h);
-
-        // Expiries are decided on the state before the block's transactions.
-        let dos_expired: Vec<OutPoint> = if pon {
-            let last = h.saturating_sub(720);
+        let dos_ended: Vec<OutPoint> = if pon {
+            let last = BlockHeight(h.get().saturating_sub(720));
             self.dos_by_height
                 .range(..=last)
                 .flat_map(|(_, set)| set.iter().copied())
@@ -524,7 +588,7 @@ impl FluxnodeList {
                 .unwrap_or_default()
         };
         let expiration = confirm_expiration(network, h);
-        let mut confirm_expired: BTreeSet<OutPoint> = match h.checked_sub(expiration) {
+        let mut confirmations_lapsed: BTreeSet<OutPoint> = match h.checked_sub(expiration) {
             Some(oldest_kept) => self
                 .confirmed_by_last
                 .range(..(oldest_kept, OutPoint::default()))
@@ -532,23 +596,37 @@ impl FluxnodeList {
                 .collect(),
             None => BTreeSet::new(),
         };
-        for spent in &changes.spent {
+        for spent in spent {
             if self
                 .nodes
                 .get(spent)
                 .is_some_and(|node| node.status == NodeStatus::Confirmed)
             {
-                confirm_expired.insert(*spent);
+                confirmations_lapsed.insert(*spent);
             }
         }
         let start_window = if pon { 240 } else { 60 };
-        let start_expired: Vec<OutPoint> = h
+        let starts_lapsed: Vec<OutPoint> = h
             .checked_sub(start_window)
             .and_then(|at| self.started_by_height.get(&at))
             .map(|set| set.iter().copied().collect())
             .unwrap_or_default();
+        Expiries {
+            dos_ended,
+            confirmations_lapsed,
+            starts_lapsed,
+        }
+    }
 
-        for start in &changes.starts {
+    /// START transactions: each collateral without a node gets a started one
+    /// (`CheckNewStartTx`, `AddNewStart`).
+    fn add_starts(
+        &mut self,
+        h: BlockHeight,
+        starts: &[StartEvent],
+        journal: &mut Vec<JournalEntry>,
+    ) -> Result<(), ListError> {
+        for start in starts {
             if let Some(node) = self.nodes.get(&start.collateral) {
                 return Err(ListError::AlreadyStarted {
                     collateral: start.collateral,
@@ -560,17 +638,29 @@ impl FluxnodeList {
                 tier: start.tier,
                 collateral_amount: start.collateral_amount,
                 added_height: h,
-                confirmed_height: 0,
-                last_confirmed_height: 0,
-                last_paid_height: 0,
+                confirmed_height: None,
+                last_confirmed_height: None,
+                last_paid_height: None,
                 ip: String::new(),
                 status: NodeStatus::Started,
             };
             self.journaled(journal, start.collateral, Some(record));
         }
+        Ok(())
+    }
 
+    /// CONFIRM transactions: initial ones confirm a started node, update ones refresh a
+    /// confirmed node (and so keep it from lapsing in this block). Returns the nodes confirmed
+    /// for the first time.
+    fn apply_confirms(
+        &mut self,
+        h: BlockHeight,
+        confirms: &[ConfirmEvent],
+        expiries: &mut Expiries,
+        journal: &mut Vec<JournalEntry>,
+    ) -> Result<BTreeSet<OutPoint>, ListError> {
         let mut confirmed_now = BTreeSet::new();
-        for confirm in &changes.confirms {
+        for confirm in confirms {
             let Some(node) = self.nodes.get(&confirm.collateral) else {
                 return Err(if confirm.update {
                     ListError::NotConfirmed(confirm.collateral)
@@ -583,8 +673,8 @@ impl FluxnodeList {
                 if record.status != NodeStatus::Confirmed {
                     return Err(ListError::NotConfirmed(confirm.collateral));
                 }
-                update_distance_allows(network, h, &record, &confirm.ip)?;
-                confirm_expired.remove(&confirm.collateral);
+                update_distance_allows(self.network, h, &record, &confirm.ip)?;
+                expiries.confirmations_lapsed.remove(&confirm.collateral);
             } else {
                 // A START mined in this very block is not yet confirmable (`CheckIfStarted` reads
                 // the state before the block).
@@ -592,22 +682,32 @@ impl FluxnodeList {
                     return Err(ListError::NotStarted(confirm.collateral));
                 }
                 record.status = NodeStatus::Confirmed;
-                record.confirmed_height = h;
-                record.last_paid_height = 0;
+                record.confirmed_height = Some(h);
+                record.last_paid_height = None;
                 confirmed_now.insert(confirm.collateral);
             }
-            record.last_confirmed_height = h;
+            record.last_confirmed_height = Some(h);
             record.ip.clone_from(&confirm.ip);
             self.journaled(journal, confirm.collateral, Some(record));
         }
+        Ok(confirmed_now)
+    }
 
-        for collateral in dos_expired {
+    /// Removes the nodes whose protection ended or whose confirmation lapsed, and moves the
+    /// starts not confirmed in time (nor in this block) to DoS protection.
+    fn expire(
+        &mut self,
+        expiries: Expiries,
+        confirmed_now: &BTreeSet<OutPoint>,
+        journal: &mut Vec<JournalEntry>,
+    ) {
+        for collateral in expiries.dos_ended {
             self.journaled(journal, collateral, None);
         }
-        for collateral in &confirm_expired {
-            self.journaled(journal, *collateral, None);
+        for collateral in expiries.confirmations_lapsed {
+            self.journaled(journal, collateral, None);
         }
-        for collateral in start_expired {
+        for collateral in expiries.starts_lapsed {
             if confirmed_now.contains(&collateral) {
                 continue;
             }
@@ -617,6 +717,15 @@ impl FluxnodeList {
                 self.journaled(journal, collateral, Some(record));
             }
         }
+    }
+
+    /// The payees still confirmed after the block's changes are paid at `h`.
+    fn mark_paid(
+        &mut self,
+        h: BlockHeight,
+        payees: &[Option<OutPoint>; 3],
+        journal: &mut Vec<JournalEntry>,
+    ) {
         for collateral in payees.iter().flatten() {
             if let Some(node) = self
                 .nodes
@@ -624,11 +733,10 @@ impl FluxnodeList {
                 .filter(|node| node.status == NodeStatus::Confirmed)
             {
                 let mut record = node.clone();
-                record.last_paid_height = h;
+                record.last_paid_height = Some(h);
                 self.journaled(journal, *collateral, Some(record));
             }
         }
-        Ok(())
     }
 
     /// Reverts the tip block exactly.
@@ -653,19 +761,20 @@ impl FluxnodeList {
 /// and [`FluxnodeList::check_update_confirm`].
 fn update_distance_allows(
     network: Network,
-    height: u32,
+    height: BlockHeight,
     record: &NodeRecord,
     ip: &str,
 ) -> Result<(), ListError> {
     let fluxed = is_active(network, NetworkUpgrade::Flux, height);
-    let distance = height.saturating_sub(record.last_confirmed_height);
+    let last_confirmed = record.last_confirmed_or_genesis();
+    let distance = height.blocks_since(last_confirmed).unwrap_or(0);
     let ip_change = fluxed && ip != record.ip && distance >= 5;
     let minimum = confirm_min_distance(network, height);
     if !ip_change && distance <= minimum {
         return Err(ListError::ConfirmTooSoon {
             collateral: record.collateral,
             height,
-            last_confirmed: record.last_confirmed_height,
+            last_confirmed,
             minimum,
         });
     }
@@ -750,11 +859,14 @@ mod tests {
             let undo = list
                 .apply_block(BlockHeight(h), &BlockChanges::default())
                 .unwrap();
-            paid.push(undo.payees[0].unwrap());
+            paid.push(undo.payee(Tier::Cumulus).unwrap());
         }
         let expected: Vec<OutPoint> = [1, 2, 3, 1, 2, 3].map(outpoint).to_vec();
         assert_eq!(paid, expected);
-        assert_eq!(list.get(&outpoint(3)).unwrap().last_paid_height, BASE + 7);
+        assert_eq!(
+            list.get(&outpoint(3)).unwrap().last_paid_height,
+            Some(BlockHeight(BASE + 7))
+        );
         assert!(list.next_payee(Tier::Nimbus).is_none());
     }
 
@@ -770,7 +882,10 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(list.get(&outpoint(1)).unwrap().last_paid_height, BASE + 2);
+        assert_eq!(
+            list.get(&outpoint(1)).unwrap().last_paid_height,
+            Some(BlockHeight(BASE + 2))
+        );
         let undo = list
             .apply_block(
                 BlockHeight(BASE + 3),
@@ -780,7 +895,7 @@ mod tests {
                 },
             )
             .unwrap();
-        assert_eq!(undo.payees[0], Some(outpoint(1)));
+        assert_eq!(undo.payee(Tier::Cumulus), Some(outpoint(1)));
         // Node 1: paid at BASE + 3. Node 2: confirmed at BASE + 3, never paid: it goes first.
         assert_eq!(
             list.next_payee(Tier::Cumulus).unwrap().collateral,
@@ -893,6 +1008,39 @@ mod tests {
         assert_eq!(before, after);
         assert!(list.get(&outpoint(9)).is_none());
         assert_eq!(list.tip(), Some(BlockHeight(BASE + 1)));
+    }
+
+    #[test]
+    fn blocks_out_of_order_and_undo_off_the_tip_are_typed_errors() {
+        let mut list = FluxnodeList::new(NET);
+        let empty = BlockChanges::default();
+        let first = list.apply_block(BlockHeight(BASE), &empty).unwrap();
+        assert_eq!(
+            list.apply_block(BlockHeight(BASE + 2), &empty),
+            Err(ListError::NotNextHeight {
+                tip: BlockHeight(BASE),
+                got: BlockHeight(BASE + 2)
+            })
+        );
+        let second = list.apply_block(BlockHeight(BASE + 1), &empty).unwrap();
+        let error = list.undo_block(first.clone()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "cannot undo height 1600000: the list's tip is height 1600001"
+        );
+        list.undo_block(second).unwrap();
+        list.undo_block(first.clone()).unwrap();
+        assert_eq!(list.tip(), None);
+        assert_eq!(
+            list.undo_block(first).unwrap_err().to_string(),
+            "cannot undo height 1600000: the list has no block"
+        );
+        // No height follows the highest one fluxd can represent.
+        list.apply_block(BlockHeight::MAX, &empty).unwrap();
+        assert!(matches!(
+            list.apply_block(BlockHeight(0), &empty),
+            Err(ListError::NotNextHeight { .. })
+        ));
     }
 
     #[test]

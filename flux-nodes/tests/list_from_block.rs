@@ -5,20 +5,15 @@ use flux_nodes::Tier;
 use flux_nodes::list::{BlockChanges, FluxnodeList, ListError, NodeStatus};
 use flux_pow::{BlockHeight, Network};
 use flux_tx::fluxnode::{CollateralSigner, FluxnodeConfirm, FluxnodeStart, FluxnodeTx};
-use flux_tx::{Amount, Block, FluxDecode, OutPoint, Transaction, TxBody, Txid};
+use flux_tx::{Amount, Block, OutPoint, Transaction, TxBody, Txid};
 
-const GENESIS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/genesis.json"
-);
+mod common;
+
 /// The Halving era on mainnet, before proof of node: V2 collateral (1,000 FLUX Cumulus).
 const HEIGHT: u32 = 1_600_000;
 
 fn genesis_block() -> Block {
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(GENESIS).expect("genesis.json")).unwrap();
-    let hex = json["networks"]["main"]["block_hex"].as_str().unwrap();
-    Block::decode_exact(&hex::decode(hex).unwrap()).expect("the genesis block decodes")
+    common::genesis_block("main")
 }
 
 fn collateral(n: u8) -> OutPoint {
@@ -105,12 +100,12 @@ fn start_confirm_pay_and_spend_from_decoded_blocks() {
     let changes = BlockChanges::from_block(network, BlockHeight(HEIGHT + 2), &b3, utxo).unwrap();
     assert_eq!(changes.spent, vec![collateral(2)]);
     let undo = list.apply_block(BlockHeight(HEIGHT + 2), &changes).unwrap();
-    assert_eq!(undo.payees[0], Some(collateral(1)));
+    assert_eq!(undo.payee(Tier::Cumulus), Some(collateral(1)));
     assert_eq!(list.confirmed_count(Tier::Cumulus), 1);
     assert_eq!(
         list.get(&collateral(1))
             .map(|n| (n.status, n.last_paid_height)),
-        Some((NodeStatus::Confirmed, HEIGHT + 2))
+        Some((NodeStatus::Confirmed, Some(BlockHeight(HEIGHT + 2))))
     );
 }
 

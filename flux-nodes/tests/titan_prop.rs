@@ -4,7 +4,7 @@
 //! panics.
 
 use flux_nodes::titan::{
-    EarlyExit, LockTerm, MAX_APR_BPS, PoolEvent, PoolParams, StakeId, StakeRequest,
+    EarlyExit, LockTerm, MAX_APR_BPS, PoolEvent, PoolParams, ScheduledEvent, StakeId, StakeRequest,
     StratusRotation, TitanError, TitanPool,
 };
 use flux_pow::{BlockHeight, Network};
@@ -204,11 +204,11 @@ proptest! {
         }
         // Events on stakes that cannot take them (already exited) end the run early with an
         // error; the blocks before it stay accrued and must still balance.
-        let events: Vec<(BlockHeight, PoolEvent)> = events
+        let events: Vec<ScheduledEvent> = events
             .into_iter()
             .map(|(at, id, redeem)| {
                 let event = if redeem { PoolEvent::Redeem(StakeId(id)) } else { PoolEvent::Exit(StakeId(id)) };
-                (BlockHeight(from + at), event)
+                ScheduledEvent { height: BlockHeight(from + at), event }
             })
             .collect();
         let rotation = StratusRotation { network: Network::Mainnet, network_nodes };

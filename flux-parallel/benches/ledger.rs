@@ -4,7 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use flux_parallel::{Ledger, NodeTier, RewardEvent, Role, Schedule, UnixTime};
+use flux_parallel::{Ledger, RewardEvent, Role, Schedule, Tier, UnixTime};
 use flux_pow::{BlockHeight, Network};
 use flux_tx::address::{Address, Payload};
 
@@ -22,9 +22,9 @@ fn events(count: u32, addresses: u32) -> Vec<RewardEvent> {
         .map(|i| {
             let (role, zats) = match i % 4 {
                 0 => (Role::Miner, 3_750_000_000 + u64::from(i % 7)),
-                1 => (Role::Node(NodeTier::Cumulus), 562_500_000),
-                2 => (Role::Node(NodeTier::Nimbus), 937_500_003),
-                _ => (Role::Node(NodeTier::Stratus), 2_250_000_000),
+                1 => (Role::Node(Tier::Cumulus), 562_500_000),
+                2 => (Role::Node(Tier::Nimbus), 937_500_003),
+                _ => (Role::Node(Tier::Stratus), 2_250_000_000),
             };
             RewardEvent {
                 height: BlockHeight(1_000_000 + i / 4),

@@ -30,6 +30,7 @@
 use core::fmt;
 
 use flux_pow::BlockHeight;
+pub use flux_pow::Tier;
 use flux_tx::address::Address;
 
 use crate::chain::{Chain, ChainStatus};
@@ -61,20 +62,6 @@ pub const PPM: u32 = 1_000_000;
 /// The 10 % share per chain of the published rule, in parts per million.
 pub const TEN_PERCENT_PPM: u32 = 100_000;
 
-/// A fluxnode collateral tier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
-#[non_exhaustive]
-pub enum NodeTier {
-    /// The smallest tier (2022 payout 5.625 FLUX per block).
-    Cumulus,
-    /// The middle tier (9.375 FLUX).
-    Nimbus,
-    /// The largest tier (22.5 FLUX).
-    Stratus,
-}
-
 /// Who earned a reward.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -83,8 +70,9 @@ pub enum NodeTier {
 pub enum Role {
     /// The block's miner.
     Miner,
-    /// A fluxnode operator paid in the block.
-    Node(NodeTier),
+    /// A fluxnode operator paid in the block, with its node's tier (the SDK-wide [`Tier`]; JSON
+    /// keeps the lower-case names `cumulus`, `nimbus`, `stratus`).
+    Node(Tier),
 }
 
 /// One FLUX reward paid in a block: the input of accrual.
@@ -231,10 +219,22 @@ impl ParallelShare {
     }
 
     /// The whole units and the remaining numerator of this share alone (without any carry).
-    pub fn split(self, decimals: u8) -> (u128, u128) {
+    pub fn split(self, decimals: u8) -> ShareParts {
         let denominator = carry_denominator(decimals);
-        (self.numerator / denominator, self.numerator % denominator)
+        ShareParts {
+            units: self.numerator / denominator,
+            remainder: self.numerator % denominator,
+        }
     }
+}
+
+/// A [`ParallelShare`] split into whole units and what is left below one unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShareParts {
+    /// Whole smallest units of the chain's token.
+    pub units: u128,
+    /// The rest, as a numerator over [`carry_denominator`] (always below it).
+    pub remainder: u128,
 }
 
 /// Formats `units` of a token with `decimals` places as a decimal number with exactly
@@ -257,9 +257,10 @@ mod tests {
     use super::*;
 
     fn units(flux_zats: u64, share_ppm: u32, decimals: u8) -> (u128, u128) {
-        ParallelShare::of(flux_zats, share_ppm, decimals)
+        let parts = ParallelShare::of(flux_zats, share_ppm, decimals)
             .unwrap()
-            .split(decimals)
+            .split(decimals);
+        (parts.units, parts.remainder)
     }
 
     #[test]

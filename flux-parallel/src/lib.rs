@@ -16,7 +16,7 @@
 //!   encoding, as CSV or (feature `serde`) JSON, re-importable with the commitment verified.
 //!
 //! ```
-//! use flux_parallel::{Chain, ChainAddress, ClaimRequest, Ledger, RewardEvent, Role, NodeTier,
+//! use flux_parallel::{Chain, ChainAddress, ClaimRequest, Ledger, RewardEvent, Role, Tier,
 //!     Schedule, Snapshot, UnixTime};
 //! use flux_pow::{BlockHeight, Network};
 //! use flux_tx::address::Address;
@@ -34,7 +34,7 @@
 //!         height: BlockHeight(height),
 //!         time: UnixTime(1_650_000_000),
 //!         recipient: operator,
-//!         role: Role::Node(NodeTier::Stratus),
+//!         role: Role::Node(Tier::Stratus),
 //!         flux_zats: 2_250_000_000,
 //!     })?;
 //! }
@@ -71,14 +71,14 @@ pub mod rewards_file;
 pub mod snapshot;
 
 pub use accrual::{
-    ChainRule, FLUX_FORK_TIME, NodeTier, ParallelShare, RewardEvent, Role, Schedule, UnixTime,
+    ChainRule, FLUX_FORK_TIME, ParallelShare, RewardEvent, Role, Schedule, Tier, UnixTime,
     carry_denominator, format_units,
 };
 pub use address::{AddressError, ChainAddress};
 pub use chain::{AddressKind, Chain, ChainStatus, UnknownChainError};
 pub use claim::{ClaimError, ClaimRecord, ClaimRequest};
 pub use ledger::{AccrualError, Balance, ChainTotals, ConservationError, Ledger};
-pub use snapshot::{Snapshot, SnapshotEntry, SnapshotError};
+pub use snapshot::{Snapshot, SnapshotEntry, SnapshotError, SnapshotTotals};
 
 /// Serde helper: `u128` amounts as decimal strings, since JSON numbers lose precision past 2^53.
 #[cfg(feature = "serde")]

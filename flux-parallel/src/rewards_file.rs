@@ -15,7 +15,7 @@
 use flux_pow::{BlockHeight, Network};
 use flux_tx::address::Address;
 
-use crate::accrual::{NodeTier, RewardEvent, Role, UnixTime};
+use crate::accrual::{RewardEvent, Role, Tier, UnixTime};
 
 /// Why a rewards file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -67,6 +67,27 @@ struct EventView {
     zats: u64,
 }
 
+/// The file's name of a role: `miner`, or the tier's lower-case name.
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Miner => "miner",
+        Role::Node(tier) => tier.name(),
+    }
+}
+
+/// The role named exactly (lower case) as [`role_name`] writes it. The tiers' former names
+/// (basic, super, bamf) and other spellings that [`Tier`]'s `FromStr` accepts are refused, so
+/// the file format stays what it was.
+fn role_from_name(name: &str) -> Option<Role> {
+    if name == "miner" {
+        return Some(Role::Miner);
+    }
+    Tier::ALL
+        .into_iter()
+        .find(|tier| tier.name() == name)
+        .map(Role::Node)
+}
+
 fn convert(line: usize, event: usize, view: EventView) -> Result<RewardEvent, RewardsFileError> {
     let recipient = Address::parse(&view.recipient, Network::Mainnet).map_err(|error| {
         RewardsFileError::Recipient {
@@ -76,12 +97,9 @@ fn convert(line: usize, event: usize, view: EventView) -> Result<RewardEvent, Re
             reason: error.to_string(),
         }
     })?;
-    let role = match view.role.as_str() {
-        "miner" => Role::Miner,
-        "cumulus" => Role::Node(NodeTier::Cumulus),
-        "nimbus" => Role::Node(NodeTier::Nimbus),
-        "stratus" => Role::Node(NodeTier::Stratus),
-        _ => {
+    let role = match role_from_name(&view.role) {
+        Some(role) => role,
+        None => {
             return Err(RewardsFileError::Role {
                 line,
                 event,
@@ -138,16 +156,59 @@ pub fn parse_reward_events(text: &str) -> Result<Vec<RewardEvent>, RewardsFileEr
 pub fn write_reward_events(events: &[RewardEvent]) -> String {
     let mut out = String::new();
     for event in events {
-        let role = match event.role {
-            Role::Miner => "miner",
-            Role::Node(NodeTier::Cumulus) => "cumulus",
-            Role::Node(NodeTier::Nimbus) => "nimbus",
-            Role::Node(NodeTier::Stratus) => "stratus",
-        };
+        let role = role_name(event.role);
         out.push_str(&format!(
             "{{\"height\":{},\"time\":{},\"recipient\":\"{}\",\"role\":\"{}\",\"zats\":{}}}\n",
             event.height, event.time, event.recipient, role, event.flux_zats
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECIPIENT: &str = "t1boxWWuUs3dVUFeUMiPqCdwD4QtL1AMx9G";
+
+    fn line(role: &str) -> String {
+        format!(
+            "{{\"height\":1000000,\"time\":1640995200,\"recipient\":\"{RECIPIENT}\",\"role\":\"{role}\",\"zats\":562500000}}\n"
+        )
+    }
+
+    #[test]
+    fn every_role_round_trips_with_its_lower_case_name() {
+        let text: String = ["miner", "cumulus", "nimbus", "stratus"].map(line).concat();
+        let events = parse_reward_events(&text).unwrap();
+        let roles: Vec<Role> = events.iter().map(|event| event.role).collect();
+        assert_eq!(
+            roles,
+            [
+                Role::Miner,
+                Role::Node(Tier::Cumulus),
+                Role::Node(Tier::Nimbus),
+                Role::Node(Tier::Stratus)
+            ]
+        );
+        assert_eq!(events[0].height, BlockHeight(1_000_000));
+        assert_eq!(write_reward_events(&events), text);
+    }
+
+    #[test]
+    fn former_and_capitalised_tier_names_are_not_roles() {
+        for role in ["bamf", "basic", "super", "Stratus", " nimbus", "node"] {
+            assert!(
+                matches!(
+                    parse_reward_events(&line(role)),
+                    Err(RewardsFileError::Role {
+                        line: 1,
+                        event: 0,
+                        ..
+                    })
+                ),
+                "{role:?}"
+            );
+        }
+    }
 }

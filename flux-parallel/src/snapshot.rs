@@ -68,6 +68,17 @@ impl SnapshotEntry {
     }
 }
 
+/// One chain's sums over a snapshot's entries ([`Snapshot::totals`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SnapshotTotals {
+    /// Σ whole units accrued.
+    pub accrued: u128,
+    /// Σ units claimed.
+    pub claimed: u128,
+    /// Σ accrued and not claimed.
+    pub unclaimed: u128,
+}
+
 /// The ledger at a height.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
@@ -207,17 +218,16 @@ impl Snapshot {
         &self.entries
     }
 
-    /// Σ accrued, Σ claimed and Σ unclaimed of one chain.
-    pub fn totals(&self, chain: Chain) -> (u128, u128, u128) {
+    /// Σ accrued, Σ claimed and Σ unclaimed of one chain (each saturating at `u128::MAX`, which
+    /// no ledger reaches: a chain's whole supply fits in far fewer bits).
+    pub fn totals(&self, chain: Chain) -> SnapshotTotals {
         self.entries
             .iter()
             .filter(|entry| entry.chain == chain)
-            .fold((0, 0, 0), |(a, c, u), entry| {
-                (
-                    a.saturating_add(entry.accrued),
-                    c.saturating_add(entry.claimed),
-                    u.saturating_add(entry.unclaimed()),
-                )
+            .fold(SnapshotTotals::default(), |sum, entry| SnapshotTotals {
+                accrued: sum.accrued.saturating_add(entry.accrued),
+                claimed: sum.claimed.saturating_add(entry.claimed),
+                unclaimed: sum.unclaimed.saturating_add(entry.unclaimed()),
             })
     }
 
@@ -459,7 +469,11 @@ mod json {
             .into_iter()
             .filter(|&chain| snapshot.entries.iter().any(|entry| entry.chain == chain))
             .map(|chain| {
-                let (accrued, claimed, unclaimed) = snapshot.totals(chain);
+                let SnapshotTotals {
+                    accrued,
+                    claimed,
+                    unclaimed,
+                } = snapshot.totals(chain);
                 TotalView {
                     chain,
                     accrued,

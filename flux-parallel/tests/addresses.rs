@@ -4,6 +4,8 @@
 use flux_parallel::address::TRON_VERSION_BYTE;
 use flux_parallel::{AddressError, Chain, ChainAddress};
 
+mod common;
+
 const EVM_CHAINS: [Chain; 5] = [
     Chain::Ethereum,
     Chain::Bsc,
@@ -11,14 +13,6 @@ const EVM_CHAINS: [Chain; 5] = [
     Chain::Polygon,
     Chain::Base,
 ];
-
-fn eip55_data() -> serde_json::Value {
-    let text = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/eip55.json"
-    ));
-    serde_json::from_str(text).unwrap()
-}
 
 fn secp_public_key(secret_hex: &str) -> secp256k1::PublicKey {
     let mut secret = [0u8; 32];
@@ -39,7 +33,7 @@ fn rfc8032_public() -> [u8; 32] {
 
 #[test]
 fn eip55_published_examples_are_valid_and_normal() {
-    let data = eip55_data();
+    let data = common::data_json("eip55.json");
     for address in data["checksummed"].as_array().unwrap() {
         let address = address.as_str().unwrap();
         for chain in EVM_CHAINS {
@@ -59,7 +53,7 @@ fn eip55_published_examples_are_valid_and_normal() {
 
 #[test]
 fn eip55_flipping_the_case_of_one_letter_breaks_the_checksum() {
-    let data = eip55_data();
+    let data = common::data_json("eip55.json");
     let mut checked = 0;
     for address in data["checksummed"].as_array().unwrap() {
         let address = address.as_str().unwrap();
@@ -92,7 +86,7 @@ fn eip55_flipping_the_case_of_one_letter_breaks_the_checksum() {
 
 #[test]
 fn evm_addresses_of_known_keys_compressed_and_uncompressed() {
-    let data = eip55_data();
+    let data = common::data_json("eip55.json");
     for case in data["derived"].as_array().unwrap() {
         let key = secp_public_key(case["secret_hex"].as_str().unwrap());
         let expected = case["evm"].as_str().unwrap();

@@ -7,13 +7,15 @@ use std::collections::HashMap;
 
 use flux_parallel::accrual::{FLUX_FORK_TIME, PPM};
 use flux_parallel::{
-    Chain, ChainRule, ClaimError, ClaimRequest, Ledger, NodeTier, RewardEvent, Role, Schedule,
+    Chain, ChainRule, ClaimError, ClaimRequest, Ledger, RewardEvent, Role, Schedule, Tier,
     UnixTime, carry_denominator,
 };
-use flux_pow::{BlockHeight, Network};
+use flux_pow::BlockHeight;
 use flux_tx::address::Address;
 use flux_tx::keys::PrivateKey;
-use flux_tx::message::{MessageMagic, sign_message};
+
+mod common;
+use common::{address_of, key, sign_claim};
 use proptest::prelude::*;
 
 const ADDRESSES: u8 = 4;
@@ -60,8 +62,8 @@ fn step() -> impl Strategy<Value = Step> {
 fn keys() -> Vec<(PrivateKey, Address)> {
     (1..=ADDRESSES)
         .map(|seed| {
-            let key = PrivateKey::from_secret_bytes([seed; 32], true).unwrap();
-            let address = Address::from_public_key(&key.public_key(), Network::Mainnet);
+            let key = key(seed);
+            let address = address_of(&key);
             (key, address)
         })
         .collect()
@@ -106,12 +108,8 @@ proptest! {
             match step {
                 Step::Reward { who, role, zats, time_offset } => {
                     let recipient = keys[usize::from(who)].1;
-                    let role = match role {
-                        0 => Role::Miner,
-                        1 => Role::Node(NodeTier::Cumulus),
-                        2 => Role::Node(NodeTier::Nimbus),
-                        _ => Role::Node(NodeTier::Stratus),
-                    };
+                    // 0 is the miner; 1, 2 and 3 are the daemon's tier numbers.
+                    let role = Tier::from_number(role).map_or(Role::Miner, Role::Node);
                     let time = UnixTime(FLUX_FORK_TIME.0.saturating_add_signed(time_offset));
                     ledger.apply(&RewardEvent { height: BlockHeight(height), time, recipient, role, flux_zats: zats }).unwrap();
                     for rule in schedule.rules() {
@@ -136,8 +134,7 @@ proptest! {
                         _ => { nonce += 1; nonce }
                     };
                     let request = ClaimRequest::new(*address, chain, text, amount, this_nonce).unwrap();
-                    let signature = sign_message(key, request.message().as_bytes(), MessageMagic::Flux);
-                    let result = ledger.claim(&request, &signature.to_base64(), BlockHeight(height));
+                    let result = ledger.claim(&request, &sign_claim(&request, key), BlockHeight(height));
                     let is_replay = used_nonces.get(address).is_some_and(|n| n.contains(&this_nonce));
                     let taken = result.as_ref().map_or(0, |record| record.amount);
                     match result {
@@ -177,9 +174,9 @@ proptest! {
         // The snapshot agrees with the ledger and survives its own export.
         let snapshot = ledger.snapshot();
         for chain in Chain::ALL {
-            let (accrued, claims, _) = snapshot.totals(chain);
-            prop_assert_eq!(accrued, ledger.totals(chain).accrued);
-            prop_assert_eq!(claims, claimed[chain.index()]);
+            let totals = snapshot.totals(chain);
+            prop_assert_eq!(totals.accrued, ledger.totals(chain).accrued);
+            prop_assert_eq!(totals.claimed, claimed[chain.index()]);
         }
         prop_assert_eq!(flux_parallel::Snapshot::from_csv(&snapshot.to_csv()).unwrap(), snapshot);
     }

@@ -3,38 +3,18 @@
 
 use flux_parallel::accrual::ZATS_PER_FLUX;
 use flux_parallel::{
-    AccrualError, Chain, ChainRule, ClaimError, ClaimRequest, FLUX_FORK_TIME, Ledger, NodeTier,
-    RewardEvent, Role, Schedule, UnixTime,
+    AccrualError, Chain, ChainRule, ClaimError, ClaimRequest, FLUX_FORK_TIME, Ledger, Role,
+    Schedule, Tier, UnixTime,
 };
-use flux_pow::{BlockHeight, Network};
+use flux_pow::BlockHeight;
 use flux_tx::address::Address;
-use flux_tx::keys::PrivateKey;
 use flux_tx::message::{MessageMagic, sign_message};
+
+mod common;
+use common::{address, event, key, sign_claim};
 
 const DAY: u64 = 86_400;
 const ETH_DESTINATION: &str = "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359";
-
-fn key(seed: u8) -> PrivateKey {
-    PrivateKey::from_secret_bytes([seed; 32], true).unwrap()
-}
-
-fn address(seed: u8) -> Address {
-    Address::from_public_key(&key(seed).public_key(), Network::Mainnet)
-}
-
-fn event(height: u32, time: u64, recipient: Address, role: Role, flux_zats: u64) -> RewardEvent {
-    RewardEvent {
-        height: BlockHeight(height),
-        time: UnixTime(time),
-        recipient,
-        role,
-        flux_zats,
-    }
-}
-
-fn signed(request: &ClaimRequest, seed: u8) -> String {
-    sign_message(&key(seed), request.message().as_bytes(), MessageMagic::Flux).to_base64()
-}
 
 const AFTER_FORK: u64 = FLUX_FORK_TIME.0 + 30 * DAY;
 
@@ -64,9 +44,9 @@ fn miner_block_of_2022_with_three_chains_is_11_25() {
 fn node_tiers_of_2022_earn_their_reward_again_over_ten_chains() {
     let mut ledger = Ledger::new(Schedule::mainnet());
     for (seed, tier, zats) in [
-        (1, NodeTier::Cumulus, 562_500_000),
-        (2, NodeTier::Nimbus, 937_500_000),
-        (3, NodeTier::Stratus, 2_250_000_000),
+        (1, Tier::Cumulus, 562_500_000),
+        (2, Tier::Nimbus, 937_500_000),
+        (3, Tier::Stratus, 2_250_000_000),
     ] {
         ledger
             .apply(&event(5, AFTER_FORK, address(seed), Role::Node(tier), zats))
@@ -116,7 +96,7 @@ fn node_rewards_count_from_the_later_of_node_start_and_fork() {
     let late = address(2); // started after: counts from its start
     ledger.register_node_start(early, UnixTime(FLUX_FORK_TIME.0 - 100 * DAY));
     ledger.register_node_start(late, UnixTime(AFTER_FORK + DAY));
-    let cumulus = Role::Node(NodeTier::Cumulus);
+    let cumulus = Role::Node(Tier::Cumulus);
     for (height, time) in [
         (1, FLUX_FORK_TIME.0 - DAY),
         (2, AFTER_FORK),
@@ -208,7 +188,7 @@ fn funded_ledger() -> (Ledger, Address) {
             100,
             AFTER_FORK,
             operator,
-            Role::Node(NodeTier::Stratus),
+            Role::Node(Tier::Stratus),
             2_250_000_000,
         ))
         .unwrap();
@@ -221,7 +201,7 @@ fn partial_claims_then_overdraft_then_replay() {
     let full = 225_000_000; // 2.25 FLUX-ETH
     let first =
         ClaimRequest::new(operator, Chain::Ethereum, ETH_DESTINATION, 100_000_000, 1).unwrap();
-    let first_sig = signed(&first, 7);
+    let first_sig = sign_claim(&first, &key(7));
     let record = ledger.claim(&first, &first_sig, BlockHeight(101)).unwrap();
     assert_eq!(record.amount, 100_000_000);
     assert_eq!(record.destination, ETH_DESTINATION);
@@ -240,7 +220,7 @@ fn partial_claims_then_overdraft_then_replay() {
     // More than what is left.
     let greedy = ClaimRequest::new(operator, Chain::Ethereum, ETH_DESTINATION, full, 2).unwrap();
     assert_eq!(
-        ledger.claim(&greedy, &signed(&greedy, 7), BlockHeight(102)),
+        ledger.claim(&greedy, &sign_claim(&greedy, &key(7)), BlockHeight(102)),
         Err(ClaimError::InsufficientBalance {
             chain: Chain::Ethereum,
             available: full - 100_000_000,
@@ -257,7 +237,7 @@ fn partial_claims_then_overdraft_then_replay() {
     )
     .unwrap();
     ledger
-        .claim(&rest, &signed(&rest, 7), BlockHeight(102))
+        .claim(&rest, &sign_claim(&rest, &key(7)), BlockHeight(102))
         .unwrap();
     assert_eq!(ledger.balance(&operator, Chain::Ethereum).unclaimed(), 0);
     // Other chains are untouched.
@@ -271,13 +251,13 @@ fn claims_need_the_address_owners_signature_over_this_exact_message() {
     let request = ClaimRequest::new(operator, Chain::Ethereum, ETH_DESTINATION, 5, 1).unwrap();
     // Signed by another key.
     assert!(matches!(
-        ledger.claim(&request, &signed(&request, 8), BlockHeight(101)),
+        ledger.claim(&request, &sign_claim(&request, &key(8)), BlockHeight(101)),
         Err(ClaimError::BadSignature(_))
     ));
     // Signed over another amount.
     let other = ClaimRequest::new(operator, Chain::Ethereum, ETH_DESTINATION, 6, 1).unwrap();
     assert!(matches!(
-        ledger.claim(&request, &signed(&other, 7), BlockHeight(101)),
+        ledger.claim(&request, &sign_claim(&other, &key(7)), BlockHeight(101)),
         Err(ClaimError::BadSignature(_))
     ));
     // Signed with the bitcoin magic instead of the daemon's.
@@ -300,7 +280,7 @@ fn claim_rules_in_order() {
     let algo_zero = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAY5HFKQ";
     let planned = ClaimRequest::new(operator, Chain::Algorand, algo_zero, 1, 1).unwrap();
     assert_eq!(
-        ledger.claim(&planned, &signed(&planned, 7), BlockHeight(101)),
+        ledger.claim(&planned, &sign_claim(&planned, &key(7)), BlockHeight(101)),
         Err(ClaimError::NotClaimable {
             chain: Chain::Algorand
         })
@@ -313,12 +293,12 @@ fn claim_rules_in_order() {
     ));
     let zero = ClaimRequest::new(operator, Chain::Ethereum, ETH_DESTINATION, 0, 1).unwrap();
     assert_eq!(
-        ledger.claim(&zero, &signed(&zero, 7), BlockHeight(101)),
+        ledger.claim(&zero, &sign_claim(&zero, &key(7)), BlockHeight(101)),
         Err(ClaimError::ZeroAmount)
     );
     let one = ClaimRequest::new(operator, Chain::Ethereum, ETH_DESTINATION, 1, 1).unwrap();
     assert_eq!(
-        ledger.claim(&one, &signed(&one, 7), BlockHeight(99)),
+        ledger.claim(&one, &sign_claim(&one, &key(7)), BlockHeight(99)),
         Err(ClaimError::HeightBehindLedger {
             claim: BlockHeight(99),
             ledger: BlockHeight(100)
@@ -327,7 +307,7 @@ fn claim_rules_in_order() {
     // An address that never earned anything.
     let stranger = ClaimRequest::new(address(9), Chain::Ethereum, ETH_DESTINATION, 1, 1).unwrap();
     assert!(matches!(
-        ledger.claim(&stranger, &signed(&stranger, 9), BlockHeight(101)),
+        ledger.claim(&stranger, &sign_claim(&stranger, &key(9)), BlockHeight(101)),
         Err(ClaimError::InsufficientBalance { available: 0, .. })
     ));
     assert_eq!(ledger.address_count(), 1);
@@ -365,7 +345,7 @@ fn claim_record_json_round_trips_with_string_amounts() {
     )
     .unwrap();
     let record = ledger
-        .claim(&request, &signed(&request, 7), BlockHeight(100))
+        .claim(&request, &sign_claim(&request, &key(7)), BlockHeight(100))
         .unwrap();
     let json = serde_json::to_value(&record).unwrap();
     assert_eq!(json["amount"], "12345");

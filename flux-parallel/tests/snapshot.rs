@@ -2,22 +2,14 @@
 //! round trips, and every way an edited file is caught.
 
 use flux_parallel::{
-    Chain, ClaimRequest, Ledger, NodeTier, RewardEvent, Role, Schedule, Snapshot, SnapshotEntry,
-    SnapshotError, UnixTime,
+    Chain, ClaimRequest, Ledger, RewardEvent, Role, Schedule, Snapshot, SnapshotEntry,
+    SnapshotError, Tier, UnixTime,
 };
-use flux_pow::{BlockHeight, Network};
-use flux_tx::address::Address;
-use flux_tx::keys::PrivateKey;
-use flux_tx::message::{MessageMagic, sign_message};
+use flux_pow::BlockHeight;
+
+mod common;
+use common::{address, key, sign_claim};
 use sha2::{Digest, Sha256};
-
-fn key(seed: u8) -> PrivateKey {
-    PrivateKey::from_secret_bytes([seed; 32], true).unwrap()
-}
-
-fn address(seed: u8) -> Address {
-    Address::from_public_key(&key(seed).public_key(), Network::Mainnet)
-}
 
 fn ledger() -> Ledger {
     ledger_in_order(false)
@@ -28,8 +20,8 @@ fn ledger_in_order(swap_first_two: bool) -> Ledger {
     let time = UnixTime(1_650_000_000);
     let mut events = [
         (10, 1, Role::Miner, 3_750_000_000),
-        (10, 2, Role::Node(NodeTier::Cumulus), 562_500_003),
-        (11, 3, Role::Node(NodeTier::Stratus), 2_250_000_000),
+        (10, 2, Role::Node(Tier::Cumulus), 562_500_003),
+        (11, 3, Role::Node(Tier::Stratus), 2_250_000_000),
         (12, 1, Role::Miner, 17),
     ];
     if swap_first_two {
@@ -54,9 +46,8 @@ fn ledger_in_order(swap_first_two: bool) -> Ledger {
         1,
     )
     .unwrap();
-    let signature = sign_message(&key(3), request.message().as_bytes(), MessageMagic::Flux);
     ledger
-        .claim(&request, &signature.to_base64(), BlockHeight(13))
+        .claim(&request, &sign_claim(&request, &key(3)), BlockHeight(13))
         .unwrap();
     ledger
 }
@@ -75,9 +66,9 @@ fn entries_are_sorted_by_address_then_chain_and_complete() {
     let mut sorted = keys.clone();
     sorted.sort();
     assert_eq!(keys, sorted);
-    let (accrued, claimed, unclaimed) = snapshot.totals(Chain::Bsc);
-    assert_eq!(claimed, 25_000_000);
-    assert_eq!(accrued, claimed + unclaimed);
+    let totals = snapshot.totals(Chain::Bsc);
+    assert_eq!(totals.claimed, 25_000_000);
+    assert_eq!(totals.accrued, totals.claimed + totals.unclaimed);
     // The Cumulus payout's 3 extra zatoshis leave 0.3 units carried.
     let cumulus = address(2).to_string();
     let entry = snapshot

@@ -24,7 +24,8 @@
 //! ```
 //!
 //! - `network` (optional, default `mainnet`): whose block schedule pays the nodes
-//!   ([`tier_payout`](crate::tier_payout) of Stratus); `mainnet`, `testnet` or `regtest`.
+//!   ([`tier_payout`](crate::tier_payout) of Stratus); `mainnet`, `testnet`, `regtest` or
+//!   `devnet`.
 //! - `network_stratus_nodes` (optional, default 1): Stratus nodes on the network; each running
 //!   pool node is paid once per that many blocks ([`StratusRotation`]).
 //! - `start_height` (optional, default the lowest stake start): the first simulated block.
@@ -46,8 +47,8 @@ use flux_tx::amount::AmountError;
 use serde::Deserialize;
 
 use super::{
-    EarlyExit, LockTerm, PoolEvent, PoolParams, StakeId, StakeRequest, StratusRotation, TitanError,
-    TitanPool,
+    EarlyExit, LockTerm, PoolEvent, PoolParams, ScheduledEvent, StakeId, StakeRequest,
+    StratusRotation, TitanError, TitanPool,
 };
 
 /// Why a stakes file cannot be simulated.
@@ -65,8 +66,8 @@ pub enum StakesFileError {
         /// Why.
         source: AmountError,
     },
-    /// The network is not one of the three.
-    #[error("unknown network {0:?}: use mainnet, testnet or regtest")]
+    /// The network is not one of the four.
+    #[error("unknown network {0:?}: use mainnet, testnet, regtest or devnet")]
     Network(String),
     /// The pool or its terms are refused.
     #[error("pool: {0}")]
@@ -186,7 +187,7 @@ pub struct Simulation {
     /// How the pool's nodes are paid.
     pub rotation: StratusRotation,
     /// The events, in file order.
-    pub events: Vec<(BlockHeight, PoolEvent)>,
+    pub events: Vec<ScheduledEvent>,
 }
 
 impl Simulation {
@@ -275,11 +276,14 @@ impl Simulation {
             .iter()
             .map(|event| {
                 let id = StakeId(event.stake);
-                let event_kind = match event.action {
+                let action = match event.action {
                     ActionDoc::Redeem => PoolEvent::Redeem(id),
                     ActionDoc::Exit => PoolEvent::Exit(id),
                 };
-                (BlockHeight(event.height), event_kind)
+                ScheduledEvent {
+                    height: BlockHeight(event.height),
+                    event: action,
+                }
             })
             .collect();
         Ok(Simulation {
@@ -324,7 +328,10 @@ mod tests {
         assert_eq!(simulation.pool.stakes().len(), 4);
         assert_eq!(
             simulation.events,
-            vec![(BlockHeight(2_100_050), PoolEvent::Exit(StakeId(1)))]
+            vec![ScheduledEvent {
+                height: BlockHeight(2_100_050),
+                event: PoolEvent::Exit(StakeId(1))
+            }]
         );
         let mut pool = simulation.pool;
         let report = pool
