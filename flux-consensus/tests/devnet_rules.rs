@@ -42,7 +42,7 @@ fn confirmed_nodes_are_paid_their_tier_share_in_turn() {
             .get(&collateral)
             .unwrap()
             .last_paid_height,
-        204
+        Some(BlockHeight(204))
     );
     // The collateral output still exists and the node keeps being paid.
     assert!(dev.chain.utxo(&collateral).unwrap().is_some());
@@ -53,7 +53,7 @@ fn confirmed_nodes_are_paid_their_tier_share_in_turn() {
             .get(&collateral)
             .unwrap()
             .last_paid_height,
-        206
+        Some(BlockHeight(206))
     );
 }
 

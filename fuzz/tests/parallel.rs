@@ -4,7 +4,7 @@
 
 use flux_fuzz::Rng;
 use flux_fuzz::parallel::{check_parallel_address, check_snapshot_import};
-use flux_parallel::{Chain, ChainAddress, Ledger, NodeTier, RewardEvent, Role, Schedule, UnixTime};
+use flux_parallel::{Chain, ChainAddress, Ledger, RewardEvent, Role, Schedule, Tier, UnixTime};
 use flux_pow::{BlockHeight, Network};
 use flux_tx::address::Address;
 use flux_tx::keys::PrivateKey;
@@ -106,7 +106,7 @@ fn real_snapshot_and_its_mutations() {
                 height: BlockHeight(100),
                 time: UnixTime(1_650_000_000),
                 recipient: Address::from_public_key(&key.public_key(), Network::Mainnet),
-                role: Role::Node(NodeTier::Nimbus),
+                role: Role::Node(Tier::Nimbus),
                 flux_zats: 937_500_000 + u64::from(seed),
             })
             .unwrap();

@@ -6,7 +6,7 @@
 
 use flux_nodes::Tier;
 use flux_nodes::titan::{LockTerm, PoolParams, StakeId, StakeRequest, TitanError, TitanPool};
-use flux_parallel::{AccrualError, Chain, Ledger, NodeTier, RewardEvent, Role, Schedule, UnixTime};
+use flux_parallel::{AccrualError, Chain, Ledger, RewardEvent, Role, Schedule, UnixTime};
 use flux_pow::BlockHeight;
 use flux_tx::address::Address;
 use flux_tx::amount::Amount;
@@ -139,9 +139,7 @@ impl Economy {
                 recipient: payment.address,
                 role: match payment.role {
                     PayeeRole::Miner => Role::Miner,
-                    PayeeRole::Node(Tier::Cumulus) => Role::Node(NodeTier::Cumulus),
-                    PayeeRole::Node(Tier::Nimbus) => Role::Node(NodeTier::Nimbus),
-                    PayeeRole::Node(_) => Role::Node(NodeTier::Stratus),
+                    PayeeRole::Node(tier) => Role::Node(tier),
                 },
                 flux_zats: payment.amount.zat().unsigned_abs(),
             })

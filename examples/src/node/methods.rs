@@ -327,11 +327,13 @@ fn listfluxnodes(state: &NodeState) -> Result<Value, RpcError> {
                 .and_then(|coin| Address::from_script(&coin.output.script_pubkey, Network::Devnet))
                 .map(|address| address.to_string())
                 .unwrap_or_default();
-            let time_at = |height: u32| -> Result<u32, RpcError> {
-                if height == 0 {
+            // fluxd prints 0 for a height (and its time) that has not happened yet.
+            let height_or_zero = |height: Option<BlockHeight>| height.map_or(0, BlockHeight::get);
+            let time_at = |height: Option<BlockHeight>| -> Result<u32, RpcError> {
+                let Some(height) = height.filter(|height| *height > BlockHeight::GENESIS) else {
                     return Ok(0);
-                }
-                let Some(hash) = chain.block_hash(BlockHeight(height)).map_err(store_error)? else {
+                };
+                let Some(hash) = chain.block_hash(height).map_err(store_error)? else {
                     return Ok(0);
                 };
                 Ok(chain
@@ -345,10 +347,10 @@ fn listfluxnodes(state: &NodeState) -> Result<Value, RpcError> {
                 "outidx": node.collateral.index,
                 "ip": node.ip,
                 "network": "ipv4",
-                "added_height": node.added_height,
-                "confirmed_height": node.confirmed_height,
-                "last_confirmed_height": node.last_confirmed_height,
-                "last_paid_height": node.last_paid_height,
+                "added_height": node.added_height.get(),
+                "confirmed_height": height_or_zero(node.confirmed_height),
+                "last_confirmed_height": height_or_zero(node.last_confirmed_height),
+                "last_paid_height": height_or_zero(node.last_paid_height),
                 "tier": tier_word(tier),
                 "payment_address": payment_address,
                 "activesince": time_at(node.confirmed_height)?,

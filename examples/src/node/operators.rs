@@ -219,8 +219,10 @@ pub fn next_transactions(
             Some((NodeStatus::Started, _)) => {
                 txs.push(confirm(wallet, operator, collateral, UPDATE_INITIAL, now)?);
             }
-            Some((NodeStatus::Confirmed, last))
-                if next_height.0 >= last.saturating_add(RECONFIRM_AFTER) =>
+            Some((NodeStatus::Confirmed, Some(last)))
+                if next_height
+                    .blocks_since(last)
+                    .is_some_and(|age| age >= RECONFIRM_AFTER) =>
             {
                 txs.push(confirm(wallet, operator, collateral, UPDATE_CONFIRM, now)?);
             }

@@ -267,12 +267,9 @@ impl Connection<'_> {
         &self,
         collateral_amounts: &HashMap<OutPoint, Amount>,
     ) -> Result<BlockChanges, ConnectFailure> {
-        BlockChanges::from_block(
-            self.params.network(),
-            self.height,
-            self.block,
-            |outpoint| collateral_amounts.get(outpoint).copied(),
-        )
+        BlockChanges::from_block(self.params.network(), self.height, self.block, |outpoint| {
+            collateral_amounts.get(outpoint).copied()
+        })
         .map_err(|error| self.invalid(BlockError::FluxnodeList(error)))
     }
 
