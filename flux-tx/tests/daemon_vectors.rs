@@ -1,5 +1,7 @@
 //! fluxd's own test data (`src/test/data/*.json`), run the way fluxd's unit tests run them
-//! (`src/test/base58_tests.cpp`, `sighash_tests.cpp`, `transaction_tests.cpp`).
+//! (`src/test/base58_tests.cpp`, `script_tests.cpp`, `sighash_tests.cpp`). `tx_valid.json` and
+//! `tx_invalid.json` (`transaction_tests.cpp`) need the consensus crate's transaction check and
+//! run in `flux-consensus/tests/daemon_tx_vectors.rs`.
 //!
 //! The files are not committed here: each test reads `<dir>/<name>` where `<dir>` is
 //! `$FLUX_DAEMON_VECTORS_DIR` or `../shared/vectors`, prints a skip notice when the file is
@@ -9,10 +11,13 @@
 
 use flux_tx::address::Address;
 use flux_tx::keys::PrivateKey;
-use flux_tx::{Amount, FluxDecode, FluxEncode, Network, OutPoint, Transaction, TxOut, base58};
+use flux_tx::script::interpreter::VerifyFlags;
+use flux_tx::sign::verify_input;
+use flux_tx::{FluxDecode, FluxEncode, Network, Transaction, base58};
 use serde_json::Value;
 
 mod common;
+use common::script_asm::{parse_asm, parse_flags};
 use common::vectors::daemon_file as load;
 
 fn hex(value: &Value) -> Vec<u8> {
@@ -122,93 +127,6 @@ fn base58_keys_invalid() {
     assert!(checked > 0);
 }
 
-use flux_tx::script::interpreter::VerifyFlags;
-use flux_tx::script::opcodes;
-use flux_tx::sign::verify_input;
-
-/// `ParseScript` (fluxd `src/core_read.cpp`): numbers, `0x` raw bytes, quoted pushes and opcode
-/// names with or without `OP_`.
-fn parse_asm(text: &str) -> Vec<u8> {
-    let mut script = Vec::new();
-    for word in text.split([' ', '\t', '\n']).filter(|w| !w.is_empty()) {
-        let is_number = word.bytes().all(|b| b.is_ascii_digit())
-            || (word.len() > 1
-                && word.starts_with('-')
-                && word[1..].bytes().all(|b| b.is_ascii_digit()));
-        if is_number {
-            let n: i64 = word.parse().unwrap_or(if word.starts_with('-') {
-                i64::MIN
-            } else {
-                i64::MAX
-            });
-            match n {
-                0 => script.push(opcodes::OP_0),
-                -1 => script.push(opcodes::OP_1NEGATE),
-                1..=16 => script.push(opcodes::OP_1 + n as u8 - 1),
-                _ => push(&mut script, &flux_tx::script::num::encode(n)),
-            }
-        } else if let Some(raw) = word.strip_prefix("0x").filter(|r| !r.is_empty()) {
-            script.extend(hex::decode(raw).unwrap_or_else(|_| panic!("bad hex {word}")));
-        } else if word.len() >= 2 && word.starts_with('\'') && word.ends_with('\'') {
-            push(&mut script, &word.as_bytes()[1..word.len() - 1]);
-        } else {
-            script.push(opcode_by_name(word).unwrap_or_else(|| panic!("unknown opcode {word}")));
-        }
-    }
-    script
-}
-
-fn push(script: &mut Vec<u8>, data: &[u8]) {
-    match data.len() {
-        len @ 0..=75 => script.push(len as u8),
-        len @ 76..=255 => script.extend_from_slice(&[opcodes::OP_PUSHDATA1, len as u8]),
-        len @ 256..=65_535 => {
-            script.push(opcodes::OP_PUSHDATA2);
-            script.extend_from_slice(&(len as u16).to_le_bytes());
-        }
-        len => {
-            script.push(opcodes::OP_PUSHDATA4);
-            script.extend_from_slice(&(len as u32).to_le_bytes());
-        }
-    }
-    script.extend_from_slice(data);
-}
-
-/// Names `ParseScript` knows: every opcode from `OP_NOP` to `OP_NOP10` plus `OP_RESERVED`.
-fn opcode_by_name(word: &str) -> Option<u8> {
-    let name = if word.starts_with("OP_") {
-        word.to_owned()
-    } else {
-        format!("OP_{word}")
-    };
-    (opcodes::OP_NOP..=opcodes::OP_NOP10)
-        .chain([opcodes::OP_RESERVED])
-        .find(|&op| opcodes::name(op) == name)
-        // OP_NOP2 is named OP_CHECKLOCKTIMEVERIFY, but the tests also use the old name.
-        .or_else(|| (name == "OP_NOP2").then_some(opcodes::OP_NOP2))
-}
-
-fn parse_flags(text: &str) -> VerifyFlags {
-    text.split(',')
-        .filter(|w| !w.is_empty())
-        .fold(VerifyFlags::NONE, |flags, word| {
-            flags
-                | match word {
-                    "NONE" => VerifyFlags::NONE,
-                    "P2SH" => VerifyFlags::P2SH,
-                    "STRICTENC" => VerifyFlags::STRICTENC,
-                    "LOW_S" => VerifyFlags::LOW_S,
-                    "SIGPUSHONLY" => VerifyFlags::SIGPUSHONLY,
-                    "MINIMALDATA" => VerifyFlags::MINIMALDATA,
-                    "NULLDUMMY" => VerifyFlags::NULLDUMMY,
-                    "DISCOURAGE_UPGRADABLE_NOPS" => VerifyFlags::DISCOURAGE_UPGRADABLE_NOPS,
-                    "CLEANSTACK" => VerifyFlags::CLEANSTACK,
-                    "CHECKLOCKTIMEVERIFY" => VerifyFlags::CHECKLOCKTIMEVERIFY,
-                    other => panic!("unknown verification flag {other}"),
-                }
-        })
-}
-
 /// `BuildCreditingTransaction` + `BuildSpendingTransaction` + `VerifyScript` (script_tests.cpp).
 fn run_script_test(script_sig: &[u8], script_pubkey: &[u8], flags: VerifyFlags) -> bool {
     use common::{Input, Tx};
@@ -307,102 +225,4 @@ fn sighash() {
         checked += 1;
     }
     assert!(checked > 0);
-}
-
-/// The context-free transaction rules tx_valid/tx_invalid exercise besides scripts
-/// (`CheckTransactionWithoutProofVerification`, fluxd `src/main.cpp:1740-1870`, transparent part):
-/// inputs and outputs present, output values within `MAX_MONEY` (440,000,000 FLUX) alone and in
-/// sum, no duplicate inputs, coinbase scriptSig of 2..=100 bytes, no null prevout elsewhere.
-fn passes_basic_checks(tx: &Transaction) -> bool {
-    let Some(body) = tx.standard() else {
-        return false;
-    };
-    let shielded_in = body.join_splits.is_some() || !body.sapling.spends.is_empty();
-    let shielded_out = body.join_splits.is_some() || !body.sapling.outputs.is_empty();
-    if body.inputs.is_empty() && !shielded_in {
-        return false;
-    }
-    if body.outputs.is_empty() && !shielded_out {
-        return false;
-    }
-    let Some(amounts) = body
-        .outputs
-        .iter()
-        .map(TxOut::amount)
-        .collect::<Option<Vec<Amount>>>()
-    else {
-        return false;
-    };
-    if Amount::checked_sum(amounts).is_none() {
-        return false;
-    }
-    let mut prevouts: Vec<OutPoint> = body.inputs.iter().map(|i| i.prevout).collect();
-    prevouts.sort_unstable();
-    if prevouts.windows(2).any(|w| w[0] == w[1]) {
-        return false;
-    }
-    if tx.is_coinbase() {
-        (2..=100).contains(&body.inputs[0].script_sig.len())
-    } else {
-        !body.inputs.iter().any(|i| i.prevout.is_null())
-    }
-}
-
-/// Runs one tx_valid/tx_invalid entry; `None` if the entry is malformed.
-fn run_tx_test(test: &[Value]) -> Option<bool> {
-    let mut spent = std::collections::HashMap::new();
-    for input in test[0].as_array()? {
-        let input = input.as_array()?;
-        let mut txid = hex::decode(input[0].as_str()?).ok()?;
-        txid.reverse(); // uint256S reads display hex
-        let txid: [u8; 32] = txid.try_into().ok()?;
-        let index = input[1].as_i64()? as u32;
-        spent.insert((txid, index), parse_asm(input[2].as_str()?));
-    }
-    let flags = parse_flags(test[2].as_str()?);
-    let raw = hex::decode(test[1].as_str()?).ok()?;
-    let Ok(tx) = Transaction::decode_exact(&raw) else {
-        eprintln!("REASON decode");
-        return Some(false);
-    };
-    // Whatever decodes re-encodes byte for byte.
-    assert_eq!(tx.encoded(), raw, "{test:?}");
-    if !passes_basic_checks(&tx) {
-        eprintln!("REASON basic");
-        return Some(false);
-    }
-    for (index, input) in tx.inputs().iter().enumerate() {
-        let script_pubkey = spent.get(&(input.prevout.txid.0, input.prevout.index))?;
-        // tx_valid/tx_invalid use SPROUT_BRANCH_ID and a zero amount.
-        if let Err(e) = verify_input(&tx, index, script_pubkey, 0, flags, 0) {
-            eprintln!("REASON {e}");
-            return Some(false);
-        }
-    }
-    Some(true)
-}
-
-fn tx_tests(name: &str, expect_valid: bool) {
-    let Some(tests) = load(name) else { return };
-    let mut checked = 0;
-    for test in tests
-        .iter()
-        .filter_map(Value::as_array)
-        .filter(|t| t.len() == 3)
-    {
-        let valid = run_tx_test(test).unwrap_or_else(|| panic!("bad test {test:?}"));
-        assert_eq!(valid, expect_valid, "{test:?}");
-        checked += 1;
-    }
-    assert!(checked > 0);
-}
-
-#[test]
-fn tx_valid() {
-    tx_tests("tx_valid.json", true);
-}
-
-#[test]
-fn tx_invalid() {
-    tx_tests("tx_invalid.json", false);
 }

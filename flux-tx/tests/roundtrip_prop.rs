@@ -1,6 +1,7 @@
 //! Property tests: every encodable type decodes back to itself from its own encoding (every
 //! transaction version and fluxnode layout, headers of both kinds, blocks, amounts and hashes),
-//! and arbitrary bytes never make a decoder panic.
+//! block merkle roots follow the definition (checked by a test-side tree, itself checked on the
+//! genesis blocks), and arbitrary bytes never make a decoder panic.
 
 use flux_tx::block::{BlockProof, merkle_root};
 use flux_tx::encode::{FluxDecode, FluxEncode};
@@ -18,6 +19,9 @@ use flux_tx::{
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
+use sha2::{Digest, Sha256};
+
+mod common;
 
 fn round_trip<T: FluxEncode + FluxDecode + PartialEq + core::fmt::Debug>(value: &T) {
     let bytes = value.encoded();
@@ -309,8 +313,68 @@ fn header() -> impl Strategy<Value = BlockHeader> {
         )
 }
 
+fn sha256d(data: &[u8]) -> [u8; 32] {
+    Sha256::digest(Sha256::digest(data)).into()
+}
+
+/// The merkle root by its definition, sharing no code with flux-tx: hash the concatenation of
+/// each pair of nodes with SHA-256d, pairing an odd last node with a copy of itself, until one node
+/// is left (zero for no leaves). The flag says whether some level of even length ended in two
+/// equal nodes (the CVE-2012-2459 mutation).
+fn reference_merkle_root(leaves: &[[u8; 32]]) -> ([u8; 32], bool) {
+    if leaves.is_empty() {
+        return ([0; 32], false);
+    }
+    let mut level = leaves.to_vec();
+    let mut mutated = false;
+    while level.len() > 1 {
+        let last = level[level.len() - 1];
+        if level.len() % 2 == 1 {
+            level.push(last);
+        } else if level[level.len() - 2] == last {
+            mutated = true;
+        }
+        level = level
+            .chunks_exact(2)
+            .map(|pair| sha256d(&[pair[0], pair[1]].concat()))
+            .collect();
+    }
+    (level[0], mutated)
+}
+
+/// The reference tree against outside data: each genesis block's merkle root in
+/// `shared/vectors/genesis.json` (one transaction each, so the root is the coinbase's SHA-256d),
+/// with the txid hashed here from the coinbase's bytes.
+#[test]
+fn reference_merkle_root_matches_the_genesis_blocks() {
+    let json = common::vectors::json("genesis.json");
+    let coinbase = hex::decode(json["coinbase_tx_hex"].as_str().unwrap()).unwrap();
+    let (root, mutated) = reference_merkle_root(&[sha256d(&coinbase)]);
+    assert!(!mutated);
+    let mut display = root;
+    display.reverse();
+    for network in ["main", "test", "regtest"] {
+        let expected = json["networks"][network]["merkle_root"].as_str().unwrap();
+        assert_eq!(hex::encode(display), expected, "{network}");
+        let block_hex = json["networks"][network]["block_hex"].as_str().unwrap();
+        let block = Block::decode_exact(&hex::decode(block_hex).unwrap()).unwrap();
+        assert_eq!(block.compute_merkle_root(), (MerkleRoot(root), false));
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Leaves drawn from a pool of three, so that odd levels, repeated leaves and mutated trees
+    /// all come up.
+    #[test]
+    fn merkle_root_follows_the_definition(picks in vec(0usize..3, 0..12)) {
+        let pool = [[0x11; 32], [0x22; 32], sha256d(b"flux")];
+        let leaves: Vec<[u8; 32]> = picks.iter().map(|&i| pool[i]).collect();
+        let txids: Vec<Txid> = leaves.iter().copied().map(Txid).collect();
+        let (root, mutated) = merkle_root(&txids);
+        prop_assert_eq!((root.0, mutated), reference_merkle_root(&leaves));
+    }
 
     #[test]
     fn transactions_round_trip(tx in transaction()) {
@@ -330,9 +394,9 @@ proptest! {
         round_trip(&header);
         let block = Block { header, transactions: txs };
         round_trip(&block);
-        let (root, _) = block.compute_merkle_root();
-        let txids: Vec<Txid> = block.transactions.iter().map(Transaction::txid).collect();
-        prop_assert_eq!(merkle_root(&txids).0, root);
+        let (root, mutated) = block.compute_merkle_root();
+        let txids: Vec<[u8; 32]> = block.transactions.iter().map(|tx| tx.txid().0).collect();
+        prop_assert_eq!((root.0, mutated), reference_merkle_root(&txids));
     }
 
     #[test]

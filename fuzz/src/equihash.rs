@@ -1,29 +1,54 @@
 //! The Equihash verifier and the compact-bits decoder (flux-pow) on arbitrary input: never a
-//! panic, and the verdict agrees with the index-level verifier.
+//! panic, and the verdict agrees with an Equihash verifier written from fluxd's definition that
+//! shares no code with flux-pow's (its own BLAKE2b leaves and ZelHash twist).
 
 use flux_pow::Network;
 use flux_pow::difficulty::{Compact, DifficultyParams, block_proof, check_proof_of_work};
-use flux_pow::equihash::{EquihashParams, solution_indices, verify, verify_indices};
+use flux_pow::equihash::{EquihashParams, PowError, solution_indices, verify};
 
-/// The first byte picks a parameter set (small ones reach the deep rules quickly, as zebra's
-/// `equihash_fuzz` does with 96,5), the next 140 bytes are the header prefix, the rest the
-/// solution. Whatever `verify` says, `verify_indices` on the decoded indices must say the same.
-pub fn check_verify(data: &[u8]) {
-    let Some((&selector, rest)) = data.split_first() else {
-        return;
-    };
-    let params = match selector % 4 {
+/// The byte-row port of fluxd's `IsValidSolution` that flux-pow's property tests use too (one
+/// copy, so the fuzz targets and the tests hold the library to the same reference).
+#[path = "../../flux-pow/tests/common/equihash_reference.rs"]
+pub mod reference;
+
+/// The parameter set a selector byte picks: small ones reach the deep rules quickly, as zebra's
+/// `equihash_fuzz` does with 96,5.
+pub fn params_of(selector: u8) -> EquihashParams {
+    match selector % 4 {
         0 => EquihashParams::EH48_5,
         1 => EquihashParams::EH96_5,
         2 => EquihashParams::ZELHASH,
         _ => EquihashParams::EH144_5,
+    }
+}
+
+/// The first byte picks a parameter set ([`params_of`]), the next 140 bytes are the header
+/// prefix, the rest the solution. A solution of the wrong length must be refused as such; one of
+/// the right length must get the reference's verdict, error kind and level included. Returns
+/// whether the solution had the right length (so replays can count how many reached the
+/// reference).
+pub fn check_verify(data: &[u8]) -> bool {
+    let Some((&selector, rest)) = data.split_first() else {
+        return false;
     };
+    let params = params_of(selector);
     let (input, solution) = rest.split_at(rest.len().min(140));
     let verdict = verify(&params, input, solution);
-    if let Ok(indices) = solution_indices(&params, solution) {
-        assert_eq!(verify_indices(&params, input, &indices), verdict);
-    } else {
-        assert!(verdict.is_err(), "a solution of the wrong length verified");
+    match solution_indices(&params, solution) {
+        Ok(indices) => {
+            assert_eq!(verdict, reference::verify(&params, input, &indices));
+            true
+        }
+        Err(_) => {
+            assert_eq!(
+                verdict,
+                Err(PowError::SolutionLength {
+                    expected: params.solution_len(),
+                    actual: solution.len(),
+                })
+            );
+            false
+        }
     }
 }
 

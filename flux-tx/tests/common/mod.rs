@@ -2,6 +2,7 @@
 //! the integration tests.
 #![allow(dead_code)]
 
+pub mod script_asm;
 pub mod vectors;
 
 use flux_tx::sighash::SighashTransaction;
