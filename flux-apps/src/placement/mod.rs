@@ -46,47 +46,15 @@ pub use geo::{GeoConstraints, GeoMismatch, GeoRule, Location};
 /// Most apps one node runs at once (`cfg:246` `maxAppsPerNode`).
 pub const MAX_APPS_PER_NODE: u32 = 200;
 
-/// A node tier, from its collateral (apps.md §6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Tier {
-    /// Cumulus (FluxOS `basic`).
-    Cumulus,
-    /// Nimbus (FluxOS `super`).
-    Nimbus,
-    /// Stratus (FluxOS `bamf`).
-    Stratus,
-}
+/// The node tier (apps.md §6): the SDK's one tier type, re-exported where placement users find it.
+pub use flux_tx::Tier;
 
-impl Tier {
-    /// What a node of this tier may give to apps after the OS's locked share
-    /// (`cfg:359-380`): cumulus 3 CPUs / 5000 MB / 160 GB, nimbus 7 / 28000 / 380,
-    /// stratus 15 / 59000 / 820.
-    pub const fn app_capacity(self) -> Resources {
-        match self {
-            Tier::Cumulus => Resources::new(3_000, 5_000, 160),
-            Tier::Nimbus => Resources::new(7_000, 28_000, 380),
-            Tier::Stratus => Resources::new(15_000, 59_000, 820),
-        }
-    }
-
-    /// FluxOS's name of the tier (`basic`, `super`, `bamf`).
-    pub const fn fluxos_name(self) -> &'static str {
-        match self {
-            Tier::Cumulus => "basic",
-            Tier::Nimbus => "super",
-            Tier::Stratus => "bamf",
-        }
-    }
-}
-
-impl fmt::Display for Tier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Tier::Cumulus => "cumulus",
-            Tier::Nimbus => "nimbus",
-            Tier::Stratus => "stratus",
-        })
-    }
+/// What a node of `tier` may give to apps after the OS's locked share (`cfg:359-380`): cumulus
+/// 3 CPUs / 5000 MB / 160 GB, nimbus 7 / 28000 / 380, stratus 15 / 59000 / 820. The figures are
+/// the validator's tier limits ([`crate::spec::params::tier_limits`]), with CPU in millicores.
+pub const fn app_capacity(tier: Tier) -> Resources {
+    let limits = crate::spec::params::tier_limits(tier);
+    Resources::new(limits.cpu_tenths * 100, limits.ram_mb, limits.hdd_gb)
 }
 
 /// One kind of node resource.
@@ -249,7 +217,7 @@ pub struct Node {
     pub ip: IpAddr,
     /// Tier, for tiered specs and the deferral ranking.
     pub tier: Tier,
-    /// What apps may use in total (by default the tier's [`Tier::app_capacity`]).
+    /// What apps may use in total (by default the tier's [`app_capacity`]).
     pub capacity: Resources,
     /// Geolocation, if known.
     pub location: Option<Location>,
@@ -271,7 +239,7 @@ impl Node {
             id: id.into(),
             ip,
             tier,
-            capacity: tier.app_capacity(),
+            capacity: app_capacity(tier),
             location: None,
             static_ip: false,
             fault_domain: None,
@@ -1078,7 +1046,7 @@ impl Cluster {
             Tier::Stratus if small => 117,
             Tier::Stratus if medium => 87,
             Tier::Nimbus if small => 57,
-            _ => 0,
+            Tier::Cumulus | Tier::Nimbus | Tier::Stratus => 0,
         }
     }
 

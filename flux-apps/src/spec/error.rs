@@ -6,6 +6,8 @@
 
 use core::fmt;
 
+use flux_tx::Tier;
+
 use super::js::number_to_string;
 
 /// A top-level array field of a spec, for the formatter's "is not an array" errors.
@@ -80,25 +82,13 @@ impl Resource {
     }
 }
 
-/// A node tier of the tiered (v1–7) resource fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum NodeTier {
-    /// Cumulus (`*basic` fields).
-    Cumulus,
-    /// Nimbus (`*super` fields).
-    Nimbus,
-    /// Stratus (`*bamf` fields).
-    Stratus,
-}
-
-impl NodeTier {
-    fn fluxos(self) -> &'static str {
-        match self {
-            NodeTier::Cumulus => "Cumulus",
-            NodeTier::Nimbus => "Nimbus",
-            NodeTier::Stratus => "Stratus",
-        }
+/// How FluxOS names a tier in its hardware error messages: capitalised ("… for Nimbus"), unlike
+/// [`Tier::name`].
+const fn fluxos_tier_word(tier: Tier) -> &'static str {
+    match tier {
+        Tier::Cumulus => "Cumulus",
+        Tier::Nimbus => "Nimbus",
+        Tier::Stratus => "Stratus",
     }
 }
 
@@ -121,8 +111,8 @@ impl fmt::Display for Scope {
     }
 }
 
-fn tier_suffix(tier: Option<NodeTier>) -> String {
-    tier.map_or_else(String::new, |t| format!(" for {}", t.fluxos()))
+fn tier_suffix(tier: Option<Tier>) -> String {
+    tier.map_or_else(String::new, |t| format!(" for {}", fluxos_tier_word(t)))
 }
 
 fn array_field_message(field: ArrayField) -> &'static str {
@@ -603,7 +593,7 @@ pub enum SpecError {
         /// The resource.
         resource: Resource,
         /// The tier, for tier fields.
-        tier: Option<NodeTier>,
+        tier: Option<Tier>,
         /// App name.
         app: String,
     },
@@ -613,7 +603,7 @@ pub enum SpecError {
         /// The resource.
         resource: Resource,
         /// The tier, for tiered components.
-        tier: Option<NodeTier>,
+        tier: Option<Tier>,
         /// App name.
         app: String,
     },

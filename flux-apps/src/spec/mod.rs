@@ -34,6 +34,7 @@
 
 mod error;
 mod format;
+mod geolocation;
 pub mod js;
 pub mod mount;
 pub mod params;
@@ -41,11 +42,15 @@ pub mod price;
 mod types;
 mod validate;
 
-pub use error::{ArrayField, ComponentField, NodeTier, Resource, Scope, SpecError};
+pub use error::{ArrayField, ComponentField, Resource, Scope, SpecError};
+/// The node tier of the tiered (v1–7) resource fields: the SDK's one tier type.
+pub use flux_tx::Tier;
 pub use format::{Formatted, format};
+pub use geolocation::GeoRule;
 pub use types::{
     AppSpec, AppSpecV1, AppSpecV2, AppSpecV3, AppSpecV4, AppSpecV5, AppSpecV6, AppSpecV7,
-    AppSpecV8, ComponentV4, ComponentV7, ComponentV8, ComponentView, Enterprise, Tiers, Version,
+    AppSpecV8, ComponentV4, ComponentV7, ComponentV8, ComponentView, Enterprise, TierResources,
+    Tiers, Version,
 };
 pub use validate::{
     ValidationOptions, geolocation_entry_is_valid, repotag_is_valid, validate, validate_value,

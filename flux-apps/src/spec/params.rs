@@ -1,5 +1,7 @@
 //! FluxOS app constants by block height (`ZelBack/config/default.js`, FluxOS v8.17.0), as data.
 
+use flux_tx::Tier;
+
 /// The Proof-of-Node fork: blocks are 30 s instead of 2 min from here, and block-count periods
 /// are multiplied by 4 (`cfg:278`).
 pub const PON_FORK_HEIGHT: u32 = 2_020_000;
@@ -173,6 +175,15 @@ pub const STRATUS: TierLimits = TierLimits {
     ram_mb: 59_000,
     hdd_gb: 820,
 };
+
+/// The app limits of a node tier.
+pub const fn tier_limits(tier: Tier) -> TierLimits {
+    match tier {
+        Tier::Cumulus => CUMULUS,
+        Tier::Nimbus => NIMBUS,
+        Tier::Stratus => STRATUS,
+    }
+}
 
 /// Height from which the extra-instance price rule applies (`applyMinimumForExtraInstances`).
 pub const EXTRA_INSTANCE_PRICING_HEIGHT: u32 = 1_890_000;

@@ -7,6 +7,8 @@
 
 use core::fmt;
 
+use flux_tx::Tier;
+
 use serde::de::{self, Deserialize, Deserializer};
 use serde::ser::{Serialize, Serializer};
 
@@ -52,6 +54,41 @@ pub struct Tiers {
     pub hddbasic: f64,
     pub hddsuper: f64,
     pub hddbamf: f64,
+}
+
+impl Tiers {
+    /// The three fields of one tier: FluxOS still suffixes them with the tier's former name
+    /// (`cpubasic`, `ramsuper`, `hddbamf`, see [`Tier::former_name`]).
+    pub const fn for_tier(&self, tier: Tier) -> TierResources {
+        match tier {
+            Tier::Cumulus => TierResources {
+                cpu: self.cpubasic,
+                ram: self.rambasic,
+                hdd: self.hddbasic,
+            },
+            Tier::Nimbus => TierResources {
+                cpu: self.cpusuper,
+                ram: self.ramsuper,
+                hdd: self.hddsuper,
+            },
+            Tier::Stratus => TierResources {
+                cpu: self.cpubamf,
+                ram: self.rambamf,
+                hdd: self.hddbamf,
+            },
+        }
+    }
+}
+
+/// One tier's resource fields of a tiered spec, in the spec's units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TierResources {
+    /// CPU cores.
+    pub cpu: f64,
+    /// RAM in MB.
+    pub ram: f64,
+    /// Disk in GB.
+    pub hdd: f64,
 }
 
 /// Spec version 1: one container with a single numeric `port`/`containerPort`.
