@@ -6,7 +6,7 @@
 
 use core::fmt;
 
-use flux_tx::Tier;
+use flux_tx::{BlockHeight, Tier};
 
 use super::js::number_to_string;
 
@@ -577,7 +577,7 @@ pub enum SpecError {
         /// The version.
         version: u8,
         /// The height it activates at.
-        active_from: u32,
+        active_from: BlockHeight,
     },
     /// A public port appears twice in the app.
     #[error("Flux App {app} must have unique ports specified{}", if *compose { " accross all composition" } else { "" })]

@@ -4,7 +4,7 @@
 //! FluxOS throws at its first error; [`validate`] reports every violated rule, in FluxOS's order,
 //! so the first entry is the error a FluxOS node would give.
 
-use flux_tx::Tier;
+use flux_tx::{BlockHeight, Tier};
 
 use super::error::{Resource, Scope, SpecError};
 use super::geolocation::GeoRule;
@@ -63,7 +63,11 @@ fn tier_values(t: &Tiers) -> [f64; 9] {
 }
 
 /// Validates a typed spec at a block height. Returns every violation (empty when valid).
-pub fn validate(spec: &AppSpec, height: u32, options: &ValidationOptions) -> Vec<SpecError> {
+pub fn validate(
+    spec: &AppSpec,
+    height: BlockHeight,
+    options: &ValidationOptions,
+) -> Vec<SpecError> {
     let mut out = Vec::new();
     type_checks(spec, options, &mut out);
     restriction_checks(spec, height, &mut out);
@@ -96,7 +100,7 @@ fn merge(out: &mut Vec<SpecError>, extra: Vec<SpecError>) {
 /// built and every violation found (formatting first, in FluxOS's order).
 pub fn validate_value(
     raw: &JsValue,
-    height: u32,
+    height: BlockHeight,
     options: &ValidationOptions,
 ) -> (Option<AppSpec>, Vec<SpecError>) {
     let formatted = super::format::format(raw);
@@ -226,7 +230,7 @@ fn name_checks(spec: &AppSpec, out: &mut Vec<SpecError>) {
 }
 
 /// Range and ban checks of public ports, given as (printed form, numeric value).
-fn port_checks(ports: &[(String, f64)], height: u32, out: &mut Vec<SpecError>) {
+fn port_checks(ports: &[(String, f64)], height: BlockHeight, out: &mut Vec<SpecError>) {
     let (min, max) = params::port_range(height);
     for (printed, port) in ports {
         if *port < f64::from(min) || *port > f64::from(max) {
@@ -284,7 +288,7 @@ fn list_checks(scope: &Scope, env: &[String], commands: &[String], out: &mut Vec
     }
 }
 
-fn legacy_checks(spec: &AppSpec, height: u32, out: &mut Vec<SpecError>) {
+fn legacy_checks(spec: &AppSpec, height: BlockHeight, out: &mut Vec<SpecError>) {
     let name = spec.name().to_owned();
     let (repotag, container_data, env, commands) = match spec {
         AppSpec::V1(s) => {
@@ -406,7 +410,7 @@ fn compose_entries(spec: &AppSpec) -> Vec<ComposeEntry<'_>> {
     }
 }
 
-fn compose_checks(spec: &AppSpec, height: u32, out: &mut Vec<SpecError>) {
+fn compose_checks(spec: &AppSpec, height: BlockHeight, out: &mut Vec<SpecError>) {
     let version = spec.version();
     let entries = compose_entries(spec);
     if entries.is_empty() {
@@ -542,7 +546,7 @@ fn compose_checks(spec: &AppSpec, height: u32, out: &mut Vec<SpecError>) {
     }
 }
 
-fn restriction_checks(spec: &AppSpec, height: u32, out: &mut Vec<SpecError>) {
+fn restriction_checks(spec: &AppSpec, height: BlockHeight, out: &mut Vec<SpecError>) {
     let version = spec.version();
     name_checks(spec, out);
     if version <= 3 {
