@@ -16,12 +16,20 @@ pub(super) struct NodeSlot {
     pub(super) apps: u32,
 }
 
-#[derive(Default)]
 /// Where one app runs.
+#[derive(Default)]
 pub(super) struct AppAlloc {
-    /// Node indices and what each instance took there.
-    pub(super) nodes: Vec<(u32, Resources)>,
+    pub(super) instances: Vec<Instance>,
+    /// The host ports the app holds on each of its nodes' IPs.
     pub(super) ports: Vec<u16>,
+}
+
+/// One placed instance: the node's index and what the instance takes there (kept, so that
+/// releasing it frees exactly that even if the request's demand changed since).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Instance {
+    pub(super) node: u32,
+    pub(super) taken: Resources,
 }
 
 /// The nodes, what runs where, and the placement policy.
@@ -122,9 +130,9 @@ impl Cluster {
             .get(app)
             .map(|alloc| {
                 alloc
-                    .nodes
+                    .instances
                     .iter()
-                    .map(|&(i, _)| self.slots[i as usize].node.id.clone())
+                    .map(|instance| self.slots[instance.node as usize].node.id.clone())
                     .collect()
             })
             .unwrap_or_default()
@@ -135,8 +143,8 @@ impl Cluster {
         let Some(alloc) = self.apps.remove(app) else {
             return;
         };
-        for (index, taken) in alloc.nodes {
-            self.free_slot(index, taken, app, &alloc.ports);
+        for instance in alloc.instances {
+            self.free_slot(instance.node, instance.taken, app, &alloc.ports);
         }
     }
 
@@ -261,6 +269,6 @@ impl Cluster {
         }
         let alloc = self.apps.entry(app).or_default();
         alloc.ports.clone_from(&request.ports);
-        alloc.nodes.push((index, taken));
+        alloc.instances.push(Instance { node: index, taken });
     }
 }

@@ -1,6 +1,6 @@
 //! FluxOS's install rules, evaluated for one node and one app against the cluster as it is now.
 
-use super::cluster::Cluster;
+use super::cluster::{Cluster, Instance};
 use super::{Explanation, PlacementRequest, Rejection, Resources, TargetMode};
 
 impl Cluster {
@@ -15,10 +15,10 @@ impl Cluster {
     ) {
         let slot = &self.slots[index as usize];
         let node = &slot.node;
-        let placed: &[(u32, Resources)] = self
+        let placed: &[Instance] = self
             .apps
             .get(request.app.as_str())
-            .map_or(&[], |alloc| alloc.nodes.as_slice());
+            .map_or(&[], |alloc| alloc.instances.as_slice());
 
         macro_rules! reject {
             ($rejection:expr) => {
@@ -34,7 +34,7 @@ impl Cluster {
         if !request.excluded.is_empty() && request.excluded.contains(&node.id) {
             reject!(Rejection::Excluded);
         }
-        if !skip_placed_check && placed.iter().any(|&(i, _)| i == index) {
+        if !skip_placed_check && placed.iter().any(|instance| instance.node == index) {
             reject!(Rejection::AlreadyHostsInstance);
         }
         if !request.targets.is_empty()
@@ -70,9 +70,10 @@ impl Cluster {
                 });
             }
         }
-        if let Some(&(other, _)) = placed
+        if let Some(other) = placed
             .iter()
-            .find(|&&(i, _)| i != index && self.slots[i as usize].node.ip == node.ip)
+            .map(|instance| instance.node)
+            .find(|&other| other != index && self.slots[other as usize].node.ip == node.ip)
         {
             reject!(Rejection::IpHostsInstance {
                 ip: node.ip,
@@ -81,9 +82,11 @@ impl Cluster {
         }
         if request.synced {
             let domain = node.fault_domain_key();
-            if placed.iter().any(|&(i, _)| {
-                i != index && self.slots[i as usize].node.fault_domain_key() == domain
-            }) {
+            if placed
+                .iter()
+                .map(|instance| instance.node)
+                .any(|i| i != index && self.slots[i as usize].node.fault_domain_key() == domain)
+            {
                 reject!(Rejection::SameFaultDomain { domain });
             }
         }
@@ -119,10 +122,12 @@ impl Cluster {
         let Some(&index) = self.by_id.get(node) else {
             return Explanation::Rejected(vec![Rejection::UnknownNode]);
         };
-        let placed = self
-            .apps
-            .get(request.app.as_str())
-            .is_some_and(|alloc| alloc.nodes.iter().any(|&(i, _)| i == index));
+        let placed = self.apps.get(request.app.as_str()).is_some_and(|alloc| {
+            alloc
+                .instances
+                .iter()
+                .any(|instance| instance.node == index)
+        });
         if placed {
             return Explanation::Chosen;
         }
