@@ -162,3 +162,24 @@ impl Demand {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_capacity_is_what_fluxos_leaves_to_apps() {
+        assert_eq!(
+            app_capacity(Tier::Cumulus),
+            Resources::new(3_000, 5_000, 160)
+        );
+        assert_eq!(
+            app_capacity(Tier::Nimbus),
+            Resources::new(7_000, 28_000, 380)
+        );
+        assert_eq!(
+            app_capacity(Tier::Stratus),
+            Resources::new(15_000, 59_000, 820)
+        );
+    }
+}

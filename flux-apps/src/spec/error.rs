@@ -713,3 +713,40 @@ impl SpecError {
         self.is_fluxos_rule().then(|| self.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tier_messages_use_fluxos_capitalised_tier_names() {
+        let messages: Vec<String> = Tier::ALL
+            .into_iter()
+            .map(|tier| {
+                SpecError::HardwareBadlyAssigned {
+                    resource: Resource::Ram,
+                    tier: Some(tier),
+                    app: "web".into(),
+                }
+                .to_string()
+            })
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "RAM for Cumulus badly assigned for web",
+                "RAM for Nimbus badly assigned for web",
+                "RAM for Stratus badly assigned for web",
+            ]
+        );
+        let too_much = SpecError::TooMuchResources {
+            resource: Resource::Hdd,
+            tier: Some(Tier::Stratus),
+            app: "web".into(),
+        };
+        assert_eq!(
+            too_much.to_string(),
+            "Too much SSD for Stratus resources assigned for web"
+        );
+    }
+}

@@ -780,3 +780,36 @@ impl fmt::Display for AppSpec {
         f.write_str(&self.canonical_json())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_tier_reads_the_fields_with_its_former_name() {
+        let tiers = Tiers {
+            cpubasic: 1.0,
+            cpusuper: 2.0,
+            cpubamf: 3.0,
+            rambasic: 10.0,
+            ramsuper: 20.0,
+            rambamf: 30.0,
+            hddbasic: 100.0,
+            hddsuper: 200.0,
+            hddbamf: 300.0,
+        };
+        let read: Vec<(&str, TierResources)> = Tier::ALL
+            .into_iter()
+            .map(|tier| (tier.former_name(), tiers.for_tier(tier)))
+            .collect();
+        let fields = |cpu, ram, hdd| TierResources { cpu, ram, hdd };
+        assert_eq!(
+            read,
+            [
+                ("basic", fields(1.0, 10.0, 100.0)),
+                ("super", fields(2.0, 20.0, 200.0)),
+                ("bamf", fields(3.0, 30.0, 300.0)),
+            ]
+        );
+    }
+}
