@@ -305,7 +305,7 @@ pub fn expiration_height(
     current: BlockHeight,
 ) -> BlockHeight {
     let start = u64::from(height.0);
-    let default = u64::from(default_expire(height.0));
+    let default = u64::from(default_expire(height));
     // `expire || default`: 0 and NaN fall back; validation keeps expire a whole number.
     let lifetime = match expire {
         Some(blocks) if blocks > 0.0 && blocks.is_finite() => {
@@ -317,7 +317,7 @@ pub fn expiration_height(
         _ => default,
     };
     let mut end = start + lifetime;
-    let fork = u64::from(PON_FORK_HEIGHT);
+    let fork = u64::from(PON_FORK_HEIGHT.get());
     if start < fork && u64::from(current.0) >= fork && end > fork {
         end = fork + (end - fork) * 4;
     }
@@ -483,7 +483,7 @@ impl Registry {
             });
         }
         check_signature(message, message.spec.owner())?;
-        check_payment(payment, registration_fee(&message.spec, height.0))?;
+        check_payment(payment, registration_fee(&message.spec, height))?;
         let app = RegisteredApp {
             spec: message.spec.clone(),
             hash: message.hash(),
@@ -524,7 +524,7 @@ impl Registry {
         check_signature(message, existing.owner())?;
         check_payment(
             payment,
-            update_fee(&message.spec, height.0, &existing.spec, existing.height.0),
+            update_fee(&message.spec, height, &existing.spec, existing.height),
         )?;
         let kind = if message.spec.owner() != existing.owner() {
             UpdateKind::Transfer
@@ -563,7 +563,7 @@ impl Registry {
     }
 
     fn check_spec(&self, spec: &AppSpec, height: BlockHeight) -> Result<(), RegistrationError> {
-        let violations = spec.validate(height.0, &self.options);
+        let violations = spec.validate(height, &self.options);
         if violations.is_empty() {
             Ok(())
         } else {

@@ -1,6 +1,9 @@
 //! Registration on the real specs of `app_specs.json`: owners replaced by keys made here, messages
 //! signed with flux-tx, fees from FluxOS's evaluation, and every rule's rejection.
 
+mod common;
+
+use common::real_specs;
 use flux_apps::registration::{
     AppMessage, MessageKind, OwnerError, Payment, RegistrationError, Registry, SignatureError,
     UpdateKind, expiration_height, owner_key_hash, verify_owner_signature, zelid_address,
@@ -13,17 +16,7 @@ use flux_tx::keys::PrivateKey;
 use flux_tx::message::{MessageError, MessageMagic, sign_message};
 use serde_json::Value;
 
-const VECTORS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/app_specs.json"
-);
 const TIMESTAMP: u64 = 1_764_000_000_000;
-
-fn vectors() -> Vec<Value> {
-    let text = std::fs::read_to_string(VECTORS).expect("vector file");
-    let all: Value = serde_json::from_str(&text).expect("json");
-    all["specs"].as_array().expect("specs").clone()
-}
 
 fn key(seed: u8) -> PrivateKey {
     PrivateKey::from_secret_bytes([seed; 32], true).expect("valid secret")
@@ -65,7 +58,7 @@ fn short(payment: Payment) -> Payment {
 }
 
 fn height_of(entry: &Value) -> u32 {
-    u32::try_from(entry["evaluation"]["height"].as_u64().expect("height")).expect("fits")
+    common::height(&entry["evaluation"]["height"]).get()
 }
 
 #[test]
@@ -73,7 +66,7 @@ fn every_valid_real_spec_registers_with_the_exact_fee_and_not_one_zat_less() {
     let owner_key = key(7);
     let owner = owner_of(&owner_key);
     let mut accepted = 0;
-    for entry in vectors() {
+    for entry in real_specs() {
         let id = entry["id"].as_str().expect("id");
         let height = height_of(&entry);
         let spec = spec_with_owner(&entry["spec"], &owner);
@@ -112,7 +105,7 @@ fn every_valid_real_spec_registers_with_the_exact_fee_and_not_one_zat_less() {
 
 #[test]
 fn the_real_fluxos_signature_verifies_and_a_tampered_one_does_not() {
-    let entry = vectors()
+    let entry = real_specs()
         .into_iter()
         .find(|e| e["id"] == "fluxos_test_foldingathome_v2")
         .expect("real signed vector");
@@ -134,7 +127,7 @@ fn the_real_fluxos_signature_verifies_and_a_tampered_one_does_not() {
 }
 
 fn kaspa() -> (Value, u32) {
-    let entry = vectors()
+    let entry = real_specs()
         .into_iter()
         .find(|e| e["id"] == "fdm_KaspaNode08")
         .expect("KaspaNode08");
@@ -145,7 +138,7 @@ fn kaspa() -> (Value, u32) {
 fn registered(registry: &mut Registry, raw: &Value, height: u32, owner: &PrivateKey) -> AppSpec {
     let spec = spec_with_owner(raw, &owner_of(owner));
     let message = AppMessage::sign(MessageKind::Register, spec.clone(), TIMESTAMP, owner);
-    let fee = flux_apps::spec::price::registration_fee(&spec, height);
+    let fee = flux_apps::spec::price::registration_fee(&spec, BlockHeight(height));
     registry
         .register(&message, exact(fee, height))
         .expect("registers");
@@ -280,7 +273,7 @@ fn only_the_owner_updates_and_a_transfer_moves_that_right() {
     let bigger = edit(&spec, |v| v["compose"][0]["ram"] = Value::from(20_000));
     let fee = |new: &AppSpec, registry: &Registry| {
         let current = registry.get("KaspaNode08").expect("registered");
-        flux_apps::spec::price::update_fee(new, later, &current.spec, current.height.0)
+        flux_apps::spec::price::update_fee(new, BlockHeight(later), &current.spec, current.height)
     };
 
     // Bob signs an update of Alice's app: rejected, nothing changes.
@@ -332,7 +325,7 @@ fn only_the_owner_updates_and_a_transfer_moves_that_right() {
 fn updates_keep_the_name_and_fluxos_compatibility_rules() {
     let owner = key(21);
     let mut registry = Registry::default();
-    let entry = vectors()
+    let entry = real_specs()
         .into_iter()
         .find(|e| e["id"] == "fdm_anonapp24")
         .expect("v7 with 3 components");
@@ -382,7 +375,7 @@ fn updates_keep_the_name_and_fluxos_compatibility_rules() {
 fn v1_to_3_keep_their_repotag_and_v4_plus_never_go_back() {
     let owner = key(31);
     let mut registry = Registry::default();
-    let entry = vectors()
+    let entry = real_specs()
         .into_iter()
         .find(|e| e["id"] == "fdm_anonapp14")
         .expect("v3");
@@ -396,7 +389,7 @@ fn v1_to_3_keep_their_repotag_and_v4_plus_never_go_back() {
         Err(RegistrationError::RepotagChanged(3))
     );
 
-    let entry = vectors()
+    let entry = real_specs()
         .into_iter()
         .find(|e| e["id"] == "fdm_anonapp7")
         .expect("v4");
@@ -419,7 +412,7 @@ fn v1_to_3_keep_their_repotag_and_v4_plus_never_go_back() {
 fn a_renewal_extends_the_life_from_its_own_height_and_expired_apps_go() {
     let owner = key(41);
     let mut registry = Registry::default();
-    let entry = vectors()
+    let entry = real_specs()
         .into_iter()
         .find(|e| e["id"] == "marketplace_rust_flux")
         .expect("v8, expire 22000");
@@ -438,7 +431,12 @@ fn a_renewal_extends_the_life_from_its_own_height_and_expired_apps_go() {
     // Renewal at height + 20,000 for another 88,000 blocks.
     let renew_at = height + 20_000;
     let renewed = edit(&spec, |v| v["expire"] = Value::from(88_000));
-    let fee = flux_apps::spec::price::update_fee(&renewed, renew_at, &spec, height);
+    let fee = flux_apps::spec::price::update_fee(
+        &renewed,
+        BlockHeight(renew_at),
+        &spec,
+        BlockHeight(height),
+    );
     let message = AppMessage::sign(MessageKind::Update, renewed, TIMESTAMP, &owner);
     assert_eq!(
         registry.update(&message, exact(fee, renew_at)),
@@ -470,13 +468,13 @@ fn a_renewal_extends_the_life_from_its_own_height_and_expired_apps_go() {
     let newcomer = key(42);
     let taken_over = edit(&spec, |v| v["owner"] = Value::from(owner_of(&newcomer)));
     let message = AppMessage::sign(MessageKind::Register, taken_over, TIMESTAMP, &newcomer);
-    let fee = flux_apps::spec::price::registration_fee(&message.spec, gone.0);
+    let fee = flux_apps::spec::price::registration_fee(&message.spec, gone);
     assert!(registry.register(&message, exact(fee, gone.0)).is_ok());
 }
 
 #[test]
 fn pre_fork_lifetimes_stretch_fourfold_past_the_fork() {
-    let fork = flux_apps::spec::params::PON_FORK_HEIGHT;
+    let fork = flux_apps::spec::params::PON_FORK_HEIGHT.get();
     let start = BlockHeight(fork - 2_000);
     // Seen before the fork: plain arithmetic.
     assert_eq!(

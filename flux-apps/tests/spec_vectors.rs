@@ -2,32 +2,21 @@
 //! unmodified FluxOS v8.17.0 formatter, validator and pricing code: every verdict, message,
 //! canonical string, hash and price must match.
 
+mod common;
+
+use common::{APP_SPECS, APP_SPECS_INVALID, height, vector_json, vector_text};
 use flux_apps::spec::js::JsValue;
 use flux_apps::spec::price::{price_per_period, registration_fee, to_cents};
 use flux_apps::spec::{AppSpec, ValidationOptions, check_json, message_hash};
+use flux_pow::BlockHeight;
 use proptest::prelude::*;
-use serde_json::Value;
 
-const VALID: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/app_specs.json"
-);
-const INVALID: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/app_specs_invalid.json"
-);
-
-fn load(path: &str) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("vector file")).expect("json")
-}
-
-fn height(v: &Value) -> u32 {
-    u32::try_from(v.as_u64().expect("height")).expect("height fits")
-}
+/// A height where every rule of FluxOS v8.17.0 is in force.
+const CURRENT_RULES: BlockHeight = BlockHeight(2_800_000);
 
 #[test]
 fn real_specs_match_fluxos() {
-    let vectors = load(VALID);
+    let vectors = vector_json(APP_SPECS);
     let specs = vectors["specs"].as_array().expect("specs");
     assert_eq!(specs.len(), 15);
     for entry in specs {
@@ -81,7 +70,7 @@ fn real_specs_match_fluxos() {
 
 #[test]
 fn the_real_signed_message_hashes_in_its_legacy_order() {
-    let vectors = load(VALID);
+    let vectors = vector_json(APP_SPECS);
     let entry = &vectors["specs"][0];
     let message = &entry["message"];
     let signed = message["signed_string"].as_str().unwrap();
@@ -93,8 +82,7 @@ fn the_real_signed_message_hashes_in_its_legacy_order() {
         .unwrap();
     // The signed spec is the raw spec as the user sent it (legacy key order, numeric ports);
     // reading the file with the order-keeping JsValue reproduces it.
-    let file =
-        flux_apps::spec::js::JsValue::parse(&std::fs::read_to_string(VALID).unwrap()).unwrap();
+    let file = JsValue::parse(&vector_text(APP_SPECS)).unwrap();
     let JsValue::Array(specs) = file.get("specs").unwrap() else {
         panic!("specs")
     };
@@ -104,10 +92,14 @@ fn the_real_signed_message_hashes_in_its_legacy_order() {
         message["hash_expected"].as_str().unwrap()
     );
     // Our legacy order of the canonical form moves repotag before owner like FluxOS's fallback.
-    let spec = check_json(spec_json, 1_000_000, &ValidationOptions::fluxos())
-        .unwrap()
-        .spec
-        .unwrap();
+    let spec = check_json(
+        spec_json,
+        BlockHeight(1_000_000),
+        &ValidationOptions::fluxos(),
+    )
+    .unwrap()
+    .spec
+    .unwrap();
     let legacy = spec.legacy_canonical_json().unwrap();
     assert!(legacy.starts_with(
         r#"{"version":2,"name":"FoldingAtHome","description":"Folding @ Home is cool :)","repotag":"#
@@ -116,7 +108,7 @@ fn the_real_signed_message_hashes_in_its_legacy_order() {
 
 #[test]
 fn mutations_match_fluxos_verdicts() {
-    let vectors = load(INVALID);
+    let vectors = vector_json(APP_SPECS_INVALID);
     let cases = vectors["cases"].as_array().expect("cases");
     assert_eq!(cases.len(), 62);
     let (mut invalid, mut accepted, mut ok) = (0, 0, 0);
@@ -174,7 +166,7 @@ fn every_violation_is_reported_not_only_the_first() {
        "cpu":16,"ram":100,"hdd":1,"repoauth":"u:p"}],
       "instances":101,"contacts":[],"geolocation":[],"expire":2000000,"nodes":["1.2.3.4"],
       "staticip":false,"enterprise":""}"#;
-    let report = check_json(raw, 2_800_000, &ValidationOptions::fluxos()).unwrap();
+    let report = check_json(raw, CURRENT_RULES, &ValidationOptions::fluxos()).unwrap();
     let messages: Vec<String> = report.violations.iter().map(ToString::to_string).collect();
     for want in [
         "Maximum number of instances is 100",
@@ -214,16 +206,16 @@ fn garbage_never_panics() {
         r#"{"version":8,"name":"a","description":"b","owner":"c","compose":[{}],"instances":1e300,"contacts":[],"geolocation":[],"expire":-1,"nodes":[],"staticip":0,"enterprise":null}"#,
     ] {
         for options in [ValidationOptions::fluxos(), ValidationOptions::strict()] {
-            let report = check_json(text, 2_800_000, &options).unwrap();
+            let report = check_json(text, CURRENT_RULES, &options).unwrap();
             assert!(!report.is_valid(), "{text}");
             if let Some(spec) = report.spec {
                 let _ = spec.canonical_json();
-                let _ = price_per_period(&spec, 2_800_000);
-                let _ = registration_fee(&spec, 2_800_000);
+                let _ = price_per_period(&spec, CURRENT_RULES);
+                let _ = registration_fee(&spec, CURRENT_RULES);
             }
         }
     }
-    assert!(check_json("{", 0, &ValidationOptions::fluxos()).is_err());
+    assert!(check_json("{", BlockHeight(0), &ValidationOptions::fluxos()).is_err());
 }
 
 fn component() -> impl Strategy<Value = flux_apps::spec::ComponentV8> {
@@ -285,7 +277,7 @@ proptest! {
         let back: AppSpec = serde_json::from_str(&text).unwrap();
         prop_assert_eq!(&back, &spec);
         // ...and so does FluxOS's formatter, which leaves a canonical spec unchanged.
-        let report = check_json(&text, 2_800_000, &ValidationOptions::fluxos()).unwrap();
+        let report = check_json(&text, CURRENT_RULES, &ValidationOptions::fluxos()).unwrap();
         prop_assert_eq!(report.spec.as_ref().map(AppSpec::canonical_json), Some(text));
         // Plain serde_json output parses back too.
         let plain = serde_json::to_string(&spec).unwrap();

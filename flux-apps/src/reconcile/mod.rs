@@ -27,6 +27,7 @@
 
 mod controller;
 pub mod desired;
+mod pass;
 
 use core::fmt;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -40,7 +41,8 @@ pub use controller::{Controller, RunningController};
 pub use desired::{AppDeployment, ComponentTemplate, DeploymentError, MountTemplate};
 
 use crate::placement::{Cluster, Node, PlacementError, PlacementPolicy, Shortfall};
-use crate::runtime::{ContainerRuntime, ContainerState, ObservedContainer, RuntimeError};
+use crate::runtime::{ContainerRuntime, ObservedContainer, RuntimeError};
+use pass::{Observed, Pass};
 
 /// What to do after a reconcile: look again after a delay, or wait for a change of the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,6 +243,7 @@ struct InstallRecord {
     excluded_until: Option<Instant>,
 }
 
+/// Where one container of an app stands on the crash ladder.
 #[derive(Debug, Clone, Copy)]
 struct RestartRecord {
     attempts: u32,
@@ -248,18 +251,49 @@ struct RestartRecord {
     down_since: Option<Instant>,
 }
 
+/// An app on a node: the key of install records and of the network and volume bookkeeping.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct AppOnNode {
+    app: String,
+    node: String,
+}
+
+impl AppOnNode {
+    fn new(app: &str, node: &str) -> Self {
+        AppOnNode {
+            app: app.to_owned(),
+            node: node.to_owned(),
+        }
+    }
+}
+
+/// A container on a node: the key of crash-restart records.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ContainerOnNode {
+    node: String,
+    container: String,
+}
+
+impl ContainerOnNode {
+    fn new(node: &str, container: &str) -> Self {
+        ContainerOnNode {
+            node: node.to_owned(),
+            container: container.to_owned(),
+        }
+    }
+}
+
 /// Shared state of the loop: the nodes, placement, restart and error history, app status.
 pub struct Context<R> {
     config: ReconcileConfig,
     nodes: BTreeMap<String, NodeHandle<R>>,
     cluster: Mutex<Cluster>,
-    restarts: Mutex<HashMap<(String, String), RestartRecord>>,
+    restarts: Mutex<HashMap<ContainerOnNode, RestartRecord>>,
     failures: Mutex<HashMap<String, u32>>,
     unreachable_since: Mutex<HashMap<String, Instant>>,
-    /// (app, node) → install failures.
-    installs: Mutex<HashMap<(String, String), InstallRecord>>,
-    /// (app, node) pairs where the app's network or volumes may exist.
-    infrastructure: Mutex<BTreeSet<(String, String)>>,
+    installs: Mutex<HashMap<AppOnNode, InstallRecord>>,
+    /// Where an app's network or volumes may exist.
+    infrastructure: Mutex<BTreeSet<AppOnNode>>,
     height: Mutex<Option<BlockHeight>>,
     status: Mutex<BTreeMap<String, AppStatus>>,
     /// app → when its rolling update last replaced an instance.
@@ -372,10 +406,7 @@ impl Failures {
 }
 
 /// Asks every node's engine for the app's containers, concurrently. Unreachable nodes are `Err`.
-async fn observe<R: ContainerRuntime>(
-    app: &str,
-    ctx: &Context<R>,
-) -> BTreeMap<String, Result<Vec<ObservedContainer>, RuntimeError>> {
+async fn observe<R: ContainerRuntime>(app: &str, ctx: &Context<R>) -> Observed {
     let mut tasks = tokio::task::JoinSet::new();
     for (id, handle) in &ctx.nodes {
         let runtime = Arc::clone(&handle.runtime);
@@ -467,10 +498,10 @@ pub async fn cleanup<R: ContainerRuntime>(
         }
     }
     lock(&ctx.cluster).release(app);
-    lock(&ctx.restarts).retain(|(_, container), _| !belongs_to(container, app));
-    lock(&ctx.installs).retain(|(name, _), _| name != app);
+    lock(&ctx.restarts).retain(|key, _| !belongs_to(&key.container, app));
+    lock(&ctx.installs).retain(|key, _| key.app != app);
     if failures.0.is_empty() {
-        lock(&ctx.infrastructure).retain(|(name, _)| name != app);
+        lock(&ctx.infrastructure).retain(|key| key.app != app);
     }
     failures.into_result(())
 }
@@ -533,17 +564,7 @@ pub async fn sweep_orphans<R: ContainerRuntime>(
     failures.into_result(removed)
 }
 
-/// How one placed node stands before this pass changes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum NodeReadiness {
-    Ready,
-    /// Every container runs, some from an older spec.
-    Outdated,
-    /// Some container is missing or not running.
-    Unavailable,
-}
-
-/// Reconciles one app: see the [module documentation](self).
+/// Reconciles one app: see the [module documentation](self), whose steps are the pass's phases.
 ///
 /// # Errors
 ///
@@ -553,366 +574,18 @@ pub async fn reconcile<R: ContainerRuntime>(
     app: Arc<AppDeployment>,
     ctx: Arc<Context<R>>,
 ) -> Result<Action, ReconcileError> {
-    let config = ctx.config.clone();
-    let now = Instant::now();
-
-    let height = *lock(&ctx.height);
-    if let (Some(expires), Some(height)) = (app.expires_at, height)
-        && height >= expires
-    {
-        let result = cleanup(&app.name, &ctx).await;
-        let status = AppStatus {
-            wanted: app.instances(),
-            expired: true,
-            last_error: result.as_ref().err().map(ToString::to_string),
-            ..AppStatus::default()
-        };
-        ctx.set_status(&app.name, status);
-        return result.map(|()| Action::await_change());
+    let mut pass = Pass::new(&app, &ctx);
+    if let Some(expired) = pass.remove_if_expired().await {
+        return expired;
     }
-
     let observed = observe(&app.name, &ctx).await;
-    let mut failures = Failures::default();
-
-    // Nodes whose engine did not answer keep their instances for a grace period.
-    let previous: Vec<String> = lock(&ctx.cluster).placement_of(&app.name);
-    let mut keep_unreachable = BTreeSet::new();
-    {
-        let mut since = lock(&ctx.unreachable_since);
-        let mut cluster = lock(&ctx.cluster);
-        for (id, listed) in &observed {
-            match listed {
-                Ok(_) => {
-                    since.remove(id);
-                    cluster.set_available(id, ctx.nodes[id].node.available);
-                }
-                Err(error) => {
-                    // Only a node that held an instance of this app is this app's failure; a dead
-                    // engine elsewhere must not push every app into error backoff.
-                    if previous.contains(id) {
-                        failures.push(id, "list containers", error.clone());
-                    }
-                    let down_since = *since.entry(id.clone()).or_insert(now);
-                    cluster.set_available(id, false);
-                    if now.duration_since(down_since) < config.unreachable_grace {
-                        keep_unreachable.insert(id.clone());
-                    }
-                }
-            }
-        }
-    }
-
-    // Current instances: previous placement order first (oldest first), then other nodes that run
-    // containers of the app.
-    let mut current: Vec<String> = previous
-        .iter()
-        .filter(|id| match observed.get(*id) {
-            Some(Ok(containers)) => !containers.is_empty(),
-            Some(Err(_)) => keep_unreachable.contains(*id),
-            None => false,
-        })
-        .cloned()
-        .collect();
-    for (id, listed) in &observed {
-        if let Ok(containers) = listed
-            && !containers.is_empty()
-            && !current.contains(id)
-        {
-            current.push(id.clone());
-        }
-    }
-    // Nodes where installing the app kept failing sit out their cooldown.
-    let excluded: Vec<String> = {
-        let mut installs = lock(&ctx.installs);
-        installs.retain(|_, record| {
-            record.consecutive_failures > 0 || record.excluded_until.is_some_and(|t| t > now)
-        });
-        installs
-            .iter()
-            .filter(|((name, _), record)| {
-                *name == app.name && record.excluded_until.is_some_and(|t| t > now)
-            })
-            .map(|((_, node), _)| node.clone())
-            .collect()
-    };
-    let request = if excluded.is_empty() {
-        std::borrow::Cow::Borrowed(&app.placement)
-    } else {
-        let mut request = app.placement.clone();
-        request.excluded.extend(excluded.iter().cloned());
-        std::borrow::Cow::Owned(request)
-    };
-    let current_refs: Vec<&str> = current.iter().map(String::as_str).collect();
-    let placement = lock(&ctx.cluster).place(&request, &current_refs);
-    let placed: BTreeSet<&str> = placement.nodes.iter().map(String::as_str).collect();
-
-    // Nodes that should not run the app any more (including ones where only its network or
-    // volumes were made before a create failed).
-    for (id, listed) in &observed {
-        let has_infrastructure =
-            lock(&ctx.infrastructure).contains(&(app.name.clone(), id.clone()));
-        if let Ok(containers) = listed
-            && !placed.contains(id.as_str())
-            && (!containers.is_empty() || has_infrastructure)
-        {
-            let before = failures.0.len();
-            let runtime = &ctx.nodes[id].runtime;
-            remove_from_node(&app.name, id, &**runtime, containers, &mut failures).await;
-            // Only this app's history on this node: other apps there keep their crash ladders.
-            lock(&ctx.restarts)
-                .retain(|(node, container), _| node != id || !belongs_to(container, &app.name));
-            if failures.0.len() == before {
-                lock(&ctx.infrastructure).remove(&(app.name.clone(), id.clone()));
-            }
-        }
-    }
-
-    // Readiness of each placed, reachable node.
-    let mut plans = Vec::new();
-    for id in &placement.nodes {
-        let Some(Ok(containers)) = observed.get(id) else {
-            continue;
-        };
-        let handle = &ctx.nodes[id];
-        let desired = app.container_specs(handle.node.ip);
-        let by_name: HashMap<&str, &ObservedContainer> =
-            containers.iter().map(|c| (c.name.as_str(), c)).collect();
-        let mut readiness = NodeReadiness::Ready;
-        for spec in &desired {
-            match by_name.get(spec.name.as_str()) {
-                Some(c) if c.state.is_running() || c.state == ContainerState::Paused => {
-                    if c.spec_hash != spec.fingerprint() && readiness == NodeReadiness::Ready {
-                        readiness = NodeReadiness::Outdated;
-                    }
-                }
-                _ => readiness = NodeReadiness::Unavailable,
-            }
-        }
-        if containers
-            .iter()
-            .any(|c| !desired.iter().any(|d| d.name == c.name))
-            && readiness == NodeReadiness::Ready
-        {
-            readiness = NodeReadiness::Outdated;
-        }
-        plans.push((id.clone(), desired, containers.clone(), readiness));
-    }
-    // Placed nodes that did not answer (within their grace period) may be down too.
-    let unreachable_placed = placement
-        .nodes
-        .iter()
-        .filter(|id| matches!(observed.get(*id), Some(Err(_))))
-        .count();
-    let unavailable = plans
-        .iter()
-        .filter(|p| p.3 == NodeReadiness::Unavailable)
-        .count()
-        + unreachable_placed;
-    let mut rollout_budget = usize::try_from(config.max_unavailable)
-        .unwrap_or(usize::MAX)
-        .saturating_sub(unavailable);
-
-    let mut wake_at: Option<Instant> = None;
-    // Successive steps of a rolling update are at least `rollout_pause` apart, however often
-    // the app is reconciled: a replaced instance gets that long to come up before the next goes.
-    let next_step = lock(&ctx.rollout_steps)
-        .get(&app.name)
-        .map(|last| *last + config.rollout_pause);
-    let rolling = plans.iter().any(|plan| plan.3 == NodeReadiness::Outdated);
-    if let Some(due) = next_step.filter(|due| rolling && *due > now) {
-        rollout_budget = 0;
-        wake_at = Some(due);
-    }
-    let mut status = AppStatus {
-        wanted: app.instances(),
-        nodes: placement.nodes.clone(),
-        shortfall: placement.shortfall.clone(),
-        excluded,
-        ..AppStatus::default()
-    };
-    let mut rolled = false;
-
-    for (id, desired, containers, readiness) in plans {
-        let runtime = &ctx.nodes[&id].runtime;
-        let replace_outdated = match readiness {
-            NodeReadiness::Outdated if rollout_budget > 0 => {
-                rollout_budget -= 1;
-                rolled = true;
-                lock(&ctx.rollout_steps).insert(app.name.clone(), now);
-                true
-            }
-            NodeReadiness::Outdated => {
-                status.outdated += 1;
-                false
-            }
-            _ => false,
-        };
-        let mut node_ready = true;
-        let failures_before = failures.0.len();
-        // Containers of the app that no longer belong to its spec (a removed component).
-        for stale in containers
-            .iter()
-            .filter(|c| !desired.iter().any(|d| d.name == c.name))
-        {
-            if (replace_outdated || readiness == NodeReadiness::Unavailable)
-                && let Err(error) = runtime.remove_container(&stale.name).await
-            {
-                failures.push(&id, format!("remove container {}", stale.name), error);
-            }
-        }
-        let mut infrastructure_ready = false;
-        for spec in &desired {
-            let existing = containers.iter().find(|c| c.name == spec.name);
-            let key = (id.clone(), spec.name.clone());
-            let needs_create = match existing {
-                None => true,
-                Some(c) if c.spec_hash != spec.fingerprint() && replace_outdated => {
-                    if let Err(error) = runtime.remove_container(&c.name).await {
-                        failures.push(&id, format!("remove outdated container {}", c.name), error);
-                        node_ready = false;
-                        continue;
-                    }
-                    lock(&ctx.restarts).remove(&key);
-                    true
-                }
-                Some(c)
-                    if matches!(c.state, ContainerState::Dead | ContainerState::Removing)
-                        || (c.spec_hash != spec.fingerprint() && !c.state.is_running()) =>
-                {
-                    // Dead, or down and outdated anyway: recreate from the current spec.
-                    if let Err(error) = runtime.remove_container(&c.name).await {
-                        failures.push(&id, format!("remove stopped container {}", c.name), error);
-                        node_ready = false;
-                        continue;
-                    }
-                    true
-                }
-                Some(c)
-                    if c.state.is_running()
-                        || matches!(
-                            c.state,
-                            ContainerState::Paused | ContainerState::Restarting
-                        ) =>
-                {
-                    if c.spec_hash != spec.fingerprint() {
-                        node_ready = false;
-                    }
-                    continue;
-                }
-                Some(_) => {
-                    // Stopped or never started: restart on FluxOS's crash ladder.
-                    node_ready = false;
-                    let due = {
-                        let mut restarts = lock(&ctx.restarts);
-                        let record = restarts.entry(key.clone()).or_insert(RestartRecord {
-                            attempts: 0,
-                            last_start: now,
-                            down_since: None,
-                        });
-                        if record.down_since.is_none() {
-                            if now.duration_since(record.last_start)
-                                >= config.restart_backoff.stable_after
-                            {
-                                record.attempts = 0;
-                            }
-                            record.down_since = Some(now);
-                        }
-                        record.down_since.unwrap_or(now)
-                            + config.restart_backoff.delay(record.attempts)
-                    };
-                    if due > now {
-                        status.backing_off += 1;
-                        wake_at = Some(wake_at.map_or(due, |w| w.min(due)));
-                        continue;
-                    }
-                    match runtime.start_container(&spec.name).await {
-                        Ok(()) => {
-                            let mut restarts = lock(&ctx.restarts);
-                            if let Some(record) = restarts.get_mut(&key) {
-                                record.attempts = record.attempts.saturating_add(1);
-                                record.last_start = now;
-                                record.down_since = None;
-                            }
-                            node_ready = true;
-                        }
-                        Err(error) => {
-                            failures.push(&id, format!("restart container {}", spec.name), error)
-                        }
-                    }
-                    continue;
-                }
-            };
-            if !needs_create {
-                continue;
-            }
-            if !infrastructure_ready {
-                lock(&ctx.infrastructure).insert((app.name.clone(), id.clone()));
-                if let Err(error) = runtime.ensure_network(&app.network()).await {
-                    failures.push(&id, format!("create network {}", app.network().name), error);
-                    node_ready = false;
-                    break;
-                }
-                let mut volumes_ok = true;
-                for volume in app.volumes() {
-                    if let Err(error) = runtime.ensure_volume(&volume).await {
-                        failures.push(&id, format!("create volume {}", volume.name), error);
-                        volumes_ok = false;
-                    }
-                }
-                if !volumes_ok {
-                    node_ready = false;
-                    break;
-                }
-                infrastructure_ready = true;
-            }
-            let created = runtime.create_container(spec).await;
-            let started = match created {
-                Ok(()) => runtime.start_container(&spec.name).await,
-                Err(error) => Err(error),
-            };
-            match started {
-                Ok(()) => {
-                    lock(&ctx.restarts).insert(
-                        key,
-                        RestartRecord {
-                            attempts: 0,
-                            last_start: now,
-                            down_since: None,
-                        },
-                    );
-                }
-                Err(error) => {
-                    failures.push(
-                        &id,
-                        format!("create and start container {}", spec.name),
-                        error,
-                    );
-                    node_ready = false;
-                }
-            }
-        }
-        if node_ready {
-            status.ready += 1;
-        }
-        note_install_result(
-            &ctx,
-            &app.name,
-            &id,
-            failures.0.len() > failures_before,
-            now,
-        );
-    }
-
-    let mut delay = config.resync;
-    if rolled || status.outdated > 0 {
-        delay = delay.min(config.rollout_pause);
-    }
-    if let Some(wake) = wake_at {
-        delay = delay.min(wake.saturating_duration_since(now));
-    }
-    status.last_error = failures.0.first().map(ToString::to_string);
-    ctx.set_status(&app.name, status);
-    failures.into_result(Action::requeue(delay))
+    let previous = lock(&ctx.cluster).placement_of(&app.name);
+    let within_grace = pass.note_reachability(&observed, &previous);
+    let current = pass::current_instances(&previous, &observed, &within_grace);
+    let placement = pass.place(&current);
+    pass.remove_unplaced(&observed, &placement).await;
+    let replaced_any = pass.converge(&observed, &placement).await;
+    pass.finish(replaced_any)
 }
 
 /// Counts a pass's install outcome of `app` on `node`; enough failures in a row exclude the node
@@ -920,7 +593,7 @@ pub async fn reconcile<R: ContainerRuntime>(
 fn note_install_result<R>(ctx: &Context<R>, app: &str, node: &str, failed: bool, now: Instant) {
     let limit = ctx.config.install_failure_limit;
     let mut installs = lock(&ctx.installs);
-    let key = (app.to_owned(), node.to_owned());
+    let key = AppOnNode::new(app, node);
     if !failed {
         installs.remove(&key);
         return;

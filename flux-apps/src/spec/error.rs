@@ -6,6 +6,8 @@
 
 use core::fmt;
 
+use flux_tx::{BlockHeight, Tier};
+
 use super::js::number_to_string;
 
 /// A top-level array field of a spec, for the formatter's "is not an array" errors.
@@ -80,25 +82,13 @@ impl Resource {
     }
 }
 
-/// A node tier of the tiered (v1–7) resource fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum NodeTier {
-    /// Cumulus (`*basic` fields).
-    Cumulus,
-    /// Nimbus (`*super` fields).
-    Nimbus,
-    /// Stratus (`*bamf` fields).
-    Stratus,
-}
-
-impl NodeTier {
-    fn fluxos(self) -> &'static str {
-        match self {
-            NodeTier::Cumulus => "Cumulus",
-            NodeTier::Nimbus => "Nimbus",
-            NodeTier::Stratus => "Stratus",
-        }
+/// How FluxOS names a tier in its hardware error messages: capitalised ("… for Nimbus"), unlike
+/// [`Tier::name`].
+const fn fluxos_tier_word(tier: Tier) -> &'static str {
+    match tier {
+        Tier::Cumulus => "Cumulus",
+        Tier::Nimbus => "Nimbus",
+        Tier::Stratus => "Stratus",
     }
 }
 
@@ -121,8 +111,8 @@ impl fmt::Display for Scope {
     }
 }
 
-fn tier_suffix(tier: Option<NodeTier>) -> String {
-    tier.map_or_else(String::new, |t| format!(" for {}", t.fluxos()))
+fn tier_suffix(tier: Option<Tier>) -> String {
+    tier.map_or_else(String::new, |t| format!(" for {}", fluxos_tier_word(t)))
 }
 
 fn array_field_message(field: ArrayField) -> &'static str {
@@ -587,7 +577,7 @@ pub enum SpecError {
         /// The version.
         version: u8,
         /// The height it activates at.
-        active_from: u32,
+        active_from: BlockHeight,
     },
     /// A public port appears twice in the app.
     #[error("Flux App {app} must have unique ports specified{}", if *compose { " accross all composition" } else { "" })]
@@ -603,7 +593,7 @@ pub enum SpecError {
         /// The resource.
         resource: Resource,
         /// The tier, for tier fields.
-        tier: Option<NodeTier>,
+        tier: Option<Tier>,
         /// App name.
         app: String,
     },
@@ -613,7 +603,7 @@ pub enum SpecError {
         /// The resource.
         resource: Resource,
         /// The tier, for tiered components.
-        tier: Option<NodeTier>,
+        tier: Option<Tier>,
         /// App name.
         app: String,
     },
@@ -721,5 +711,42 @@ impl SpecError {
     /// FluxOS's exact error message for this violation, or `None` for strict-only rules.
     pub fn fluxos_message(&self) -> Option<String> {
         self.is_fluxos_rule().then(|| self.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tier_messages_use_fluxos_capitalised_tier_names() {
+        let messages: Vec<String> = Tier::ALL
+            .into_iter()
+            .map(|tier| {
+                SpecError::HardwareBadlyAssigned {
+                    resource: Resource::Ram,
+                    tier: Some(tier),
+                    app: "web".into(),
+                }
+                .to_string()
+            })
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "RAM for Cumulus badly assigned for web",
+                "RAM for Nimbus badly assigned for web",
+                "RAM for Stratus badly assigned for web",
+            ]
+        );
+        let too_much = SpecError::TooMuchResources {
+            resource: Resource::Hdd,
+            tier: Some(Tier::Stratus),
+            app: "web".into(),
+        };
+        assert_eq!(
+            too_much.to_string(),
+            "Too much SSD for Stratus resources assigned for web"
+        );
     }
 }

@@ -18,7 +18,7 @@
 //! 150 MB or negative values, unparseable geolocation, bad mount syntax and bad repotags.
 //!
 //! ```
-//! use flux_apps::spec::{AppSpec, ValidationOptions};
+//! use flux_apps::spec::{AppSpec, BlockHeight, ValidationOptions};
 //!
 //! let json = r#"{"version":8,"name":"my-app","description":"demo","owner":"1CbErtneaX2QVyUfwU7JGB7VzvPgrgc3uC",
 //!   "compose":[{"name":"web","description":"nginx","repotag":"nginx:1.27","ports":[31000],"domains":[""],
@@ -26,14 +26,15 @@
 //!   "cpu":0.5,"ram":500,"hdd":5,"repoauth":""}],
 //!   "instances":3,"contacts":[],"geolocation":[],"expire":88000,"nodes":[],"staticip":false,"enterprise":""}"#;
 //! let spec = AppSpec::from_fluxos_json(json)?;
-//! assert!(spec.validate(2_800_000, &ValidationOptions::strict()).is_empty());
+//! assert!(spec.validate(BlockHeight(2_800_000), &ValidationOptions::strict()).is_empty());
 //! // 0.5 cpu, 500 MB, 5 GB: 0.22 for three instances, 0.08 per instance, 0.24 for three.
-//! assert_eq!(flux_apps::spec::price::price_per_period(&spec, 2_800_000), 0.24);
+//! assert_eq!(flux_apps::spec::price::price_per_period(&spec, BlockHeight(2_800_000)), 0.24);
 //! # Ok::<(), flux_apps::spec::ParseError>(())
 //! ```
 
 mod error;
 mod format;
+mod geolocation;
 pub mod js;
 pub mod mount;
 pub mod params;
@@ -41,11 +42,17 @@ pub mod price;
 mod types;
 mod validate;
 
-pub use error::{ArrayField, ComponentField, NodeTier, Resource, Scope, SpecError};
+pub use error::{ArrayField, ComponentField, Resource, Scope, SpecError};
+/// The block height rules and prices depend on: the SDK's one height type.
+pub use flux_tx::BlockHeight;
+/// The node tier of the tiered (v1–7) resource fields: the SDK's one tier type.
+pub use flux_tx::Tier;
 pub use format::{Formatted, format};
+pub use geolocation::GeoRule;
 pub use types::{
     AppSpec, AppSpecV1, AppSpecV2, AppSpecV3, AppSpecV4, AppSpecV5, AppSpecV6, AppSpecV7,
-    AppSpecV8, ComponentV4, ComponentV7, ComponentV8, ComponentView, Enterprise, Tiers, Version,
+    AppSpecV8, ComponentV4, ComponentV7, ComponentV8, ComponentView, Enterprise, TierResources,
+    Tiers, Version,
 };
 pub use validate::{
     ValidationOptions, geolocation_entry_is_valid, repotag_is_valid, validate, validate_value,
@@ -89,7 +96,7 @@ impl Report {
 /// The `serde_json` error when the text is not JSON.
 pub fn check_json(
     text: &str,
-    height: u32,
+    height: BlockHeight,
     options: &ValidationOptions,
 ) -> Result<Report, serde_json::Error> {
     let raw = JsValue::parse(text)?;
@@ -138,7 +145,7 @@ impl AppSpec {
     }
 
     /// Validates at `height`; see [`validate`].
-    pub fn validate(&self, height: u32, options: &ValidationOptions) -> Vec<SpecError> {
+    pub fn validate(&self, height: BlockHeight, options: &ValidationOptions) -> Vec<SpecError> {
         validate(self, height, options)
     }
 

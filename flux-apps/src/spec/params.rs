@@ -1,19 +1,28 @@
 //! FluxOS app constants by block height (`ZelBack/config/default.js`, FluxOS v8.17.0), as data.
 
+use flux_tx::{BlockHeight, Tier};
+
 /// The Proof-of-Node fork: blocks are 30 s instead of 2 min from here, and block-count periods
 /// are multiplied by 4 (`cfg:278`).
-pub const PON_FORK_HEIGHT: u32 = 2_020_000;
+pub const PON_FORK_HEIGHT: BlockHeight = BlockHeight(2_020_000);
 
 /// Height from which each spec version (index 0 = v1) is accepted (`cfg:216-225`).
-pub const VERSION_ACTIVATION_HEIGHTS: [u32; 8] = [
-    0, 0, 983_000, 1_004_000, 1_142_000, 1_300_000, 1_420_000, 1_932_380,
+pub const VERSION_ACTIVATION_HEIGHTS: [BlockHeight; 8] = [
+    BlockHeight(0),
+    BlockHeight(0),
+    BlockHeight(983_000),
+    BlockHeight(1_004_000),
+    BlockHeight(1_142_000),
+    BlockHeight(1_300_000),
+    BlockHeight(1_420_000),
+    BlockHeight(1_932_380),
 ];
 
 /// The newest spec version; updates may change the version only to this one.
 pub const LATEST_SPEC_VERSION: u8 = 8;
 
 /// From this height public ports may be 1–65535; before it 31000–39999 (`cfg:233-237`).
-pub const PORT_RANGE_CHANGE_HEIGHT: u32 = 1_420_000;
+pub const PORT_RANGE_CHANGE_HEIGHT: BlockHeight = BlockHeight(1_420_000);
 /// Public port range before [`PORT_RANGE_CHANGE_HEIGHT`].
 pub const LEGACY_PORT_RANGE: (u32, u32) = (31_000, 39_999);
 /// Public port range from [`PORT_RANGE_CHANGE_HEIGHT`].
@@ -68,7 +77,7 @@ pub fn is_port_enterprise(port: f64) -> bool {
 }
 
 /// The public port range at a height.
-pub fn port_range(height: u32) -> (u32, u32) {
+pub fn port_range(height: BlockHeight) -> (u32, u32) {
     if height >= PORT_RANGE_CHANGE_HEIGHT {
         PORT_RANGE
     } else {
@@ -81,12 +90,12 @@ pub const MIN_INSTANCES: u32 = 3;
 /// Minimum instances of a v8 app from [`MIN_INSTANCES_V8_HEIGHT`] (`cfg:243`).
 pub const MIN_INSTANCES_V8: u32 = 1;
 /// Height from which v8 apps may run a single instance (`cfg:244`).
-pub const MIN_INSTANCES_V8_HEIGHT: u32 = 2_176_519;
+pub const MIN_INSTANCES_V8_HEIGHT: BlockHeight = BlockHeight(2_176_519);
 /// Maximum instances (`cfg:245`).
 pub const MAX_INSTANCES: u32 = 100;
 
 /// The instance minimum the validator applies to a version at a height.
-pub fn min_instances(version: u8, height: u32) -> u32 {
+pub fn min_instances(version: u8, height: BlockHeight) -> u32 {
     if version >= 8 && height >= MIN_INSTANCES_V8_HEIGHT {
         MIN_INSTANCES_V8
     } else {
@@ -98,7 +107,7 @@ pub fn min_instances(version: u8, height: u32) -> u32 {
 pub const MAX_COMPONENTS: (usize, usize) = (5, 10);
 
 /// The component limit at a height.
-pub fn max_components(height: u32) -> usize {
+pub fn max_components(height: BlockHeight) -> usize {
     if height < VERSION_ACTIVATION_HEIGHTS[5] {
         MAX_COMPONENTS.0
     } else {
@@ -112,7 +121,7 @@ pub const DEFAULT_EXPIRE: u32 = 22_000;
 pub const DEFAULT_EXPIRE_POST_PON: u32 = 88_000;
 
 /// The default lifetime (and pricing period) for a message at `height`.
-pub fn default_expire(height: u32) -> u32 {
+pub fn default_expire(height: BlockHeight) -> u32 {
     if height >= PON_FORK_HEIGHT {
         DEFAULT_EXPIRE_POST_PON
     } else {
@@ -121,10 +130,10 @@ pub fn default_expire(height: u32) -> u32 {
 }
 
 /// The minimum `expire` at a height: 5000, then 100 from 1,630,040, then 1 from 1,964,447.
-pub fn min_expire(height: u32) -> u32 {
-    if height < 1_630_040 {
+pub fn min_expire(height: BlockHeight) -> u32 {
+    if height < BlockHeight(1_630_040) {
         5000
-    } else if height < 1_964_447 {
+    } else if height < BlockHeight(1_964_447) {
         100
     } else {
         1
@@ -132,7 +141,7 @@ pub fn min_expire(height: u32) -> u32 {
 }
 
 /// The maximum `expire` at a height: 264,000, or 1,056,000 from the PoN fork.
-pub fn max_expire(height: u32) -> u32 {
+pub fn max_expire(height: BlockHeight) -> u32 {
     if height >= PON_FORK_HEIGHT {
         1_056_000
     } else {
@@ -141,7 +150,7 @@ pub fn max_expire(height: u32) -> u32 {
 }
 
 /// Below this height `expire` must be a multiple of 1000 (`cfg:281-282`).
-pub const EXPIRE_INTERVAL_UNTIL_HEIGHT: u32 = 1_625_000;
+pub const EXPIRE_INTERVAL_UNTIL_HEIGHT: BlockHeight = BlockHeight(1_625_000);
 
 /// Resource limits of one node tier for apps, in FluxOS units: cpu in tenths of a core, ram in
 /// MB, hdd in GB (tier capacity minus the locked system share, `cfg:359-380`).
@@ -174,5 +183,14 @@ pub const STRATUS: TierLimits = TierLimits {
     hdd_gb: 820,
 };
 
+/// The app limits of a node tier.
+pub const fn tier_limits(tier: Tier) -> TierLimits {
+    match tier {
+        Tier::Cumulus => CUMULUS,
+        Tier::Nimbus => NIMBUS,
+        Tier::Stratus => STRATUS,
+    }
+}
+
 /// Height from which the extra-instance price rule applies (`applyMinimumForExtraInstances`).
-pub const EXTRA_INSTANCE_PRICING_HEIGHT: u32 = 1_890_000;
+pub const EXTRA_INSTANCE_PRICING_HEIGHT: BlockHeight = BlockHeight(1_890_000);

@@ -2,15 +2,18 @@
 //! fees in `S/appMessaging/messageVerifier.js:731-836`), in the same IEEE-double operation order so
 //! results match to the cent, including FluxOS's quirks (apps.md §3.2).
 
+use flux_tx::BlockHeight;
+
 use super::params::{self, EXTRA_INSTANCE_PRICING_HEIGHT};
 use super::types::AppSpec;
 
 /// One row of the price table: prices in FLUX per pricing period (22,000 blocks before the PoN
-/// fork, 88,000 after), valid for message heights above `height`.
+/// fork, 88,000 after), valid for message heights above `after`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PricePeriod {
-    /// The period applies to messages strictly above this height.
-    pub height: i64,
+    /// The period applies to messages strictly above this height; `None` for a period that
+    /// applies from genesis on (FluxOS writes that row's height as `-1`).
+    pub after: Option<BlockHeight>,
     /// Per 0.1 CPU core.
     pub cpu: f64,
     /// Per 100 MB of RAM.
@@ -31,7 +34,7 @@ pub struct PricePeriod {
 /// rows; pass an extended table to the `*_with` functions for those.
 pub const PRICE_TABLE: [PricePeriod; 6] = [
     PricePeriod {
-        height: -1,
+        after: None,
         cpu: 3.0,
         ram: 1.0,
         hdd: 0.5,
@@ -41,7 +44,7 @@ pub const PRICE_TABLE: [PricePeriod; 6] = [
         staticip: 3.0,
     },
     PricePeriod {
-        height: 983_000,
+        after: Some(BlockHeight(983_000)),
         cpu: 0.3,
         ram: 0.1,
         hdd: 0.05,
@@ -51,7 +54,7 @@ pub const PRICE_TABLE: [PricePeriod; 6] = [
         staticip: 3.0,
     },
     PricePeriod {
-        height: 1_004_000,
+        after: Some(BlockHeight(1_004_000)),
         cpu: 0.06,
         ram: 0.02,
         hdd: 0.01,
@@ -61,7 +64,7 @@ pub const PRICE_TABLE: [PricePeriod; 6] = [
         staticip: 3.0,
     },
     PricePeriod {
-        height: 1_288_000,
+        after: Some(BlockHeight(1_288_000)),
         cpu: 0.15,
         ram: 0.05,
         hdd: 0.02,
@@ -71,7 +74,7 @@ pub const PRICE_TABLE: [PricePeriod; 6] = [
         staticip: 3.0,
     },
     PricePeriod {
-        height: 1_594_832,
+        after: Some(BlockHeight(1_594_832)),
         cpu: 0.15,
         ram: 0.05,
         hdd: 0.02,
@@ -81,7 +84,7 @@ pub const PRICE_TABLE: [PricePeriod; 6] = [
         staticip: 3.0,
     },
     PricePeriod {
-        height: 1_597_156,
+        after: Some(BlockHeight(1_597_156)),
         cpu: 0.03,
         ram: 0.01,
         hdd: 0.004,
@@ -92,9 +95,9 @@ pub const PRICE_TABLE: [PricePeriod; 6] = [
     },
 ];
 
-/// The period that applies at `height`: the last row whose `height` is below it (the first row
+/// The period that applies at `height`: the last row whose `after` is below it (the first row
 /// if none is, and FluxOS's table if `table` is empty).
-pub fn price_period(height: u32, table: &[PricePeriod]) -> PricePeriod {
+pub fn price_period(height: BlockHeight, table: &[PricePeriod]) -> PricePeriod {
     let table = if table.is_empty() {
         &PRICE_TABLE[..]
     } else {
@@ -103,7 +106,7 @@ pub fn price_period(height: u32, table: &[PricePeriod]) -> PricePeriod {
     table
         .iter()
         .rev()
-        .find(|p| p.height < i64::from(height))
+        .find(|p| p.after.is_none_or(|after| after < height))
         .unwrap_or(&table[0])
         .to_owned()
 }
@@ -123,12 +126,12 @@ fn enterprise_ports(ports: &[f64]) -> f64 {
 }
 
 /// FLUX per pricing period at `height` with FluxOS's table (`appPricePerMonth`).
-pub fn price_per_period(spec: &AppSpec, height: u32) -> f64 {
+pub fn price_per_period(spec: &AppSpec, height: BlockHeight) -> f64 {
     price_per_period_with(spec, height, &PRICE_TABLE)
 }
 
 /// [`price_per_period`] with a given price table.
-pub fn price_per_period_with(spec: &AppSpec, height: u32, table: &[PricePeriod]) -> f64 {
+pub fn price_per_period_with(spec: &AppSpec, height: BlockHeight, table: &[PricePeriod]) -> f64 {
     let p = price_period(height, table);
     let components = spec.components();
     if spec.version() <= 3 {
@@ -195,7 +198,7 @@ pub fn price_per_period_with(spec: &AppSpec, height: u32, table: &[PricePeriod])
 
 /// The lifetime a spec buys in blocks: its `expire`, or the default for the height when it has
 /// none (or a falsy one).
-pub fn lifetime_blocks(spec: &AppSpec, height: u32) -> f64 {
+pub fn lifetime_blocks(spec: &AppSpec, height: BlockHeight) -> f64 {
     match spec.expire() {
         Some(e) if e != 0.0 && !e.is_nan() => e,
         _ => f64::from(params::default_expire(height)),
@@ -203,12 +206,12 @@ pub fn lifetime_blocks(spec: &AppSpec, height: u32) -> f64 {
 }
 
 /// The minimum FLUX a registration at `height` must pay (`messageVerifier.js:731-746`).
-pub fn registration_fee(spec: &AppSpec, height: u32) -> f64 {
+pub fn registration_fee(spec: &AppSpec, height: BlockHeight) -> f64 {
     registration_fee_with(spec, height, &PRICE_TABLE)
 }
 
 /// [`registration_fee`] with a given price table.
-pub fn registration_fee_with(spec: &AppSpec, height: u32, table: &[PricePeriod]) -> f64 {
+pub fn registration_fee_with(spec: &AppSpec, height: BlockHeight, table: &[PricePeriod]) -> f64 {
     let p = price_period(height, table);
     let default = f64::from(params::default_expire(height));
     let mut price = price_per_period_with(spec, height, table);
@@ -224,16 +227,21 @@ pub fn registration_fee_with(spec: &AppSpec, height: u32, table: &[PricePeriod])
 /// The minimum FLUX an update at `height` must pay, given the previous spec and the height of
 /// its message (`messageVerifier.js:779-836`): 90% of the new price less the unused share of the
 /// old one, at least the minimum price.
-pub fn update_fee(new: &AppSpec, height: u32, previous: &AppSpec, previous_height: u32) -> f64 {
+pub fn update_fee(
+    new: &AppSpec,
+    height: BlockHeight,
+    previous: &AppSpec,
+    previous_height: BlockHeight,
+) -> f64 {
     update_fee_with(new, height, previous, previous_height, &PRICE_TABLE)
 }
 
 /// [`update_fee`] with a given price table.
 pub fn update_fee_with(
     new: &AppSpec,
-    height: u32,
+    height: BlockHeight,
     previous: &AppSpec,
-    previous_height: u32,
+    previous_height: BlockHeight,
     table: &[PricePeriod],
 ) -> f64 {
     let p = price_period(height, table);
@@ -247,7 +255,7 @@ pub fn update_fee_with(
     let mut previous_price = price_per_period_with(previous, previous_height, table);
     previous_price *= previous_expire / default_previous;
     previous_price = ceil2(previous_price);
-    let height_difference = f64::from(height) - f64::from(previous_height);
+    let height_difference = f64::from(height.get()) - f64::from(previous_height.get());
     let unused = (previous_expire - height_difference) / previous_expire;
     let mut fee = price * 0.9;
     if unused > 0.0 {
@@ -276,10 +284,10 @@ mod tests {
 
     #[test]
     fn period_lookup_is_exclusive() {
-        assert_eq!(price_period(983_000, &PRICE_TABLE).cpu, 3.0);
-        assert_eq!(price_period(983_001, &PRICE_TABLE).cpu, 0.3);
-        assert_eq!(price_period(0, &PRICE_TABLE).cpu, 3.0);
-        assert_eq!(price_period(3_000_000, &[]).cpu, 0.03);
+        assert_eq!(price_period(BlockHeight(983_000), &PRICE_TABLE).cpu, 3.0);
+        assert_eq!(price_period(BlockHeight(983_001), &PRICE_TABLE).cpu, 0.3);
+        assert_eq!(price_period(BlockHeight(0), &PRICE_TABLE).cpu, 3.0);
+        assert_eq!(price_period(BlockHeight(3_000_000), &[]).cpu, 0.03);
     }
 
     #[test]

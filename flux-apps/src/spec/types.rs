@@ -7,6 +7,8 @@
 
 use core::fmt;
 
+use flux_tx::Tier;
+
 use serde::de::{self, Deserialize, Deserializer};
 use serde::ser::{Serialize, Serializer};
 
@@ -52,6 +54,41 @@ pub struct Tiers {
     pub hddbasic: f64,
     pub hddsuper: f64,
     pub hddbamf: f64,
+}
+
+impl Tiers {
+    /// The three fields of one tier: FluxOS still suffixes them with the tier's former name
+    /// (`cpubasic`, `ramsuper`, `hddbamf`, see [`Tier::former_name`]).
+    pub const fn for_tier(&self, tier: Tier) -> TierResources {
+        match tier {
+            Tier::Cumulus => TierResources {
+                cpu: self.cpubasic,
+                ram: self.rambasic,
+                hdd: self.hddbasic,
+            },
+            Tier::Nimbus => TierResources {
+                cpu: self.cpusuper,
+                ram: self.ramsuper,
+                hdd: self.hddsuper,
+            },
+            Tier::Stratus => TierResources {
+                cpu: self.cpubamf,
+                ram: self.rambamf,
+                hdd: self.hddbamf,
+            },
+        }
+    }
+}
+
+/// One tier's resource fields of a tiered spec, in the spec's units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TierResources {
+    /// CPU cores.
+    pub cpu: f64,
+    /// RAM in MB.
+    pub ram: f64,
+    /// Disk in GB.
+    pub hdd: f64,
 }
 
 /// Spec version 1: one container with a single numeric `port`/`containerPort`.
@@ -741,5 +778,38 @@ impl fmt::Display for AppSpec {
     /// The canonical JSON string (what FluxOS signs and hashes).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.canonical_json())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_tier_reads_the_fields_with_its_former_name() {
+        let tiers = Tiers {
+            cpubasic: 1.0,
+            cpusuper: 2.0,
+            cpubamf: 3.0,
+            rambasic: 10.0,
+            ramsuper: 20.0,
+            rambamf: 30.0,
+            hddbasic: 100.0,
+            hddsuper: 200.0,
+            hddbamf: 300.0,
+        };
+        let read: Vec<(&str, TierResources)> = Tier::ALL
+            .into_iter()
+            .map(|tier| (tier.former_name(), tiers.for_tier(tier)))
+            .collect();
+        let fields = |cpu, ram, hdd| TierResources { cpu, ram, hdd };
+        assert_eq!(
+            read,
+            [
+                ("basic", fields(1.0, 10.0, 100.0)),
+                ("super", fields(2.0, 20.0, 200.0)),
+                ("bamf", fields(3.0, 30.0, 300.0)),
+            ]
+        );
     }
 }

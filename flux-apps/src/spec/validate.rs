@@ -4,12 +4,14 @@
 //! FluxOS throws at its first error; [`validate`] reports every violated rule, in FluxOS's order,
 //! so the first entry is the error a FluxOS node would give.
 
-use super::error::{NodeTier, Resource, Scope, SpecError};
+use flux_tx::{BlockHeight, Tier};
+
+use super::error::{Resource, Scope, SpecError};
+use super::geolocation::GeoRule;
 use super::js::{JsValue, is_decimal_limit, is_decimal_limit_str, js_len, number_to_string};
 use super::mount::ContainerData;
-use super::params::{self, CUMULUS, NIMBUS, STRATUS, TierLimits};
+use super::params::{self, STRATUS, TierLimits};
 use super::types::{AppSpec, Tiers};
-use crate::placement::geo::GeoRule;
 
 /// How strictly to validate.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -61,7 +63,11 @@ fn tier_values(t: &Tiers) -> [f64; 9] {
 }
 
 /// Validates a typed spec at a block height. Returns every violation (empty when valid).
-pub fn validate(spec: &AppSpec, height: u32, options: &ValidationOptions) -> Vec<SpecError> {
+pub fn validate(
+    spec: &AppSpec,
+    height: BlockHeight,
+    options: &ValidationOptions,
+) -> Vec<SpecError> {
     let mut out = Vec::new();
     type_checks(spec, options, &mut out);
     restriction_checks(spec, height, &mut out);
@@ -94,7 +100,7 @@ fn merge(out: &mut Vec<SpecError>, extra: Vec<SpecError>) {
 /// built and every violation found (formatting first, in FluxOS's order).
 pub fn validate_value(
     raw: &JsValue,
-    height: u32,
+    height: BlockHeight,
     options: &ValidationOptions,
 ) -> (Option<AppSpec>, Vec<SpecError>) {
     let formatted = super::format::format(raw);
@@ -224,7 +230,7 @@ fn name_checks(spec: &AppSpec, out: &mut Vec<SpecError>) {
 }
 
 /// Range and ban checks of public ports, given as (printed form, numeric value).
-fn port_checks(ports: &[(String, f64)], height: u32, out: &mut Vec<SpecError>) {
+fn port_checks(ports: &[(String, f64)], height: BlockHeight, out: &mut Vec<SpecError>) {
     let (min, max) = params::port_range(height);
     for (printed, port) in ports {
         if *port < f64::from(min) || *port > f64::from(max) {
@@ -282,7 +288,7 @@ fn list_checks(scope: &Scope, env: &[String], commands: &[String], out: &mut Vec
     }
 }
 
-fn legacy_checks(spec: &AppSpec, height: u32, out: &mut Vec<SpecError>) {
+fn legacy_checks(spec: &AppSpec, height: BlockHeight, out: &mut Vec<SpecError>) {
     let name = spec.name().to_owned();
     let (repotag, container_data, env, commands) = match spec {
         AppSpec::V1(s) => {
@@ -404,7 +410,7 @@ fn compose_entries(spec: &AppSpec) -> Vec<ComposeEntry<'_>> {
     }
 }
 
-fn compose_checks(spec: &AppSpec, height: u32, out: &mut Vec<SpecError>) {
+fn compose_checks(spec: &AppSpec, height: BlockHeight, out: &mut Vec<SpecError>) {
     let version = spec.version();
     let entries = compose_entries(spec);
     if entries.is_empty() {
@@ -540,7 +546,7 @@ fn compose_checks(spec: &AppSpec, height: u32, out: &mut Vec<SpecError>) {
     }
 }
 
-fn restriction_checks(spec: &AppSpec, height: u32, out: &mut Vec<SpecError>) {
+fn restriction_checks(spec: &AppSpec, height: BlockHeight, out: &mut Vec<SpecError>) {
     let version = spec.version();
     name_checks(spec, out);
     if version <= 3 {
@@ -678,24 +684,16 @@ fn hardware_checks(spec: &AppSpec, out: &mut Vec<SpecError>) {
             bad(Resource::Hdd, None, out);
         }
         if let Some(t) = c.tiers {
-            for (tier, limit, cpu, ram, hdd) in [
-                (
-                    NodeTier::Cumulus,
-                    CUMULUS,
-                    t.cpubasic,
-                    t.rambasic,
-                    t.hddbasic,
-                ),
-                (NodeTier::Nimbus, NIMBUS, t.cpusuper, t.ramsuper, t.hddsuper),
-                (NodeTier::Stratus, STRATUS, t.cpubamf, t.rambamf, t.hddbamf),
-            ] {
-                if cpu_bad(cpu, limit) {
+            for tier in Tier::ALL {
+                let limit = params::tier_limits(tier);
+                let given = t.for_tier(tier);
+                if cpu_bad(given.cpu, limit) {
                     bad(Resource::Cpu, Some(tier), out);
                 }
-                if ram_bad(ram, limit) {
+                if ram_bad(given.ram, limit) {
                     bad(Resource::Ram, Some(tier), out);
                 }
-                if hdd_bad(hdd, limit) {
+                if hdd_bad(given.hdd, limit) {
                     bad(Resource::Hdd, Some(tier), out);
                 }
             }
@@ -711,38 +709,15 @@ fn hardware_checks(spec: &AppSpec, out: &mut Vec<SpecError>) {
     };
     let is_tiered = components.iter().any(|c| c.tiers.is_some());
     if is_tiered {
-        for (tier, limit) in [
-            (NodeTier::Cumulus, CUMULUS),
-            (NodeTier::Nimbus, NIMBUS),
-            (NodeTier::Stratus, STRATUS),
-        ] {
-            let pick = |c: &super::types::ComponentView<'_>| -> (f64, f64, f64) {
-                let t = c.tiers;
-                let (cpu, ram, hdd) = match tier {
-                    NodeTier::Cumulus => (
-                        t.map(|t| t.cpubasic),
-                        t.map(|t| t.rambasic),
-                        t.map(|t| t.hddbasic),
-                    ),
-                    NodeTier::Nimbus => (
-                        t.map(|t| t.cpusuper),
-                        t.map(|t| t.ramsuper),
-                        t.map(|t| t.hddsuper),
-                    ),
-                    NodeTier::Stratus => (
-                        t.map(|t| t.cpubamf),
-                        t.map(|t| t.rambamf),
-                        t.map(|t| t.hddbamf),
-                    ),
-                };
-                (or(cpu, c.cpu), or(ram, c.ram), or(hdd, c.hdd))
-            };
+        for tier in Tier::ALL {
+            let limit = params::tier_limits(tier);
+            // A tiered component's zero or missing tier value falls back to its base value.
             let (mut cpu, mut ram, mut hdd) = (0.0, 0.0, 0.0);
             for c in &components {
-                let (c_cpu, c_ram, c_hdd) = pick(c);
-                cpu += c_cpu * 10.0;
-                ram += c_ram;
-                hdd += c_hdd;
+                let given = c.tiers.map(|t| t.for_tier(tier));
+                cpu += or(given.map(|g| g.cpu), c.cpu) * 10.0;
+                ram += or(given.map(|g| g.ram), c.ram);
+                hdd += or(given.map(|g| g.hdd), c.hdd);
             }
             if cpu > f64::from(limit.cpu_tenths) {
                 too_much(Resource::Cpu, Some(tier), out);
@@ -795,7 +770,7 @@ pub fn geolocation_entry_is_valid(entry: &str) -> bool {
         }
         GeoRule::LegacyContinent(code) => CONTINENTS.contains(&code.as_str()),
         GeoRule::LegacyCountry(code) => is_country(&code),
-        _ => false,
+        GeoRule::Ignored(_) => false,
     }
 }
 
