@@ -18,7 +18,7 @@ pub fn check_app_spec(data: &[u8]) {
     let Ok(text) = core::str::from_utf8(rest) else {
         return;
     };
-    let height = HEIGHTS[usize::from(selector) % HEIGHTS.len()];
+    let height = flux_pow::BlockHeight(HEIGHTS[usize::from(selector) % HEIGHTS.len()]);
     let options = if selector & 0x80 == 0 {
         ValidationOptions::fluxos()
     } else {

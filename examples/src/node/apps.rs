@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use flux_apps::placement::{Node, PlacementPolicy, Tier as PlacementTier};
+use flux_apps::placement::{Node, PlacementPolicy};
 use flux_apps::reconcile::{AppDeployment, Context, Controller, NodeHandle, ReconcileConfig};
 use flux_apps::runtime::ContainerRuntime;
 use flux_apps::runtime::docker::{BuildContext, DockerEngine, DockerRuntime};
@@ -28,7 +28,7 @@ pub const DEVNET_IMAGE: &str = "flux-rs-devnet/hello:1";
 
 /// The FluxOS (mainnet) height app specs are validated at: FluxOS's spec rules follow the
 /// mainnet's height, which the devnet's own heights say nothing about.
-pub const FLUXOS_RULES_HEIGHT: u32 = 2_800_000;
+pub const FLUXOS_RULES_HEIGHT: BlockHeight = BlockHeight(2_800_000);
 
 /// What the default image's web server answers.
 pub const DEVNET_GREETING: &str = "hello from the flux-rs devnet\n";
@@ -109,14 +109,6 @@ impl AppHost {
     }
 }
 
-fn placement_tier(tier: Tier) -> PlacementTier {
-    match tier {
-        Tier::Cumulus => PlacementTier::Cumulus,
-        Tier::Nimbus => PlacementTier::Nimbus,
-        _ => PlacementTier::Stratus,
-    }
-}
-
 /// The confirmed fluxnodes as placement nodes: id from the collateral, IP from the CONFIRM.
 pub fn fluxnode_hosts(list: &FluxnodeList) -> Vec<Node> {
     let mut hosts = Vec::new();
@@ -134,7 +126,7 @@ pub fn fluxnode_hosts(list: &FluxnodeList) -> Vec<Node> {
                 &node.collateral.txid.to_string()[..8],
                 node.collateral.index
             );
-            hosts.push(Node::new(id, ip, placement_tier(tier)));
+            hosts.push(Node::new(id, ip, tier));
         }
     }
     hosts
@@ -196,7 +188,7 @@ pub fn start_loop<R: ContainerRuntime>(
 ///
 /// # Errors
 /// [`AppHostError::Spec`] naming every violation.
-pub fn deployment_of(spec_json: &str, height: u32) -> Result<AppDeployment, AppHostError> {
+pub fn deployment_of(spec_json: &str, height: BlockHeight) -> Result<AppDeployment, AppHostError> {
     let spec =
         AppSpec::from_fluxos_json(spec_json).map_err(|e| AppHostError::Spec(e.to_string()))?;
     let violations = spec.validate(height, &ValidationOptions::fluxos());

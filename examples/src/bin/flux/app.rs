@@ -32,6 +32,7 @@ use flux_apps::runtime::ContainerRuntime as _;
 use flux_apps::runtime::docker::DockerEngine;
 use flux_apps::spec::price::{price_per_period, registration_fee, to_cents};
 use flux_apps::spec::{AppSpec, Report, ValidationOptions, check_json};
+use flux_pow::BlockHeight;
 
 /// Height used when `--height` is not given: FluxOS's rules as of the vectors (after every fork).
 const DEFAULT_HEIGHT: u32 = 2_800_000;
@@ -107,7 +108,7 @@ pub fn run(command: AppCommand) -> ExitCode {
 
 fn load(path: &str, height: u32, options: &ValidationOptions) -> Result<Report, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    check_json(&text, height, options).map_err(|e| format!("{path} is not JSON: {e}"))
+    check_json(&text, BlockHeight(height), options).map_err(|e| format!("{path} is not JSON: {e}"))
 }
 
 fn formatted(path: &str, height: u32) -> Result<AppSpec, String> {
@@ -146,8 +147,8 @@ fn run_price(path: &str, height: u32, json: bool) -> Result<ExitCode, String> {
         return Err("only --json output is supported".to_owned());
     }
     let spec = formatted(path, height)?;
-    let price = price_per_period(&spec, height);
-    let fee = registration_fee(&spec, height);
+    let price = price_per_period(&spec, BlockHeight(height));
+    let fee = registration_fee(&spec, BlockHeight(height));
     let out = serde_json::json!({
         "height": height,
         "version": spec.version(),
