@@ -21,7 +21,7 @@ use flux_nodes::{BlockChanges, FluxnodeList, NodeStatus, RewardSplit};
 use flux_pow::BlockHeight;
 use flux_pow::difficulty::{Compact, HeaderInfo, U256, block_proof};
 use flux_tx::fluxnode::FluxnodeTx;
-use flux_tx::sighash::SAPLING_VERSION_GROUP_ID;
+use flux_tx::transaction::SAPLING_VERSION_GROUP_ID;
 use flux_tx::transaction::{SAPLING_TX_VERSION, SaplingBundle, StandardTx, TxBody};
 use flux_tx::{
     Amount, Block, BlockHash, BlockHeader, OutPoint, SaplingRoot, Script, Transaction, TxIn, TxOut,

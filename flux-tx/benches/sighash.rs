@@ -7,10 +7,11 @@ use flux_tx::keys::PrivateKey;
 use flux_tx::script::interpreter::VerifyFlags;
 use flux_tx::script::standard;
 use flux_tx::sighash::{
-    PrecomputedDigests, SAPLING_VERSION_GROUP_ID, SIGHASH_ALL, SighashTransaction, SignedInput,
-    signature_hash, signature_hash_with,
+    PrecomputedDigests, SIGHASH_ALL, SighashTransaction, SignedInput, signature_hash,
+    signature_hash_with,
 };
 use flux_tx::sign::{VerifiableTransaction, p2pkh_script_sig, sign_input, verify_input};
+use flux_tx::transaction::SAPLING_VERSION_GROUP_ID;
 use std::hint::black_box;
 
 const FLUX_BRANCH: u32 = 0x76b8_09bb;
