@@ -28,27 +28,6 @@ pub struct ChainPosition<'a> {
     pub difficulty: f64,
 }
 
-/// fluxd's `GetDifficulty`: how many times harder the block's target is than `powLimit`, computed
-/// from the compact forms as the daemon does (a double, shifted a byte at a time).
-pub fn difficulty(bits: u32, pow_limit_bits: u32) -> f64 {
-    let mantissa = f64::from(bits & 0x00ff_ffff);
-    if mantissa == 0.0 {
-        return 0.0;
-    }
-    let mut shift = (bits >> 24) & 0xff;
-    let limit_shift = (pow_limit_bits >> 24) & 0xff;
-    let mut value = f64::from(pow_limit_bits & 0x00ff_ffff) / mantissa;
-    while shift < limit_shift {
-        value *= 256.0;
-        shift += 1;
-    }
-    while shift > limit_shift {
-        value /= 256.0;
-        shift -= 1;
-    }
-    value
-}
-
 /// FLUX amounts as fluxd's `ValueFromAmount` prints them: a JSON number with 8 decimals.
 pub fn value_from_zat(zat: i64) -> Value {
     let sign = if zat < 0 { "-" } else { "" };
@@ -245,18 +224,6 @@ pub fn block(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn difficulty_matches_fluxd_examples() {
-        // At the limit itself the difficulty is 1.
-        assert_eq!(difficulty(0x200f_0f0f, 0x200f_0f0f), 1.0);
-        // Half the target: twice as hard.
-        let half = difficulty(0x2007_8787, 0x200f_0f0f);
-        assert!((half - 2.0).abs() < 1e-4, "{half}");
-        // One byte of exponent less: 256 times harder.
-        assert_eq!(difficulty(0x1f0f_0f0f, 0x200f_0f0f), 256.0);
-        assert_eq!(difficulty(0x1f00_0000, 0x200f_0f0f), 0.0);
-    }
 
     #[test]
     fn values_print_with_eight_decimals() {

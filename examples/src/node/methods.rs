@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use flux_consensus::{TransactionError, TxValidationError};
 use flux_nodes::Tier;
 use flux_pow::BlockHeight;
-use flux_pow::difficulty::{Compact, U256};
+use flux_pow::difficulty::{Compact, U256, relative_difficulty};
 use flux_tx::address::Address;
 use flux_tx::{Block, BlockHash, FluxDecode, FluxEncode, Transaction, Txid};
 use serde_json::{Value, json};
@@ -166,13 +166,15 @@ fn position<'a>(
         .header(hash)
         .map_err(store_error)?
         .ok_or_else(not_found)?;
-    let limit_bits = Compact::from_target(chain.params().difficulty_params().pow_limit).0;
     Ok(ChainPosition {
         height: height.0,
         confirmations,
         next: (!next.is_empty()).then_some(next.as_str()),
         chainwork: work.as_str(),
-        difficulty: fluxd_json::difficulty(header.bits, limit_bits),
+        difficulty: relative_difficulty(
+            Compact(header.bits),
+            chain.params().difficulty_params().pow_limit,
+        ),
     })
 }
 
