@@ -21,6 +21,8 @@ use flux_tx::fluxnode::{CollateralSigner, FluxnodeTx};
 use flux_tx::{Block, BlockProof, FluxDecode, Network, OutPoint, Transaction};
 use serde_json::{Value, json};
 
+use crate::input::hex_argument;
+
 /// Networks for address rendering.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum AddressNetwork {
@@ -33,7 +35,8 @@ pub enum AddressNetwork {
 /// Arguments of `flux tx decode` and `flux block decode`.
 #[derive(Debug, Args)]
 pub struct DecodeArgs {
-    /// The consensus bytes as hex.
+    /// The consensus bytes as hex; `-` reads them from standard input, `@FILE` from FILE (a
+    /// block may be larger than a command-line argument can be).
     hex: String,
     /// Which network's address prefixes to render output addresses with.
     #[arg(long, value_enum, default_value = "main")]
@@ -61,20 +64,18 @@ fn network(arg: AddressNetwork) -> Network {
     }
 }
 
-fn bytes_of(hex_text: &str) -> Result<Vec<u8>, String> {
-    hex::decode(hex_text.trim()).map_err(|e| format!("not valid hex: {e}"))
-}
-
 fn print_or_fail<T: FluxDecode>(
     args: &DecodeArgs,
     what: &str,
     render: impl Fn(&T, usize, Network) -> Value,
 ) -> ExitCode {
-    let decoded = bytes_of(&args.hex).and_then(|bytes| {
-        T::decode_exact(&bytes)
-            .map(|value| (value, bytes.len()))
-            .map_err(|e| format!("not a valid {what}: {e}"))
-    });
+    let decoded = hex_argument(&args.hex, &format!("the {what}"))
+        .map_err(|error| error.to_string())
+        .and_then(|bytes| {
+            T::decode_exact(&bytes)
+                .map(|value| (value, bytes.len()))
+                .map_err(|e| format!("not a valid {what}: {e}"))
+        });
     match decoded {
         Ok((value, size)) => {
             println!("{:#}", render(&value, size, network(args.network)));
