@@ -10,10 +10,10 @@ use flux_tx::address::Address;
 use flux_tx::{Block, BlockHash, FluxDecode, FluxEncode, Transaction, Txid};
 use serde_json::{Value, json};
 
-use super::fluxd_json::{self, ChainPosition};
 use super::rpc::{Params, RpcError, code};
 use super::state::{MempoolError, NodeState};
 use super::wallet::KEY_NETWORK;
+use crate::fluxd_json::{self, ChainPosition, MinedIn, TxDetail};
 
 /// Every method this node answers.
 pub const METHODS: [&str; 10] = [
@@ -106,7 +106,7 @@ impl Methods {
                     RpcError::new(code::INVALID_PARAMETER, "Block height out of range")
                 })?;
                 let split = state.chain().params().reward_split(BlockHeight(height));
-                Ok(json!({"miner": fluxd_json::value_from_zat(split.subsidy.zat())}))
+                Ok(json!({"miner": fluxd_json::amount(split.subsidy.zat())}))
             }
             other => Err(RpcError::method_not_found(other)),
         }
@@ -191,8 +191,17 @@ fn getblock(state: &NodeState, params: Params<'_>) -> Result<Value, RpcError> {
     }
     let (mut next, mut work) = (String::new(), String::new());
     let position = position(state, &hash, &mut next, &mut work)?;
-    let verbosity = if verbosity >= 2 { 2 } else { 1 };
-    Ok(fluxd_json::block(&block, &position, KEY_NETWORK, verbosity))
+    let detail = if verbosity >= 2 {
+        TxDetail::Full
+    } else {
+        TxDetail::Ids
+    };
+    Ok(fluxd_json::block(
+        &block,
+        Some(&position),
+        KEY_NETWORK,
+        detail,
+    ))
 }
 
 fn getblockheader(state: &NodeState, params: Params<'_>) -> Result<Value, RpcError> {
@@ -208,7 +217,15 @@ fn getblockheader(state: &NodeState, params: Params<'_>) -> Result<Value, RpcErr
     }
     let (mut next, mut work) = (String::new(), String::new());
     let position = position(state, &hash, &mut next, &mut work)?;
-    Ok(fluxd_json::block_header(&header, &position))
+    Ok(fluxd_json::block_header(&header, Some(&position)))
+}
+
+/// `getrawtransaction` verbose: the raw hex, then `TxToJSON`'s fields.
+fn with_hex(tx: &Transaction, mut view: Value) -> Value {
+    if let Value::Object(fields) = &mut view {
+        fields.insert("hex".into(), json!(hex::encode(tx.encoded())));
+    }
+    view
 }
 
 fn getrawtransaction(state: &NodeState, params: Params<'_>) -> Result<Value, RpcError> {
@@ -222,7 +239,7 @@ fn getrawtransaction(state: &NodeState, params: Params<'_>) -> Result<Value, Rpc
     };
     if let Some(tx) = state.mempool_transaction(&txid) {
         return Ok(if verbose {
-            fluxd_json::transaction(tx, KEY_NETWORK, None)
+            with_hex(tx, fluxd_json::transaction(tx, KEY_NETWORK, None))
         } else {
             json!(hex::encode(tx.encoded()))
         });
@@ -243,10 +260,14 @@ fn getrawtransaction(state: &NodeState, params: Params<'_>) -> Result<Value, Rpc
         .map_err(store_error)?
         .map_or(0, |header| header.time);
     let block_hash = location.block_hash.to_string();
-    Ok(fluxd_json::transaction(
+    let mined = MinedIn {
+        block_hash: &block_hash,
+        block_time: time,
+        position,
+    };
+    Ok(with_hex(
         &location.transaction,
-        KEY_NETWORK,
-        Some((&block_hash, time, position)),
+        fluxd_json::transaction(&location.transaction, KEY_NETWORK, Some(mined)),
     ))
 }
 
@@ -350,7 +371,7 @@ fn listfluxnodes(state: &NodeState) -> Result<Value, RpcError> {
                 "payment_address": payment_address,
                 "activesince": time_at(node.confirmed_height)?,
                 "lastpaid": time_at(node.last_paid_height)?,
-                "amount": fluxd_json::value_from_zat(node.collateral_amount.zat()),
+                "amount": fluxd_json::amount(node.collateral_amount.zat()),
                 "rank": rank,
             }));
         }
