@@ -194,3 +194,55 @@ fn unreadable_or_repeated_inputs_exit_2() {
         assert!(stderr.contains(reason), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn decodes_fluxnode_transactions_and_prints_amounts_as_fluxd() {
+    use flux_tx::builder::fluxnode::{BenchmarkAttestation, build_confirm, build_start};
+    use flux_tx::fluxnode::UpdateType;
+    use flux_tx::keys::PrivateKey;
+
+    let key = |byte| PrivateKey::from_secret_bytes([byte; 32], true).unwrap();
+    let collateral = OutPoint {
+        txid: Txid([0x11; 32]),
+        index: 3,
+    };
+    let start = build_start(collateral, &key(1), &key(2).public_key(), 1_700_000_000);
+    let decoded = json_of(&flux(&["tx", "decode", &hex::encode(start.encoded())]));
+    assert_eq!(decoded["txid"], start.txid().to_string());
+    assert_eq!(decoded["type"], "Starting a fluxnode");
+    assert_eq!(decoded["collateral_output"], "COutPoint(1111111111, 3)");
+    assert_eq!(decoded["outidx"], "3");
+    assert_eq!(decoded["sigtime"], 1_700_000_000);
+    assert_eq!(decoded["fluxnode"]["type"], "start");
+    assert_eq!(
+        decoded["fluxnode"]["collateral_pubkey_hex"],
+        hex::encode(key(1).public_key().to_bytes())
+    );
+
+    let benchmark_key = key(3);
+    let benchmark = BenchmarkAttestation {
+        key: &benchmark_key,
+        tier: 2,
+        sig_time: 1_700_000_060,
+    };
+    let confirm = build_confirm(
+        collateral,
+        &key(2),
+        UpdateType::UpdateConfirm,
+        1_700_000_050,
+        "192.0.2.1:16125",
+        &benchmark,
+    );
+    let decoded = json_of(&flux(&["tx", "decode", &hex::encode(confirm.encoded())]));
+    assert_eq!(decoded["type"], "Confirming a fluxnode");
+    assert_eq!(decoded["benchmark_tier"], "NIMBUS");
+    assert_eq!(decoded["update_type"], 1);
+    assert_eq!(decoded["ip"], "192.0.2.1:16125");
+
+    // The genesis coinbase pays nothing: fluxd prints that as the number 0.00000000.
+    let vectors = genesis();
+    let out = flux(&["tx", "decode", vectors["coinbase_tx_hex"].as_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\"value\": 0.00000000,"), "{text}");
+    assert!(text.contains("\"value_flux\": \"0.00000000\""), "{text}");
+}

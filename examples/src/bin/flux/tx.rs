@@ -11,14 +11,16 @@
 //!   `inputs` (`txid`, `vout`, `script_sig_hex`, `sequence`), `outputs` (`n`, `value_zat`,
 //!   `value_flux`, `script_pubkey_hex`, `address` or null), `sapling_spends`,
 //!   `sapling_outputs`, `join_splits`, and for fluxnode transactions a `fluxnode` object with
-//!   every field in hex (`type` start|confirm|unknown and the type's fields);
+//!   its raw fields, keys and signatures in hex (`type` start|confirm|unknown and the type's
+//!   fields);
 //! - block: fluxd's `blockToJSON` fields without those that need a chain (`hash`, `version`,
 //!   `merkleroot`, `finalsaplingroot`, `time`, `type` POW|PON, `nonce` and `solution` or
 //!   `collateral` and `blocksig`, `bits`, `previousblockhash`, `size`, `tx` as txids), and
 //!   `merkle_root`, `merkle_root_matches`, `merkle_mutated`, `proof` (work|node),
 //!   `solution_size` (work), `transactions` (each as above).
 //!
-//! Bad hex or bytes that do not decode: the reason on stderr, exit code 2.
+//! `<HEX>` may be `-` or `@FILE` (see `input.rs`). Bad hex, an unreadable file or bytes that do
+//! not decode: the reason on stderr, exit code 2.
 
 use std::process::ExitCode;
 
