@@ -57,6 +57,18 @@ impl Node {
 
     /// One JSON-RPC call over a plain HTTP/1.1 POST; `Err` carries the error object.
     fn call(&self, method: &str, params: Value) -> Result<Value, Value> {
+        let body = self.raw_call(method, &params)?;
+        let answer: Value =
+            serde_json::from_str(&body).map_err(|e| json!({"json": e.to_string()}))?;
+        if answer["error"].is_null() {
+            Ok(answer["result"].clone())
+        } else {
+            Err(answer["error"].clone())
+        }
+    }
+
+    /// The body of the HTTP answer to one JSON-RPC call, as the node wrote it.
+    fn raw_call(&self, method: &str, params: &Value) -> Result<String, Value> {
         use std::io::{Read, Write};
         let body =
             json!({"jsonrpc": "1.0", "id": 1, "method": method, "params": params}).to_string();
@@ -75,13 +87,7 @@ impl Node {
         let (_, body) = response
             .split_once("\r\n\r\n")
             .ok_or(json!({"http": response.clone()}))?;
-        let answer: Value =
-            serde_json::from_str(body).map_err(|e| json!({"json": e.to_string()}))?;
-        if answer["error"].is_null() {
-            Ok(answer["result"].clone())
-        } else {
-            Err(answer["error"].clone())
-        }
+        Ok(body.to_owned())
     }
 
     fn ok(&self, method: &str, params: Value) -> Value {
@@ -258,6 +264,25 @@ fn devnet_node_end_to_end() {
         (total - subsidy).abs() < 1e-8,
         "coinbase {total} vs subsidy {subsidy}"
     );
+    // On the wire, amounts are fluxd's number tokens with eight decimals.
+    let raw = a
+        .raw_call("getblock", &json!([tip.to_string(), 2]))
+        .unwrap();
+    let values: Vec<&str> = raw
+        .split("\"value\":")
+        .skip(1)
+        .map(|rest| rest.split([',', '}']).next().unwrap())
+        .collect();
+    assert!(!values.is_empty(), "{raw}");
+    for value in values {
+        let (whole, decimals) = value.split_once('.').unwrap_or((value, ""));
+        assert!(
+            !whole.is_empty()
+                && decimals.len() == 8
+                && decimals.bytes().all(|b| b.is_ascii_digit()),
+            "{value} in {raw}"
+        );
+    }
 
     // The START of the Cumulus node is a real transaction in the chain.
     let collateral_txid = nodes[0]["txhash"].as_str().unwrap();

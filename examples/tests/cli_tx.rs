@@ -1,7 +1,11 @@
 //! `flux tx decode` and `flux block decode` on the genesis block and its coinbase: the JSON
-//! contract and the exit codes.
+//! contract and the exit codes; a block larger than a command-line argument, given as `@FILE`
+//! and on standard input.
 
-use std::process::Output;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use flux_tx::{Block, FluxDecode, FluxEncode, OutPoint, Script, TxBody, TxIn, Txid};
 
 mod common;
 use common::flux;
@@ -78,4 +82,167 @@ fn bad_input_exits_2() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
     }
+}
+
+/// The mainnet genesis block with one more transaction of `inputs` inputs (each spending a
+/// distinct output with a 72-byte script), its merkle root recomputed: over a megabyte of
+/// consensus bytes, more than a command-line argument can carry as hex.
+fn large_block(inputs: u32) -> Block {
+    let vectors = genesis();
+    let hex_text = vectors["networks"]["main"]["block_hex"].as_str().unwrap();
+    let mut block = Block::decode_exact(&hex::decode(hex_text).unwrap()).unwrap();
+    let mut spender = block.transactions[0].clone();
+    let TxBody::Standard(body) = &mut spender.body else {
+        panic!("the genesis coinbase is a standard transaction");
+    };
+    body.inputs = (0..inputs)
+        .map(|index| TxIn {
+            prevout: OutPoint {
+                txid: Txid([0x5a; 32]),
+                index,
+            },
+            script_sig: Script::from(vec![0x51; 72]),
+            sequence: u32::MAX,
+        })
+        .collect();
+    block.transactions.push(spender);
+    block.header.merkle_root = block.compute_merkle_root().0;
+    block
+}
+
+#[test]
+fn decodes_a_block_over_a_megabyte_from_a_file_and_from_stdin() {
+    let block = large_block(10_000);
+    let bytes = block.encoded();
+    assert!(bytes.len() > 1_000_000, "{} bytes", bytes.len());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("block.hex");
+    std::fs::write(&path, format!("{}\n", hex::encode(&bytes))).unwrap();
+
+    let from_file = json_of(&flux(&["block", "decode", &format!("@{}", path.display())]));
+    let from_stdin = {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_flux"))
+            .args(["block", "decode", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let text = hex::encode(&bytes);
+        let writer = std::thread::spawn(move || stdin.write_all(text.as_bytes()));
+        let output = child.wait_with_output().unwrap();
+        writer.join().unwrap().unwrap();
+        json_of(&output)
+    };
+    for decoded in [&from_file, &from_stdin] {
+        assert_eq!(decoded["hash"], block.hash().to_string());
+        assert_eq!(decoded["size"], bytes.len());
+        assert_eq!(decoded["merkle_root_matches"], true);
+        assert_eq!(decoded["transactions"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            decoded["transactions"][1]["inputs"]
+                .as_array()
+                .unwrap()
+                .len(),
+            10_000
+        );
+    }
+}
+
+#[test]
+fn unreadable_or_repeated_inputs_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.hex");
+    let not_hex = dir.path().join("not-hex.txt");
+    std::fs::write(&not_hex, "0100zz").unwrap();
+    // A well-formed 140-byte header prefix on standard input, so that only the second `-` fails.
+    let header = dir.path().join("header.hex");
+    std::fs::write(&header, "00".repeat(140)).unwrap();
+    for (args, reason) in [
+        (
+            vec![
+                "tx".to_owned(),
+                "decode".to_owned(),
+                format!("@{}", missing.display()),
+            ],
+            "cannot read",
+        ),
+        (
+            vec![
+                "tx".to_owned(),
+                "decode".to_owned(),
+                format!("@{}", not_hex.display()),
+            ],
+            "not valid hex",
+        ),
+        (
+            ["pow", "verify", "48", "5", "-", "-"]
+                .map(str::to_owned)
+                .to_vec(),
+            "only one argument",
+        ),
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_flux"))
+            .args(&args)
+            .stdin(std::fs::File::open(&header).unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(reason), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn decodes_fluxnode_transactions_and_prints_amounts_as_fluxd() {
+    use flux_tx::builder::fluxnode::{BenchmarkAttestation, build_confirm, build_start};
+    use flux_tx::fluxnode::UpdateType;
+    use flux_tx::keys::PrivateKey;
+
+    let key = |byte| PrivateKey::from_secret_bytes([byte; 32], true).unwrap();
+    let collateral = OutPoint {
+        txid: Txid([0x11; 32]),
+        index: 3,
+    };
+    let start = build_start(collateral, &key(1), &key(2).public_key(), 1_700_000_000);
+    let decoded = json_of(&flux(&["tx", "decode", &hex::encode(start.encoded())]));
+    assert_eq!(decoded["txid"], start.txid().to_string());
+    assert_eq!(decoded["type"], "Starting a fluxnode");
+    assert_eq!(decoded["collateral_output"], "COutPoint(1111111111, 3)");
+    assert_eq!(decoded["outidx"], "3");
+    assert_eq!(decoded["sigtime"], 1_700_000_000);
+    assert_eq!(decoded["fluxnode"]["type"], "start");
+    assert_eq!(
+        decoded["fluxnode"]["collateral_pubkey_hex"],
+        hex::encode(key(1).public_key().to_bytes())
+    );
+
+    let benchmark_key = key(3);
+    let benchmark = BenchmarkAttestation {
+        key: &benchmark_key,
+        tier: 2,
+        sig_time: 1_700_000_060,
+    };
+    let confirm = build_confirm(
+        collateral,
+        &key(2),
+        UpdateType::UpdateConfirm,
+        1_700_000_050,
+        "192.0.2.1:16125",
+        &benchmark,
+    );
+    let decoded = json_of(&flux(&["tx", "decode", &hex::encode(confirm.encoded())]));
+    assert_eq!(decoded["type"], "Confirming a fluxnode");
+    assert_eq!(decoded["benchmark_tier"], "NIMBUS");
+    assert_eq!(decoded["update_type"], 1);
+    assert_eq!(decoded["ip"], "192.0.2.1:16125");
+
+    // The genesis coinbase pays nothing: fluxd prints that as the number 0.00000000.
+    let vectors = genesis();
+    let out = flux(&["tx", "decode", vectors["coinbase_tx_hex"].as_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\"value\": 0.00000000,"), "{text}");
+    assert!(text.contains("\"value_flux\": \"0.00000000\""), "{text}");
 }

@@ -1,5 +1,6 @@
 //! Building a signed transparent transaction: spend P2PKH outputs of one key, pay a list of
-//! addresses, leave a fee, and return the change. The result is a v4 (Sapling) transaction, as
+//! addresses, leave a fee, and return the change (fluxnode START and CONFIRM transactions are
+//! built in [`fluxnode`]). The result is a v4 (Sapling) transaction, as
 //! fluxd's wallet makes them, signed with `SIGHASH_ALL` under the consensus branch id of the
 //! height it is built for.
 //!
@@ -34,6 +35,8 @@
 //! assert_eq!(tx.outputs()[1].value, 700_000_000 - 10_000);
 //! ```
 
+pub mod fluxnode;
+
 use alloc::vec::Vec;
 
 use flux_pow::{BlockHeight, Network, NetworkUpgrade};
@@ -42,10 +45,11 @@ use crate::address::Address;
 use crate::amount::Amount;
 use crate::keys::PrivateKey;
 use crate::script::Script;
-use crate::sighash::{SAPLING_VERSION_GROUP_ID, SIGHASH_ALL, SighashError, SignedInput};
+use crate::sighash::{SIGHASH_ALL, SighashError, SignedInput};
 use crate::sign::{SEQUENCE_FINAL, p2pkh_script_sig, sign_input};
 use crate::transaction::{
-    OutPoint, SAPLING_TX_VERSION, SaplingBundle, StandardTx, Transaction, TxBody, TxIn, TxOut,
+    OutPoint, SAPLING_TX_VERSION, SAPLING_VERSION_GROUP_ID, SaplingBundle, StandardTx, Transaction,
+    TxBody, TxIn, TxOut,
 };
 
 /// Blocks after which a built transaction expires (`DEFAULT_TX_EXPIRY_DELTA` of the daemon).

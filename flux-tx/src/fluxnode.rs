@@ -19,13 +19,23 @@ use crate::encode::{
     DecodeError, FluxDecode, FluxEncode, read_bytes, read_bytes_max, read_count, write_bytes,
     write_compact_size,
 };
+use crate::outpoint::OutPoint;
 use crate::script::Script;
-use crate::transaction::{FLUXNODE_TX_UPGRADEABLE_VERSION, OutPoint};
 
+/// `FLUXNODE_TX_VERSION`: START/CONFIRM of pubkey-collateral nodes.
+pub const FLUXNODE_TX_VERSION: i32 = 5;
+/// `FLUXNODE_TX_UPGRADEABLE_VERSION`: adds P2SH nodes and delegates.
+pub const FLUXNODE_TX_UPGRADEABLE_VERSION: i32 = 6;
 /// `FLUXNODE_START_TX_TYPE`.
 pub const START_TX_TYPE: i8 = 1 << 1;
 /// `FLUXNODE_CONFIRM_TX_TYPE`.
 pub const CONFIRM_TX_TYPE: i8 = 1 << 2;
+/// `FluxnodeUpdateType::INITIAL_CONFIRM` (`fluxnode/fluxnode.h:118-121`): the `nUpdateType` of a
+/// started node's first CONFIRM.
+pub const INITIAL_CONFIRM: i8 = 0;
+/// `FluxnodeUpdateType::UPDATE_CONFIRM`: the `nUpdateType` of every later CONFIRM, which keeps a
+/// confirmed node in the list.
+pub const UPDATE_CONFIRM: i8 = 1;
 /// `FLUXNODE_INTERNAL_NORMAL_TX_VERSION`.
 pub const INTERNAL_NORMAL_VERSION: i32 = 1;
 /// `FLUXNODE_INTERNAL_P2SH_TX_VERSION`.
@@ -107,7 +117,7 @@ pub struct FluxnodeConfirm {
     pub benchmark_tier: i8,
     /// `benchmarkSigTime`.
     pub benchmark_sig_time: u32,
-    /// `nUpdateType`.
+    /// `nUpdateType`: [`INITIAL_CONFIRM`] or [`UPDATE_CONFIRM`] in a valid transaction.
     pub update_type: i8,
     /// The node's IP as text (`std::string`, kept as raw bytes).
     pub ip: Vec<u8>,
@@ -115,6 +125,26 @@ pub struct FluxnodeConfirm {
     pub sig: Vec<u8>,
     /// The benchmark daemon's signature.
     pub benchmark_sig: Vec<u8>,
+}
+
+/// What a CONFIRM does for its node (`FluxnodeUpdateType`): the two values of
+/// [`FluxnodeConfirm::update_type`] the chain accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UpdateType {
+    /// The first confirmation of a started node ([`INITIAL_CONFIRM`]).
+    InitialConfirm,
+    /// A later confirmation of a confirmed node ([`UPDATE_CONFIRM`]).
+    UpdateConfirm,
+}
+
+impl UpdateType {
+    /// The `nUpdateType` byte on the wire.
+    pub const fn to_i8(self) -> i8 {
+        match self {
+            UpdateType::InitialConfirm => INITIAL_CONFIRM,
+            UpdateType::UpdateConfirm => UPDATE_CONFIRM,
+        }
+    }
 }
 
 /// The body of a fluxnode transaction.

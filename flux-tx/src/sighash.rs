@@ -17,6 +17,7 @@
 use alloc::vec::Vec;
 
 use crate::keys::sha256d;
+use crate::transaction::SAPLING_VERSION_GROUP_ID;
 
 /// `SIGHASH_ALL`: sign every input and output.
 pub const SIGHASH_ALL: u32 = 1;
@@ -26,11 +27,6 @@ pub const SIGHASH_NONE: u32 = 2;
 pub const SIGHASH_SINGLE: u32 = 3;
 /// `SIGHASH_ANYONECANPAY`: sign only this input.
 pub const SIGHASH_ANYONECANPAY: u32 = 0x80;
-
-/// Overwinter (v3) version group id (`OVERWINTER_VERSION_GROUP_ID`, `primitives/transaction.h:609`).
-pub const OVERWINTER_VERSION_GROUP_ID: u32 = 0x03c4_8270;
-/// Sapling (v4) version group id (`SAPLING_VERSION_GROUP_ID`, `primitives/transaction.h:613`).
-pub const SAPLING_VERSION_GROUP_ID: u32 = 0x892f_2085;
 
 /// Which signature-hash algorithm a transaction uses (`SigVersion`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -13,58 +13,21 @@ use crate::amount::Amount;
 use crate::encode::{
     DecodeError, FluxDecode, FluxEncode, read_array, read_bytes, read_list, write_bytes, write_list,
 };
-use crate::fluxnode::FluxnodeTx;
+use crate::fluxnode::{FLUXNODE_TX_UPGRADEABLE_VERSION, FLUXNODE_TX_VERSION, FluxnodeTx};
 use crate::hash::Txid;
 use crate::keys::sha256d;
 use crate::script::Script;
-use crate::sighash::{OVERWINTER_VERSION_GROUP_ID, SAPLING_VERSION_GROUP_ID};
+
+pub use crate::outpoint::OutPoint;
 
 /// `OVERWINTER_TX_VERSION`.
 pub const OVERWINTER_TX_VERSION: i32 = 3;
 /// `SAPLING_TX_VERSION`.
 pub const SAPLING_TX_VERSION: i32 = 4;
-/// `FLUXNODE_TX_VERSION`: START/CONFIRM of pubkey-collateral nodes.
-pub const FLUXNODE_TX_VERSION: i32 = 5;
-/// `FLUXNODE_TX_UPGRADEABLE_VERSION`: adds P2SH nodes and delegates.
-pub const FLUXNODE_TX_UPGRADEABLE_VERSION: i32 = 6;
-
-/// A reference to an output: its transaction and index (`COutPoint`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct OutPoint {
-    /// The transaction holding the output.
-    pub txid: Txid,
-    /// The output's index.
-    pub index: u32,
-}
-
-impl OutPoint {
-    /// The null outpoint a coinbase input spends (`IsNull`: zero hash, index `u32::MAX`).
-    pub const NULL: OutPoint = OutPoint {
-        txid: Txid::ZERO,
-        index: u32::MAX,
-    };
-
-    /// `true` for the coinbase's null outpoint.
-    pub fn is_null(&self) -> bool {
-        self.txid.is_zero() && self.index == u32::MAX
-    }
-}
-
-impl FluxEncode for OutPoint {
-    fn flux_encode(&self, out: &mut Vec<u8>) {
-        self.txid.flux_encode(out);
-        self.index.flux_encode(out);
-    }
-}
-
-impl FluxDecode for OutPoint {
-    fn flux_decode(input: &mut &[u8]) -> Result<OutPoint, DecodeError> {
-        Ok(OutPoint {
-            txid: Txid::flux_decode(input)?,
-            index: u32::flux_decode(input)?,
-        })
-    }
-}
+/// Overwinter (v3) version group id (`OVERWINTER_VERSION_GROUP_ID`, `primitives/transaction.h:609`).
+pub const OVERWINTER_VERSION_GROUP_ID: u32 = 0x03c4_8270;
+/// Sapling (v4) version group id (`SAPLING_VERSION_GROUP_ID`, `primitives/transaction.h:613`).
+pub const SAPLING_VERSION_GROUP_ID: u32 = 0x892f_2085;
 
 /// A transparent input (`CTxIn`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -272,7 +235,7 @@ impl JoinSplit {
     /// Serialized size with a PHGR13 proof.
     pub const SIZE_PHGR: usize = 1802;
 
-    fn encode(&self, out: &mut Vec<u8>) {
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         self.vpub_old.flux_encode(out);
         self.vpub_new.flux_encode(out);
         out.extend_from_slice(&self.anchor);
@@ -575,103 +538,5 @@ impl FluxDecode for Transaction {
                 join_splits,
             }),
         })
-    }
-}
-
-impl crate::sighash::SighashTransaction for Transaction {
-    fn version(&self) -> i32 {
-        self.version
-    }
-
-    fn is_overwintered(&self) -> bool {
-        self.overwintered
-    }
-
-    fn version_group_id(&self) -> u32 {
-        self.version_group_id
-    }
-
-    fn input_count(&self) -> usize {
-        self.inputs().len()
-    }
-
-    fn input_prevout(&self, index: usize) -> ([u8; 32], u32) {
-        self.inputs().get(index).map_or(([0; 32], 0), |input| {
-            (input.prevout.txid.0, input.prevout.index)
-        })
-    }
-
-    fn input_sequence(&self, index: usize) -> u32 {
-        self.inputs().get(index).map_or(0, |input| input.sequence)
-    }
-
-    fn output_count(&self) -> usize {
-        self.outputs().len()
-    }
-
-    fn output(&self, index: usize) -> (i64, &[u8]) {
-        self.outputs().get(index).map_or((0, &[][..]), |output| {
-            (output.value, output.script_pubkey.as_bytes())
-        })
-    }
-
-    fn lock_time(&self) -> u32 {
-        self.standard().map_or(0, |tx| tx.lock_time)
-    }
-
-    fn expiry_height(&self) -> u32 {
-        self.standard().map_or(0, |tx| tx.expiry_height)
-    }
-
-    fn value_balance(&self) -> i64 {
-        self.standard().map_or(0, |tx| tx.sapling.value_balance)
-    }
-
-    fn join_split_count(&self) -> usize {
-        self.standard()
-            .and_then(|tx| tx.join_splits.as_ref())
-            .map_or(0, |bundle| bundle.join_splits.len())
-    }
-
-    fn write_join_splits(&self, out: &mut Vec<u8>) {
-        if let Some(bundle) = self.standard().and_then(|tx| tx.join_splits.as_ref()) {
-            for join_split in &bundle.join_splits {
-                join_split.encode(out);
-            }
-        }
-    }
-
-    fn join_split_pub_key(&self) -> [u8; 32] {
-        self.standard()
-            .and_then(|tx| tx.join_splits.as_ref())
-            .map_or([0; 32], |bundle| bundle.pub_key)
-    }
-
-    fn shielded_spend_count(&self) -> usize {
-        self.standard().map_or(0, |tx| tx.sapling.spends.len())
-    }
-
-    fn write_shielded_spends_for_sighash(&self, out: &mut Vec<u8>) {
-        for spend in self.standard().map_or(&[][..], |tx| &tx.sapling.spends) {
-            spend.write_without_signature(out);
-        }
-    }
-
-    fn shielded_output_count(&self) -> usize {
-        self.standard().map_or(0, |tx| tx.sapling.outputs.len())
-    }
-
-    fn write_shielded_outputs(&self, out: &mut Vec<u8>) {
-        for output in self.standard().map_or(&[][..], |tx| &tx.sapling.outputs) {
-            output.flux_encode(out);
-        }
-    }
-}
-
-impl crate::sign::VerifiableTransaction for Transaction {
-    fn input_script_sig(&self, index: usize) -> &[u8] {
-        self.inputs()
-            .get(index)
-            .map_or(&[][..], |input| input.script_sig.as_bytes())
     }
 }

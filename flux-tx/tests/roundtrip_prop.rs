@@ -9,10 +9,10 @@ use flux_tx::fluxnode::{
     CONFIRM_TX_TYPE, CollateralSigner, Delegates, FluxnodeConfirm, FluxnodeStart, FluxnodeTx,
     START_TX_TYPE,
 };
-use flux_tx::sighash::{OVERWINTER_VERSION_GROUP_ID, SAPLING_VERSION_GROUP_ID};
 use flux_tx::transaction::{
     JoinSplit, JoinSplitBundle, OutputDescription, SaplingBundle, SpendDescription, StandardTx,
 };
+use flux_tx::transaction::{OVERWINTER_VERSION_GROUP_ID, SAPLING_VERSION_GROUP_ID};
 use flux_tx::{
     Amount, Block, BlockHash, BlockHeader, MAX_MONEY, MerkleRoot, OutPoint, SaplingRoot, Script,
     Transaction, TxBody, TxIn, TxOut, Txid,

@@ -8,10 +8,9 @@
 //! Zcash's `MAX_MONEY` (21 M ZEC), the cap of librustzcash's `Zatoshis`; Flux's own cap is higher.
 
 use flux_tx::sighash::{
-    SAPLING_VERSION_GROUP_ID, SIGHASH_ALL, SIGHASH_ANYONECANPAY, SIGHASH_NONE, SIGHASH_SINGLE,
-    SignedInput, signature_hash,
+    SIGHASH_ALL, SIGHASH_ANYONECANPAY, SIGHASH_NONE, SIGHASH_SINGLE, SignedInput, signature_hash,
 };
-use flux_tx::transaction::StandardTx;
+use flux_tx::transaction::{SAPLING_VERSION_GROUP_ID, StandardTx};
 use flux_tx::{FluxDecode, FluxEncode, OutPoint, Script, Transaction, TxBody, TxIn, TxOut, Txid};
 use proptest::collection::vec;
 use proptest::prelude::*;

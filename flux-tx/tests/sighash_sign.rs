@@ -7,12 +7,13 @@ use flux_tx::keys::PrivateKey;
 use flux_tx::script::interpreter::{ScriptError, VerifyFlags};
 use flux_tx::script::standard;
 use flux_tx::sighash::{
-    SAPLING_VERSION_GROUP_ID, SIGHASH_ALL, SIGHASH_ANYONECANPAY, SIGHASH_NONE, SIGHASH_SINGLE,
-    SighashError, SignedInput, signature_hash,
+    SIGHASH_ALL, SIGHASH_ANYONECANPAY, SIGHASH_NONE, SIGHASH_SINGLE, SighashError, SignedInput,
+    signature_hash,
 };
 use flux_tx::sign::{
     VerifyInputError, p2pkh_script_sig, p2sh_multisig_script_sig, sign_input, verify_input,
 };
+use flux_tx::transaction::SAPLING_VERSION_GROUP_ID;
 use flux_tx::{BlockHeight, Network};
 
 const FLUX_BRANCH: u32 = 0x76b8_09bb;

@@ -5,14 +5,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 use flux_consensus::{TransactionError, TxValidationError};
 use flux_nodes::Tier;
 use flux_pow::BlockHeight;
-use flux_pow::difficulty::{Compact, U256};
+use flux_pow::difficulty::{Compact, U256, relative_difficulty};
 use flux_tx::address::Address;
 use flux_tx::{Block, BlockHash, FluxDecode, FluxEncode, Transaction, Txid};
 use serde_json::{Value, json};
 
-use super::fluxd_json::{self, ChainPosition};
 use super::rpc::{Params, RpcError, code};
 use super::state::{MempoolError, NodeState};
+use crate::fluxd_json::{self, ChainPosition, MinedIn, TxDetail};
 use flux_pow::Network;
 
 /// Every method this node answers.
@@ -106,7 +106,7 @@ impl Methods {
                     RpcError::new(code::INVALID_PARAMETER, "Block height out of range")
                 })?;
                 let split = state.chain().params().reward_split(BlockHeight(height));
-                Ok(json!({"miner": fluxd_json::value_from_zat(split.subsidy.zat())}))
+                Ok(json!({"miner": fluxd_json::amount(split.subsidy.zat())}))
             }
             other => Err(RpcError::method_not_found(other)),
         }
@@ -166,13 +166,15 @@ fn position<'a>(
         .header(hash)
         .map_err(store_error)?
         .ok_or_else(not_found)?;
-    let limit_bits = Compact::from_target(chain.params().difficulty_params().pow_limit).0;
     Ok(ChainPosition {
         height: height.0,
         confirmations,
         next: (!next.is_empty()).then_some(next.as_str()),
         chainwork: work.as_str(),
-        difficulty: fluxd_json::difficulty(header.bits, limit_bits),
+        difficulty: relative_difficulty(
+            Compact(header.bits),
+            chain.params().difficulty_params().pow_limit,
+        ),
     })
 }
 
@@ -189,12 +191,16 @@ fn getblock(state: &NodeState, params: Params<'_>) -> Result<Value, RpcError> {
     }
     let (mut next, mut work) = (String::new(), String::new());
     let position = position(state, &hash, &mut next, &mut work)?;
-    let verbosity = if verbosity >= 2 { 2 } else { 1 };
+    let detail = if verbosity >= 2 {
+        TxDetail::Full
+    } else {
+        TxDetail::Ids
+    };
     Ok(fluxd_json::block(
         &block,
-        &position,
+        Some(&position),
         Network::Devnet,
-        verbosity,
+        detail,
     ))
 }
 
@@ -211,7 +217,15 @@ fn getblockheader(state: &NodeState, params: Params<'_>) -> Result<Value, RpcErr
     }
     let (mut next, mut work) = (String::new(), String::new());
     let position = position(state, &hash, &mut next, &mut work)?;
-    Ok(fluxd_json::block_header(&header, &position))
+    Ok(fluxd_json::block_header(&header, Some(&position)))
+}
+
+/// `getrawtransaction` verbose: the raw hex, then `TxToJSON`'s fields.
+fn with_hex(tx: &Transaction, mut view: Value) -> Value {
+    if let Value::Object(fields) = &mut view {
+        fields.insert("hex".into(), json!(hex::encode(tx.encoded())));
+    }
+    view
 }
 
 fn getrawtransaction(state: &NodeState, params: Params<'_>) -> Result<Value, RpcError> {
@@ -225,7 +239,7 @@ fn getrawtransaction(state: &NodeState, params: Params<'_>) -> Result<Value, Rpc
     };
     if let Some(tx) = state.mempool_transaction(&txid) {
         return Ok(if verbose {
-            fluxd_json::transaction(tx, Network::Devnet, None)
+            with_hex(tx, fluxd_json::transaction(tx, Network::Devnet, None))
         } else {
             json!(hex::encode(tx.encoded()))
         });
@@ -246,10 +260,14 @@ fn getrawtransaction(state: &NodeState, params: Params<'_>) -> Result<Value, Rpc
         .map_err(store_error)?
         .map_or(0, |header| header.time);
     let block_hash = location.block_hash.to_string();
-    Ok(fluxd_json::transaction(
+    let mined = MinedIn {
+        block_hash: &block_hash,
+        block_time: time,
+        position,
+    };
+    Ok(with_hex(
         &location.transaction,
-        Network::Devnet,
-        Some((&block_hash, time, position)),
+        fluxd_json::transaction(&location.transaction, Network::Devnet, Some(mined)),
     ))
 }
 
@@ -355,7 +373,7 @@ fn listfluxnodes(state: &NodeState) -> Result<Value, RpcError> {
                 "payment_address": payment_address,
                 "activesince": time_at(node.confirmed_height)?,
                 "lastpaid": time_at(node.last_paid_height)?,
-                "amount": fluxd_json::value_from_zat(node.collateral_amount.zat()),
+                "amount": fluxd_json::amount(node.collateral_amount.zat()),
                 "rank": rank,
             }));
         }

@@ -16,7 +16,6 @@
 
 pub mod apps;
 pub mod economy;
-pub mod fluxd_json;
 pub mod methods;
 pub mod operators;
 pub mod rpc;

@@ -11,18 +11,13 @@ use flux_nodes::list::{FluxnodeList, NodeStatus};
 use flux_nodes::{Tier, TierExt};
 use flux_pow::BlockHeight;
 use flux_tx::amount::Amount;
+use flux_tx::builder::fluxnode::{BenchmarkAttestation, build_confirm, build_start};
 use flux_tx::builder::{BuildError, build_p2pkh};
-use flux_tx::fluxnode::{CollateralSigner, FluxnodeConfirm, FluxnodeStart, FluxnodeTx};
-use flux_tx::fluxnode_sig::{benchmark_message, confirm_message, sign_node_message, start_message};
-use flux_tx::transaction::{FLUXNODE_TX_VERSION, OutPoint, Transaction, TxBody};
+use flux_tx::fluxnode::UpdateType;
+use flux_tx::transaction::{OutPoint, Transaction};
 
 use super::wallet::Wallet;
 use flux_pow::Network;
-
-/// `FLUXNODE_CONFIRM_UPDATE_TYPE_INITIAL`: the first confirmation of a started node.
-pub const UPDATE_INITIAL: i8 = 0;
-/// `FLUXNODE_CONFIRM_UPDATE_TYPE_UPDATE`: a later confirmation (keeps the node in the list).
-pub const UPDATE_CONFIRM: i8 = 1;
 
 /// Blocks after its last confirmation at which an operator confirms again: past the Kamata-era
 /// minimum distance of 40 blocks between confirmations and well before the 60-block expiry
@@ -92,15 +87,6 @@ pub enum OperatorError {
     /// Funding the collaterals failed.
     #[error("cannot fund the collaterals: {0}")]
     Funding(#[from] BuildError),
-}
-
-fn fluxnode_tx(body: FluxnodeTx) -> Transaction {
-    Transaction {
-        overwintered: false,
-        version: FLUXNODE_TX_VERSION,
-        version_group_id: 0,
-        body: TxBody::Fluxnode(body),
-    }
 }
 
 /// The collateral of `operator`: the wallet output of its collateral key holding exactly the
@@ -200,31 +186,33 @@ pub fn next_transactions(
             .map(|node| (node.status, node.last_confirmed_height))
         {
             None if !deep_enough => {}
-            None => {
-                let mut start = FluxnodeStart {
-                    internal_version: None,
-                    collateral,
-                    signer: CollateralSigner::PubKey(collateral_key.public_key().to_bytes()),
-                    node_pubkey: node_key.public_key().to_bytes(),
-                    sig_time: now,
-                    sig: Vec::new(),
-                    delegates: None,
-                };
-                // The signature covers the txid, which leaves the signature out.
-                let txid = fluxnode_tx(FluxnodeTx::Start(start.clone())).txid();
-                start.sig =
-                    sign_node_message(collateral_key, start_message(&txid.0).as_bytes()).to_vec();
-                txs.push(fluxnode_tx(FluxnodeTx::Start(start)));
-            }
+            None => txs.push(build_start(
+                collateral,
+                collateral_key,
+                &node_key.public_key(),
+                now,
+            )),
             Some((NodeStatus::Started, _)) => {
-                txs.push(confirm(wallet, operator, collateral, UPDATE_INITIAL, now)?);
+                txs.push(confirm(
+                    wallet,
+                    operator,
+                    collateral,
+                    UpdateType::InitialConfirm,
+                    now,
+                )?);
             }
             Some((NodeStatus::Confirmed, Some(last)))
                 if next_height
                     .blocks_since(last)
                     .is_some_and(|age| age >= RECONFIRM_AFTER) =>
             {
-                txs.push(confirm(wallet, operator, collateral, UPDATE_CONFIRM, now)?);
+                txs.push(confirm(
+                    wallet,
+                    operator,
+                    collateral,
+                    UpdateType::UpdateConfirm,
+                    now,
+                )?);
             }
             // Confirmed recently, or waiting out DoS protection.
             Some(_) => {}
@@ -233,11 +221,13 @@ pub fn next_transactions(
     Ok(txs)
 }
 
+/// The CONFIRM of `operator`'s node, countersigned by the devnet's benchmark key with the tier
+/// the operator runs.
 fn confirm(
     wallet: &Wallet,
     operator: &Operator,
     collateral: OutPoint,
-    update_type: i8,
+    update_type: UpdateType,
     now: u32,
 ) -> Result<Transaction, OperatorError> {
     let node_key = wallet
@@ -246,25 +236,17 @@ fn confirm(
     let benchmark_key = wallet
         .key(BENCHMARK)
         .ok_or(OperatorError::MissingKey(BENCHMARK))?;
-    let sig = sign_node_message(
-        node_key,
-        confirm_message(&collateral.txid.0, collateral.index, update_type, now).as_bytes(),
-    )
-    .to_vec();
-    let benchmark_tier = operator.tier.number() as i8;
-    let benchmark_sig = sign_node_message(
-        benchmark_key,
-        &benchmark_message(&sig, benchmark_tier, now, operator.ip),
-    )
-    .to_vec();
-    Ok(fluxnode_tx(FluxnodeTx::Confirm(FluxnodeConfirm {
-        collateral,
+    let benchmark = BenchmarkAttestation {
+        key: benchmark_key,
+        tier: operator.tier.number() as i8,
         sig_time: now,
-        benchmark_tier,
-        benchmark_sig_time: now,
+    };
+    Ok(build_confirm(
+        collateral,
+        node_key,
         update_type,
-        ip: operator.ip.as_bytes().to_vec(),
-        sig,
-        benchmark_sig,
-    })))
+        now,
+        operator.ip,
+        &benchmark,
+    ))
 }

@@ -201,7 +201,8 @@ pub fn answer_body(handler: &dyn RpcHandler, body: &[u8]) -> (StatusCode, Value)
 }
 
 fn http_response(status: StatusCode, body: Value) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    // Amounts are written as fluxd writes them (`150.00000000`).
+    let mut response = Response::new(Full::new(Bytes::from(crate::fluxd_json::to_text(&body))));
     *response.status_mut() = status;
     response.headers_mut().insert(
         hyper::header::CONTENT_TYPE,
@@ -395,6 +396,7 @@ mod tests {
     fn echo(method: &str, params: Params<'_>) -> Result<Value, RpcError> {
         match method {
             "getblockhash" => Ok(json!(params.integer(0, "height")?)),
+            "getblocksubsidy" => Ok(json!({"miner": crate::fluxd_json::amount(150_0000_0000)})),
             "fail" => Err(RpcError::new(
                 code::INVALID_PARAMETER,
                 "Block height out of range",
@@ -452,6 +454,36 @@ mod tests {
             Err(ClientError::Rpc(error)) => assert_eq!(error.code, code::INVALID_PARAMETER),
             other => panic!("expected an rpc error, got {other:?}"),
         }
+        stop.send(()).unwrap();
+        server.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn amounts_go_on_the_wire_as_fluxd_prints_them() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(listener, Arc::new(echo), async {
+            let _ = stopped.await;
+        }));
+        let body = r#"{"method":"getblocksubsidy","params":[],"id":1}"#;
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let request = format!(
+            "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await.unwrap();
+        let response = String::from_utf8(response).unwrap();
+        let (_, answer) = response.split_once("\r\n\r\n").unwrap();
+        assert!(
+            answer.contains(r#""result":{"miner":150.00000000}"#),
+            "{answer}"
+        );
         stop.send(()).unwrap();
         server.await.unwrap();
     }

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use flux_consensus::params::COINBASE_MATURITY;
 use flux_pow::{BlockHeight, Network};
 use flux_tx::address::Address;
 use flux_tx::amount::Amount;
@@ -14,9 +15,6 @@ use flux_tx::builder::Utxo;
 use flux_tx::keys::{PrivateKey, sha256d};
 use flux_tx::script::Script;
 use flux_tx::transaction::OutPoint;
-
-/// Blocks before a coinbase output may be spent (`COINBASE_MATURITY`, fluxd `src/consensus/consensus.h`).
-pub const COINBASE_MATURITY: u32 = 100;
 
 /// A devnet key derived from `label`: `sha256d("flux-rs devnet key" || label)` as the secret.
 ///

@@ -3,7 +3,7 @@
 
 use flux_nodes::RewardSplit;
 use flux_pow::BlockHeight;
-use flux_tx::sighash::SAPLING_VERSION_GROUP_ID;
+use flux_tx::transaction::SAPLING_VERSION_GROUP_ID;
 use flux_tx::transaction::{SAPLING_TX_VERSION, SaplingBundle, StandardTx, TxBody};
 use flux_tx::{
     Amount, Block, BlockHash, BlockHeader, OutPoint, SaplingRoot, Script, Transaction, TxIn, TxOut,

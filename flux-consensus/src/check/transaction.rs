@@ -6,14 +6,13 @@ use std::collections::HashSet;
 
 use flux_pow::{BlockHeight, NetworkUpgrade};
 use flux_tx::encode::FluxEncode;
-use flux_tx::fluxnode::{CollateralSigner, FluxnodeTx};
+use flux_tx::fluxnode::{CollateralSigner, FLUXNODE_TX_UPGRADEABLE_VERSION, FluxnodeTx};
 use flux_tx::fluxnode_sig::{start_message, verify_node_message, verify_p2sh_start};
 use flux_tx::script::VerifyFlags;
 use flux_tx::script::standard::{ScriptTemplate, classify};
-use flux_tx::sighash::SAPLING_VERSION_GROUP_ID;
 use flux_tx::sign::verify_input;
 use flux_tx::transaction::{
-    FLUXNODE_TX_UPGRADEABLE_VERSION, OVERWINTER_TX_VERSION, SAPLING_TX_VERSION, StandardTx, TxBody,
+    OVERWINTER_TX_VERSION, SAPLING_TX_VERSION, SAPLING_VERSION_GROUP_ID, StandardTx, TxBody,
 };
 use flux_tx::{Amount, MAX_MONEY, Transaction};
 
@@ -53,7 +52,7 @@ pub fn check_version(tx: &Transaction) -> Result<(), TransactionError> {
         if tx.version < OVERWINTER_TX_VERSION {
             return Err(TransactionError::OverwinterVersionTooLow(tx.version));
         }
-        if tx.version_group_id != flux_tx::sighash::OVERWINTER_VERSION_GROUP_ID
+        if tx.version_group_id != flux_tx::transaction::OVERWINTER_VERSION_GROUP_ID
             && tx.version_group_id != SAPLING_VERSION_GROUP_ID
         {
             return Err(TransactionError::UnknownVersionGroup(tx.version_group_id));

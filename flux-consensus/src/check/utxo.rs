@@ -147,7 +147,7 @@ mod tests {
         };
         let start = Transaction {
             overwintered: true,
-            version: flux_tx::transaction::FLUXNODE_TX_UPGRADEABLE_VERSION,
+            version: flux_tx::fluxnode::FLUXNODE_TX_UPGRADEABLE_VERSION,
             version_group_id: 0,
             body: TxBody::Fluxnode(FluxnodeTx::Start(FluxnodeStart {
                 internal_version: None,

@@ -162,7 +162,7 @@ pub fn start_tx(
     };
     let unsigned = Transaction {
         overwintered: false,
-        version: flux_tx::transaction::FLUXNODE_TX_VERSION,
+        version: flux_tx::fluxnode::FLUXNODE_TX_VERSION,
         version_group_id: 0,
         body: flux_tx::TxBody::Fluxnode(FluxnodeTx::Start(start.clone())),
     };
@@ -187,7 +187,7 @@ pub fn confirm_tx(
     let message = confirm_message(&collateral.txid.0, collateral.index, update_type, sig_time);
     Transaction {
         overwintered: false,
-        version: flux_tx::transaction::FLUXNODE_TX_VERSION,
+        version: flux_tx::fluxnode::FLUXNODE_TX_VERSION,
         version_group_id: 0,
         body: flux_tx::TxBody::Fluxnode(FluxnodeTx::Confirm(FluxnodeConfirm {
             collateral,

@@ -2,7 +2,8 @@
 //! `CheckProofOfWork` (`pow.cpp:258-280`), block work (`pow.cpp:282-304`), the next required
 //! `nBits` by height (`pon/pon-fork.cpp:22-42`, `pow.cpp:21-218`, `pon/pon.cpp:95-195`: Digishield,
 //! LWMA, LWMA3, the 144,5 reset, the ZelHash ramp, proof of node) and the Equihash parameter sets
-//! a height accepts (`validEHparameterList`, `chainparams.cpp:818-866`).
+//! a height accepts (`validEHparameterList`, `chainparams.cpp:818-866`), and the difficulty the
+//! RPC reports ([`relative_difficulty`], `GetDifficulty`).
 //!
 //! The daemon's integer quirks are reproduced on purpose, not fixed: 256-bit arithmetic wraps,
 //! `*=` with a 64-bit argument truncates it to 32 bits, int64 division truncates toward zero, and
@@ -30,11 +31,13 @@
 //! assert_eq!(next, Compact(0x1c0f_fffe));
 //! ```
 
+mod relative;
 mod u256;
 
 use alloc::vec::Vec;
 use core::fmt;
 
+pub use relative::relative_difficulty;
 pub use u256::U256;
 
 use crate::equihash::EquihashParams;

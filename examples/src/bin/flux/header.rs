@@ -3,7 +3,8 @@
 //! Output contract of `flux header verify <HEADER_HEX> --network <NET> --height <H>`: the header
 //! (version through the Equihash solution, as serialized) is checked as a header of height `H`
 //! would be on its own: version, the proof-of-work era, the Equihash parameter set of that height,
-//! the solution, and the hash against the target from `nBits`. It prints `valid <hash>` (exit 0)
+//! the solution, and the hash against the target from `nBits`. `<HEADER_HEX>` may be `-` or
+//! `@FILE` (see `input.rs`). It prints `valid <hash>` (exit 0)
 //! or `invalid: <reason>` (exit 1). Bad hex, a header that does not decode or has trailing bytes,
 //! and an unknown network are reported on stderr with exit code 2.
 
@@ -15,12 +16,15 @@ use flux_consensus::params::by_name;
 use flux_pow::BlockHeight;
 use flux_tx::{BlockHeader, FluxDecode};
 
+use crate::input::hex_argument;
+
 /// Subcommands of `flux header`.
 #[derive(Debug, Subcommand)]
 pub enum HeaderCommand {
     /// Verify a serialized block header for its height: Equihash for its era and target from bits.
     Verify {
-        /// The serialized header (140 bytes, the solution's compactsize length, the solution), as hex.
+        /// The serialized header (140 bytes, the solution's compactsize length, the solution), as
+        /// hex; `-` reads it from standard input, `@FILE` from FILE.
         header: String,
         /// The network: main, test, regtest or devnet.
         #[arg(long, default_value = "main")]
@@ -47,10 +51,10 @@ fn verify(header_hex: &str, network: &str, height: u32) -> ExitCode {
         eprintln!("unknown network {network:?}: expected main, test, regtest or devnet");
         return ExitCode::from(2);
     };
-    let bytes = match hex::decode(header_hex.trim()) {
+    let bytes = match hex_argument(header_hex, "the header") {
         Ok(bytes) => bytes,
         Err(error) => {
-            eprintln!("the header is not hex: {error}");
+            eprintln!("{error}");
             return ExitCode::from(2);
         }
     };

@@ -7,7 +7,9 @@
 //! - `flux message verify <ADDRESS> <SIGNATURE> <MESSAGE>` prints `valid` (exit 0) or
 //!   `invalid: <reason>` (exit 1).
 //!
-//! Unusable input (bad WIF, hex, Base64 or address) is reported on stderr with exit code 2.
+//! The key of `flux address` and the address of `flux message verify` may be `-` or `@FILE`
+//! (see `input.rs`). Unusable input (bad WIF, hex, Base64 or address, an unreadable file) is
+//! reported on stderr with exit code 2.
 
 use std::process::ExitCode;
 
@@ -16,6 +18,8 @@ use flux_tx::Network;
 use flux_tx::address::Address;
 use flux_tx::keys::{PrivateKey, PublicKey};
 use flux_tx::message::{self, MessageError, MessageMagic};
+
+use crate::input::argument_text;
 
 /// Network names accepted by `--network`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -54,7 +58,8 @@ pub enum MagicArg {
 /// The `flux address` arguments.
 #[derive(Debug, clap::Args)]
 pub struct AddressArgs {
-    /// A WIF private key or a hex public key (33 or 65 bytes).
+    /// A WIF private key or a hex public key (33 or 65 bytes); `-` reads it from standard input,
+    /// `@FILE` from FILE.
     key: String,
     /// Network of the address; by default the WIF key's own network, or main for a public key.
     #[arg(long, value_enum)]
@@ -76,7 +81,8 @@ pub enum MessageCommand {
     },
     /// Verify a Base64 signature; prints `valid` or `invalid: <reason>`.
     Verify {
-        /// A Flux t1/tm address (fluxd verifymessage), a 1... ZelID or a hex public key (FluxOS).
+        /// A Flux t1/tm address (fluxd verifymessage), a 1... ZelID or a hex public key (FluxOS);
+        /// `-` reads it from standard input, `@FILE` from FILE.
         address: String,
         /// The Base64 signature.
         signature: String,
@@ -93,10 +99,14 @@ fn usage_error(message: impl std::fmt::Display) -> ExitCode {
 /// Runs `flux address`.
 pub fn run_address(args: AddressArgs) -> ExitCode {
     let requested = args.network.map(Network::from);
+    let key_text = match argument_text(&args.key) {
+        Ok(text) => text,
+        Err(error) => return usage_error(error),
+    };
     let is_hex =
-        args.key.chars().all(|c| c.is_ascii_hexdigit()) && matches!(args.key.len(), 66 | 130);
+        key_text.chars().all(|c| c.is_ascii_hexdigit()) && matches!(key_text.len(), 66 | 130);
     if is_hex {
-        let key: PublicKey = match args.key.parse() {
+        let key: PublicKey = match key_text.parse() {
             Ok(key) => key,
             Err(error) => return usage_error(error),
         };
@@ -105,11 +115,11 @@ pub fn run_address(args: AddressArgs) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let (key, network) = match requested {
-        Some(network) => match PrivateKey::from_wif(&args.key, network) {
+        Some(network) => match PrivateKey::from_wif(&key_text, network) {
             Ok(key) => (key, network),
             Err(error) => return usage_error(error),
         },
-        None => match PrivateKey::from_wif_any(&args.key) {
+        None => match PrivateKey::from_wif_any(&key_text) {
             Ok(found) => found,
             Err(error) => {
                 return usage_error(format_args!(
@@ -149,21 +159,27 @@ pub fn run_message(command: MessageCommand) -> ExitCode {
             address,
             signature,
             message,
-        } => match message::verify_message(&address, &signature, &message) {
-            Ok(()) => {
-                println!("valid");
-                ExitCode::SUCCESS
+        } => {
+            let address = match argument_text(&address) {
+                Ok(text) => text,
+                Err(error) => return usage_error(error),
+            };
+            match message::verify_message(&address, &signature, &message) {
+                Ok(()) => {
+                    println!("valid");
+                    ExitCode::SUCCESS
+                }
+                Err(
+                    error @ (MessageError::WrongSigner
+                    | MessageError::Unrecoverable
+                    | MessageError::HeaderOutOfRange { .. }
+                    | MessageError::SegwitHeader { .. }),
+                ) => {
+                    println!("invalid: {error}");
+                    ExitCode::from(1)
+                }
+                Err(error) => usage_error(error),
             }
-            Err(
-                error @ (MessageError::WrongSigner
-                | MessageError::Unrecoverable
-                | MessageError::HeaderOutOfRange { .. }
-                | MessageError::SegwitHeader { .. }),
-            ) => {
-                println!("invalid: {error}");
-                ExitCode::from(1)
-            }
-            Err(error) => usage_error(error),
-        },
+        }
     }
 }

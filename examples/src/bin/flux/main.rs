@@ -3,6 +3,10 @@
 //!
 //! Exit codes are part of the contract: 0 success, 1 a negative verdict (for example an invalid
 //! proof of work), 2 unusable input (bad hex, wrong lengths, unreadable files, usage errors).
+//!
+//! Every argument that takes hex, or a key or address that may be hex, also takes `-` (read from
+//! standard input) or `@FILE` (read from FILE), for values longer than the 128 KiB the operating
+//! system allows an argument (see `input.rs`).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::process::ExitCode;
@@ -11,6 +15,7 @@ use clap::{Parser, Subcommand};
 
 mod app;
 mod header;
+mod input;
 mod keys;
 mod node;
 mod parallel;

@@ -2,7 +2,8 @@
 //!
 //! - `flux parallel address <CHAIN> <KEY_HEX|ADDRESS>` prints the normal form of an address on
 //!   CHAIN: derived when the second argument is a public key in hex (64 hex digits on Kadena,
-//!   Solana and Algorand; 66 or 130 on the EVM chains, Tron and Ergo), validated otherwise. Exit 1
+//!   Solana and Algorand; 66 or 130 on the EVM chains, Tron and Ergo), validated otherwise; the
+//!   second argument may be `-` or `@FILE` (see `input.rs`). Exit 1
 //!   with `invalid: <reason>` when the address or key is invalid, 2 for an unknown chain.
 //! - `flux parallel snapshot --from-rewards FILE --height H [--json|--csv]` accrues the reward
 //!   events of FILE (JSON array or JSON lines, see `flux_parallel::rewards_file`) up to height H
@@ -19,6 +20,8 @@ use flux_parallel::rewards_file::parse_reward_events;
 use flux_parallel::{AddressKind, Chain, ChainAddress, Ledger, Schedule, Snapshot};
 use flux_pow::BlockHeight;
 
+use crate::input::argument_text;
+
 /// Subcommands of `flux parallel`.
 #[derive(Debug, Subcommand)]
 pub enum ParallelCommand {
@@ -26,7 +29,8 @@ pub enum ParallelCommand {
     Address {
         /// kadena, ethereum, bsc, tron, solana, avalanche, ergo, polygon, algorand or base.
         chain: Chain,
-        /// A public key as hex, or an address on the chain.
+        /// A public key as hex, or an address on the chain; `-` reads it from standard input,
+        /// `@FILE` from FILE.
         key_or_address: String,
     },
     /// Accrue a rewards file up to a height and print the snapshot with its commitment.
@@ -76,7 +80,15 @@ fn key_hex_lengths(chain: Chain) -> &'static [usize] {
     }
 }
 
-fn address(chain: Chain, input: &str) -> ExitCode {
+fn address(chain: Chain, argument: &str) -> ExitCode {
+    let input = match argument_text(argument) {
+        Ok(text) => text,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let input = input.as_str();
     let is_key = key_hex_lengths(chain).contains(&input.len())
         && input.bytes().all(|b| b.is_ascii_hexdigit());
     let result = if is_key {

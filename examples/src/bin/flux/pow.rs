@@ -10,8 +10,9 @@
 //!   solution, and prints one summary line on stdout:
 //!   `solved <C> headers: <S> solutions in <T> s (<R> solutions/s)`.
 //!
-//! Unusable input (an unknown parameter set, bad hex, a header that is not 140 bytes) is reported
-//! on stderr with exit code 2.
+//! Every hex argument may be `-` or `@FILE` (see `input.rs`). Unusable input (an unknown
+//! parameter set, bad hex, an unreadable file, a header that is not 140 bytes) is reported on
+//! stderr with exit code 2.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -22,6 +23,8 @@ use std::time::Instant;
 use clap::Subcommand;
 use flux_pow::equihash::{EquihashParams, verify};
 use flux_pow::solver::{SolveOptions, Solver, solve};
+
+use crate::input::hex_argument;
 
 /// Length of the header prefix (version through nonce) that Equihash hashes.
 const HEADER_PREFIX_LEN: usize = 140;
@@ -35,9 +38,11 @@ pub enum PowCommand {
         n: u32,
         /// Equihash k (9, 5, 4, 5 or 5).
         k: u32,
-        /// The 140 header bytes before the solution, as hex.
+        /// The 140 header bytes before the solution, as hex; `-` reads it from standard input,
+        /// `@FILE` from FILE.
         header: String,
-        /// The solution (without its compactsize length), as hex.
+        /// The solution (without its compactsize length), as hex; `-` reads it from standard
+        /// input, `@FILE` from FILE.
         solution: String,
     },
     /// Solve a header prefix, or random ones with --random.
@@ -46,7 +51,8 @@ pub enum PowCommand {
         n: u32,
         /// Equihash k (9, 5, 4, 5 or 5).
         k: u32,
-        /// The 140 header bytes before the solution, as hex (omit with --random).
+        /// The 140 header bytes before the solution, as hex (omit with --random); `-` reads it
+        /// from standard input, `@FILE` from FILE.
         #[arg(required_unless_present = "random", conflicts_with = "random")]
         header: Option<String>,
         /// Stop after this many solutions.
@@ -108,8 +114,8 @@ fn params(n: u32, k: u32) -> Result<EquihashParams, String> {
         })
 }
 
-fn decode_hex(what: &str, text: &str) -> Result<Vec<u8>, String> {
-    hex::decode(text.trim()).map_err(|e| format!("{what} is not valid hex: {e}"))
+fn decode_hex(what: &str, argument: &str) -> Result<Vec<u8>, String> {
+    hex_argument(argument, what).map_err(|error| error.to_string())
 }
 
 fn header_prefix(text: &str) -> Result<Vec<u8>, String> {

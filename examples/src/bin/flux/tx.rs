@@ -1,25 +1,37 @@
 //! `flux tx decode <HEX>` and `flux block decode <HEX>`: decode consensus bytes (flux-tx) and print
 //! one JSON object on stdout.
 //!
-//! Output contract (fields are added, never renamed):
-//! - transaction: `txid`, `version`, `overwintered`, `version_group_id`, `size`, `coinbase`,
-//!   `lock_time`, `expiry_height`, `inputs` (`txid`, `vout`, `script_sig_hex`, `sequence`),
-//!   `outputs` (`n`, `value_zat`, `value_flux`, `script_pubkey_hex`, `address` or null),
-//!   `value_balance_zat`, `sapling_spends`, `sapling_outputs`, `join_splits`, and for fluxnode
-//!   transactions a `fluxnode` object (`type` start|confirm|unknown and the type's fields);
-//! - block: `hash`, `version`, `proof` (work|node), `prev_block`, `merkle_root`,
-//!   `merkle_root_matches`, `merkle_mutated`, `final_sapling_root`, `time`, `bits`, `nonce` and
-//!   `solution_size` (work) or `collateral` and `signature_hex` (node), `size`, `transactions`.
+//! Output: the JSON view fluxd's RPC gives (`examples::fluxd_json`, the same view the reference
+//! node serves), plus the fields this decoder has always printed that fluxd has no counterpart
+//! for. Contract (fields are added, not renamed, except where fluxd's name replaced ours):
+//! - transaction: fluxd's `TxToJSON` fields (`txid`, `version`, `overwintered`, `versiongroupid`,
+//!   `locktime`, `expiryheight`, `vin`, `vout` with `value` printed as `150.00000000`,
+//!   `valueZat`, `scriptPubKey`; `valueBalance`, `valueBalanceZat`; for fluxnode transactions
+//!   `type`, `collateral`, `txhash`, `outidx`, `sigtime`, `ip`, …), and `size`, `coinbase`,
+//!   `inputs` (`txid`, `vout`, `script_sig_hex`, `sequence`), `outputs` (`n`, `value_zat`,
+//!   `value_flux`, `script_pubkey_hex`, `address` or null), `sapling_spends`,
+//!   `sapling_outputs`, `join_splits`, and for fluxnode transactions a `fluxnode` object with
+//!   its raw fields, keys and signatures in hex (`type` start|confirm|unknown and the type's
+//!   fields);
+//! - block: fluxd's `blockToJSON` fields without those that need a chain (`hash`, `version`,
+//!   `merkleroot`, `finalsaplingroot`, `time`, `type` POW|PON, `nonce` and `solution` or
+//!   `collateral` and `blocksig`, `bits`, `previousblockhash`, `size`, `tx` as txids), and
+//!   `merkle_root`, `merkle_root_matches`, `merkle_mutated`, `proof` (work|node),
+//!   `solution_size` (work), `transactions` (each as above).
 //!
-//! Bad hex or bytes that do not decode: the reason on stderr, exit code 2.
+//! `<HEX>` may be `-` or `@FILE` (see `input.rs`). Bad hex, an unreadable file or bytes that do
+//! not decode: the reason on stderr, exit code 2.
 
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
+use examples::fluxd_json::{self, TxDetail, amount_text};
 use flux_tx::address::Address;
 use flux_tx::fluxnode::{CollateralSigner, FluxnodeTx};
-use flux_tx::{Block, BlockProof, FluxDecode, Network, OutPoint, Transaction};
+use flux_tx::{Block, BlockProof, FluxDecode, FluxEncode, Network, OutPoint, Transaction};
 use serde_json::{Value, json};
+
+use crate::input::hex_argument;
 
 /// Networks for address rendering.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -33,7 +45,8 @@ pub enum AddressNetwork {
 /// Arguments of `flux tx decode` and `flux block decode`.
 #[derive(Debug, Args)]
 pub struct DecodeArgs {
-    /// The consensus bytes as hex.
+    /// The consensus bytes as hex; `-` reads them from standard input, `@FILE` from FILE (a
+    /// block may be larger than a command-line argument can be).
     hex: String,
     /// Which network's address prefixes to render output addresses with.
     #[arg(long, value_enum, default_value = "main")]
@@ -61,23 +74,22 @@ fn network(arg: AddressNetwork) -> Network {
     }
 }
 
-fn bytes_of(hex_text: &str) -> Result<Vec<u8>, String> {
-    hex::decode(hex_text.trim()).map_err(|e| format!("not valid hex: {e}"))
-}
-
 fn print_or_fail<T: FluxDecode>(
     args: &DecodeArgs,
     what: &str,
     render: impl Fn(&T, usize, Network) -> Value,
 ) -> ExitCode {
-    let decoded = bytes_of(&args.hex).and_then(|bytes| {
-        T::decode_exact(&bytes)
-            .map(|value| (value, bytes.len()))
-            .map_err(|e| format!("not a valid {what}: {e}"))
-    });
+    let decoded = hex_argument(&args.hex, &format!("the {what}"))
+        .map_err(|error| error.to_string())
+        .and_then(|bytes| {
+            T::decode_exact(&bytes)
+                .map(|value| (value, bytes.len()))
+                .map_err(|e| format!("not a valid {what}: {e}"))
+        });
     match decoded {
         Ok((value, size)) => {
-            println!("{:#}", render(&value, size, network(args.network)));
+            let view = render(&value, size, network(args.network));
+            println!("{}", fluxd_json::to_text_pretty(&view));
             ExitCode::SUCCESS
         }
         Err(message) => {
@@ -103,12 +115,6 @@ pub fn run_block(command: BlockCommand) -> ExitCode {
 
 fn outpoint_json(outpoint: &OutPoint) -> Value {
     json!({ "txid": outpoint.txid.to_string(), "vout": outpoint.index })
-}
-
-fn flux_value(zat: i64) -> String {
-    let sign = if zat < 0 { "-" } else { "" };
-    let abs = zat.unsigned_abs();
-    format!("{sign}{}.{:08}", abs / 100_000_000, abs % 100_000_000)
 }
 
 fn fluxnode_json(node: &FluxnodeTx) -> Value {
@@ -169,7 +175,7 @@ fn tx_json(tx: &Transaction, size: usize, network: Network) -> Value {
             json!({
                 "n": n,
                 "value_zat": output.value,
-                "value_flux": flux_value(output.value),
+                "value_flux": amount_text(output.value),
                 "script_pubkey_hex": hex::encode(output.script_pubkey.as_bytes()),
                 "address": Address::from_script(&output.script_pubkey, network)
                     .map(|address| address.to_string()),
@@ -177,24 +183,18 @@ fn tx_json(tx: &Transaction, size: usize, network: Network) -> Value {
         })
         .collect();
     let standard = tx.standard();
-    let mut value = json!({
-        "txid": tx.txid().to_string(),
-        "version": tx.version,
-        "overwintered": tx.overwintered,
-        "version_group_id": format!("{:08x}", tx.version_group_id),
-        "size": size,
-        "coinbase": tx.is_coinbase(),
-        "lock_time": standard.map(|s| s.lock_time),
-        "expiry_height": standard.map(|s| s.expiry_height),
-        "inputs": inputs,
-        "outputs": outputs,
-        "value_balance_zat": standard.map(|s| s.sapling.value_balance),
-        "sapling_spends": standard.map_or(0, |s| s.sapling.spends.len()),
-        "sapling_outputs": standard.map_or(0, |s| s.sapling.outputs.len()),
-        "join_splits": standard
+    let mut value = fluxd_json::transaction(tx, network, None);
+    value["size"] = json!(size);
+    value["coinbase"] = json!(tx.is_coinbase());
+    value["inputs"] = json!(inputs);
+    value["outputs"] = json!(outputs);
+    value["sapling_spends"] = json!(standard.map_or(0, |s| s.sapling.spends.len()));
+    value["sapling_outputs"] = json!(standard.map_or(0, |s| s.sapling.outputs.len()));
+    value["join_splits"] = json!(
+        standard
             .and_then(|s| s.join_splits.as_ref())
-            .map_or(0, |bundle| bundle.join_splits.len()),
-    });
+            .map_or(0, |bundle| bundle.join_splits.len())
+    );
     if let Some(node) = tx.fluxnode() {
         value["fluxnode"] = fluxnode_json(node);
     }
@@ -204,39 +204,22 @@ fn tx_json(tx: &Transaction, size: usize, network: Network) -> Value {
 fn block_json(block: &Block, size: usize, network: Network) -> Value {
     let header = &block.header;
     let (root, mutated) = block.compute_merkle_root();
-    let mut value = json!({
-        "hash": block.hash().to_string(),
-        "version": header.version,
-        "prev_block": header.prev_block.to_string(),
-        "merkle_root": header.merkle_root.to_string(),
-        "merkle_root_matches": root == header.merkle_root,
-        "merkle_mutated": mutated,
-        "final_sapling_root": header.final_sapling_root.to_string(),
-        "time": header.time,
-        "bits": format!("{:08x}", header.bits),
-        "size": size,
-        "transactions": block
-            .transactions
-            .iter()
-            .map(|tx| tx_json(tx, flux_tx::FluxEncode::encoded(tx).len(), network))
-            .collect::<Vec<_>>(),
-    });
+    let mut value = fluxd_json::block(block, None, network, TxDetail::Ids);
+    value["merkle_root"] = json!(header.merkle_root.to_string());
+    value["merkle_root_matches"] = json!(root == header.merkle_root);
+    value["merkle_mutated"] = json!(mutated);
+    value["size"] = json!(size);
+    value["transactions"] = block
+        .transactions
+        .iter()
+        .map(|tx| tx_json(tx, tx.encoded().len(), network))
+        .collect();
     match &header.proof {
-        BlockProof::Work { nonce, solution } => {
-            let mut display = *nonce;
-            display.reverse();
+        BlockProof::Work { solution, .. } => {
             value["proof"] = json!("work");
-            value["nonce"] = json!(hex::encode(display));
             value["solution_size"] = json!(solution.len());
         }
-        BlockProof::Node {
-            collateral,
-            signature,
-        } => {
-            value["proof"] = json!("node");
-            value["collateral"] = outpoint_json(collateral);
-            value["signature_hex"] = json!(hex::encode(signature));
-        }
+        BlockProof::Node { .. } => value["proof"] = json!("node"),
     }
     value
 }
