@@ -50,6 +50,7 @@ pub mod fluxnode_sig;
 pub mod hash;
 pub mod keys;
 pub mod message;
+pub mod p2p;
 pub mod script;
 pub mod sighash;
 pub mod sign;
