@@ -80,7 +80,7 @@ fn genesis_block_travels_in_block_headers_and_cmpheaders() {
     let NetworkMessage::Headers(headers) = decode_whole(&frame("headers", &payload)) else {
         panic!("headers");
     };
-    assert_eq!(headers, [block.header.clone()]);
+    assert_eq!(headers, std::slice::from_ref(&block.header));
     // A headers entry that claims transactions cannot be re-encoded as sent.
     *payload.last_mut().unwrap() = 1;
     assert_eq!(
