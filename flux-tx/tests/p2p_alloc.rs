@@ -94,6 +94,11 @@ fn lying_counts_and_lengths_allocate_nothing_large() {
     block.extend_from_slice(&count(0));
     block.extend_from_slice(&count(0x0200_0000));
 
+    // A header with an empty solution and a nonce, as `cmpctblock` starts.
+    let mut lying_block_prefix = block[..140].to_vec();
+    lying_block_prefix.push(0);
+    lying_block_prefix.extend_from_slice(&[0; 8]);
+
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("inv", vec![0xfe, 0xff, 0xff, 0xff, 0xff]),
         ("inv", count(50_001)),
@@ -111,6 +116,25 @@ fn lying_counts_and_lengths_allocate_nothing_large() {
         ("alert", count(0x0200_0000)),
         ("reject", count(0x0200_0000)),
         ("version", [vec![0; 80], count(0x0200_0000)].concat()),
+        (
+            "cmpctblock",
+            [lying_block_prefix.clone(), count(65_535)].concat(),
+        ),
+        (
+            "cmpctblock",
+            [lying_block_prefix.clone(), count(0), count(65_535)].concat(),
+        ),
+        ("getblocktxn", [vec![0; 32], count(65_535)].concat()),
+        ("blocktxn", [vec![0; 32], count(0x0200_0000)].concat()),
+        (
+            "merkleblock",
+            [
+                lying_block_prefix[..141].to_vec(),
+                vec![0; 4],
+                count(0x0200_0000),
+            ]
+            .concat(),
+        ),
     ];
     for (command, payload) in cases {
         let bytes = frame(command, &payload);

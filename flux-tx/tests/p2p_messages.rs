@@ -5,9 +5,10 @@
 use flux_tx::encode::{DecodeError, FluxDecode, FluxEncode, write_compact_size};
 use flux_tx::p2p::frame::{FRAME_HEADER_SIZE, checksum};
 use flux_tx::p2p::{
-    Command, CompactHeader, CompactProof, FrameError, Inventory, LocatorRequest, MessageError,
-    MessageStatus, NetAddress, NetworkMessage, PayloadError, RejectCode, RejectMessage,
-    SendCompact, ServiceFlags, VersionMessage, decode_message,
+    BlockTransactions, BlockTransactionsRequest, Command, CompactBlock, CompactHeader,
+    CompactProof, FrameError, Inventory, LocatorRequest, MerkleBlock, MessageError, MessageStatus,
+    NetAddress, NetworkMessage, PayloadError, PrefilledTransaction, RejectCode, RejectMessage,
+    SendCompact, ServiceFlags, ShortTxId, VersionMessage, decode_message,
 };
 use flux_tx::{Block, BlockHash, BlockHeader, BlockProof, OutPoint, Txid};
 
@@ -358,12 +359,12 @@ fn frames_from_another_network_or_too_large_end_the_connection() {
 
 #[test]
 fn unknown_commands_are_kept_and_malformed_payloads_are_skippable() {
-    // BIP152's getblocktxn has no typed variant; a node reads and ignores it.
-    let bytes = frame("getblocktxn", &[0x55; 33]);
+    // A light client's filterload has no typed variant; a node reads and ignores it.
+    let bytes = frame("filterload", &[0x55; 33]);
     let NetworkMessage::Unknown { command, payload } = decode_whole(&bytes) else {
         panic!("unknown");
     };
-    assert_eq!(command.as_str(), "getblocktxn");
+    assert_eq!(command.as_str(), "filterload");
     assert_eq!(payload, [0x55; 33]);
 
     // A ping with trailing bytes, and a truncated tx, are payload errors the reader skips.
@@ -412,5 +413,99 @@ fn net_address_round_trips_ipv6() {
     assert_eq!(
         bytes.len(),
         FRAME_HEADER_SIZE + 4 + 8 + 8 + 26 + 26 + 8 + 1 + 4 + 1
+    );
+}
+
+#[test]
+fn compact_block_messages_on_the_genesis_block() {
+    let block = Block::decode_exact(&genesis_block_bytes()).unwrap();
+    let genesis_hash = block.hash();
+    // fluxd's `CBlockHeaderAndShortTxIDs(block)`: the coinbase prefilled at position 0, a short
+    // id for every other transaction (none here).
+    let compact = CompactBlock {
+        header: block.header.clone(),
+        nonce: 0x0102_0304_0506_0708,
+        short_ids: vec![ShortTxId([1, 2, 3, 4, 5, 6])],
+        prefilled: vec![PrefilledTransaction {
+            index_delta: 0,
+            transaction: block.transactions[0].clone(),
+        }],
+    };
+    let bytes = NetworkMessage::CompactBlock(compact.clone())
+        .encode_frame(MAINNET)
+        .unwrap();
+    let payload = &bytes[FRAME_HEADER_SIZE..];
+    assert_eq!(payload[..1487], block.header.encoded());
+    assert_eq!(payload[1487..1495], 0x0102_0304_0506_0708u64.to_le_bytes());
+    assert_eq!(payload[1495..1502], [1, 1, 2, 3, 4, 5, 6]);
+    assert_eq!(payload[1502..1504], [1, 0]);
+    assert_eq!(ShortTxId([1, 2, 3, 4, 5, 6]).to_u64(), 0x0605_0403_0201);
+    assert_eq!(decode_whole(&bytes), NetworkMessage::CompactBlock(compact));
+
+    // getblocktxn positions are absolute in Flux and kept as written.
+    let request = BlockTransactionsRequest {
+        block_hash: genesis_hash,
+        indexes: vec![1, 3, 0xffff],
+    };
+    let bytes = NetworkMessage::GetBlockTxn(request.clone())
+        .encode_frame(MAINNET)
+        .unwrap();
+    assert_eq!(bytes[FRAME_HEADER_SIZE + 32..], [3, 1, 3, 0xfd, 0xff, 0xff]);
+    assert_eq!(decode_whole(&bytes), NetworkMessage::GetBlockTxn(request));
+    let mut too_far = genesis_hash.0.to_vec();
+    too_far.extend_from_slice(&[1, 0xfe, 0, 0, 1, 0]);
+    assert_eq!(
+        payload_error(&frame("getblocktxn", &too_far)),
+        PayloadError::IndexOutOfRange {
+            what: "requested index",
+            value: 0x1_0000
+        }
+    );
+    let mut too_many = genesis_hash.0.to_vec();
+    write_compact_size(&mut too_many, 0x1_0000);
+    assert!(matches!(
+        payload_error(&frame("getblocktxn", &too_many)),
+        PayloadError::TooManyItems { max: 65_535, .. }
+    ));
+
+    let reply = NetworkMessage::BlockTxn(BlockTransactions {
+        block_hash: genesis_hash,
+        transactions: block.transactions.clone(),
+    });
+    assert_eq!(decode_whole(&reply.encode_frame(MAINNET).unwrap()), reply);
+
+    // merkleblock for a one-transaction block: the txid is the root, one flag bit set.
+    let merkle = NetworkMessage::MerkleBlock(MerkleBlock {
+        header: block.header.clone(),
+        total_transactions: 1,
+        hashes: vec![block.header.merkle_root.0],
+        flags: vec![1],
+    });
+    let bytes = merkle.encode_frame(MAINNET).unwrap();
+    assert_eq!(
+        bytes[FRAME_HEADER_SIZE + 1487..FRAME_HEADER_SIZE + 1492],
+        [1, 0, 0, 0, 1]
+    );
+    assert_eq!(decode_whole(&bytes), merkle);
+}
+
+#[test]
+fn limits_are_inclusive() {
+    let hash = [9u8; 32];
+    let inv = NetworkMessage::Inv(vec![Inventory::Block(BlockHash(hash)); 50_000]);
+    let bytes = inv.encode_frame(MAINNET).unwrap();
+    assert_eq!(bytes.len(), FRAME_HEADER_SIZE + 3 + 50_000 * 36);
+    assert_eq!(decode_whole(&bytes), inv);
+    let block = Block::decode_exact(&genesis_block_bytes()).unwrap();
+    let headers = NetworkMessage::Headers(vec![block.header.clone(); 160]);
+    assert_eq!(
+        decode_whole(&headers.encode_frame(MAINNET).unwrap()),
+        headers
+    );
+    let compact = CompactHeader::from_header(&block.header);
+    let compact_headers = NetworkMessage::CompactHeaders(vec![compact; 2000]);
+    assert_eq!(
+        decode_whole(&compact_headers.encode_frame(MAINNET).unwrap()),
+        compact_headers
     );
 }

@@ -11,9 +11,10 @@ use std::cell::Cell;
 
 use flux_tx::p2p::frame::{FRAME_HEADER_SIZE, checksum};
 use flux_tx::p2p::{
-    Alert, Command, CompactHeader, CompactProof, Inventory, LocatorRequest, MessageStatus,
-    NetAddress, NetworkMessage, RejectCode, RejectMessage, SendCompact, ServiceFlags,
-    TimestampedAddress, VersionMessage, decode_message,
+    Alert, BlockTransactions, BlockTransactionsRequest, Command, CompactBlock, CompactHeader,
+    CompactProof, Inventory, LocatorRequest, MerkleBlock, MessageStatus, NetAddress,
+    NetworkMessage, PrefilledTransaction, RejectCode, RejectMessage, SendCompact, ServiceFlags,
+    ShortTxId, TimestampedAddress, VersionMessage, decode_message,
 };
 use flux_tx::sighash::{OVERWINTER_VERSION_GROUP_ID, SAPLING_VERSION_GROUP_ID};
 use flux_tx::transaction::{SaplingBundle, StandardTx};
@@ -28,7 +29,7 @@ use proptest::test_runner::{Config, TestRunner};
 const MAINNET: [u8; 4] = [0x24, 0xe9, 0x27, 0x64];
 
 /// Every command with a typed variant, for the arbitrary-payload property.
-const TYPED_COMMANDS: [&str; 20] = [
+const TYPED_COMMANDS: [&str; 24] = [
     "version",
     "verack",
     "ping",
@@ -44,6 +45,10 @@ const TYPED_COMMANDS: [&str; 20] = [
     "cmpheaders",
     "block",
     "tx",
+    "cmpctblock",
+    "getblocktxn",
+    "blocktxn",
+    "merkleblock",
     "mempool",
     "reject",
     "sendheaders",
@@ -192,6 +197,26 @@ fn transaction() -> impl Strategy<Value = Transaction> {
         })
 }
 
+fn compact_block() -> impl Strategy<Value = CompactBlock> {
+    let prefilled =
+        (any::<u16>(), transaction()).prop_map(|(index_delta, transaction)| PrefilledTransaction {
+            index_delta,
+            transaction,
+        });
+    (
+        header(),
+        any::<u64>(),
+        vec(any::<[u8; 6]>().prop_map(ShortTxId), 0..10),
+        vec(prefilled, 0..3),
+    )
+        .prop_map(|(header, nonce, short_ids, prefilled)| CompactBlock {
+            header,
+            nonce,
+            short_ids,
+            prefilled,
+        })
+}
+
 fn locator() -> impl Strategy<Value = LocatorRequest> {
     (any::<i32>(), vec(hash32(), 0..12), hash32()).prop_map(|(version, hashes, stop)| {
         LocatorRequest {
@@ -252,6 +277,33 @@ fn message() -> impl Strategy<Value = NetworkMessage> {
             })
         }),
         transaction().prop_map(NetworkMessage::Tx),
+        compact_block().prop_map(NetworkMessage::CompactBlock),
+        (hash32(), vec(any::<u16>(), 0..10)).prop_map(|(hash, indexes)| {
+            NetworkMessage::GetBlockTxn(BlockTransactionsRequest {
+                block_hash: BlockHash(hash),
+                indexes,
+            })
+        }),
+        (hash32(), vec(transaction(), 0..3)).prop_map(|(hash, transactions)| {
+            NetworkMessage::BlockTxn(BlockTransactions {
+                block_hash: BlockHash(hash),
+                transactions,
+            })
+        }),
+        (
+            header(),
+            any::<u32>(),
+            vec(hash32(), 0..6),
+            vec(any::<u8>(), 0..4)
+        )
+            .prop_map(|(header, total_transactions, hashes, flags)| {
+                NetworkMessage::MerkleBlock(MerkleBlock {
+                    header,
+                    total_transactions,
+                    hashes,
+                    flags,
+                })
+            }),
         Just(NetworkMessage::MemPool),
         reject().prop_map(NetworkMessage::Reject),
         Just(NetworkMessage::SendHeaders),

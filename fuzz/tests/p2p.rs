@@ -4,7 +4,7 @@
 use flux_fuzz::Rng;
 use flux_fuzz::p2p::check_p2p_frame;
 use flux_tx::encode::FluxDecode;
-use flux_tx::p2p::NetworkMessage;
+use flux_tx::p2p::{CompactBlock, NetworkMessage, PrefilledTransaction, ShortTxId};
 use flux_tx::{Block, Transaction};
 
 const GENESIS: &str = concat!(
@@ -19,7 +19,17 @@ fn seed_frames() -> Vec<Vec<u8>> {
     let block_hex = json["networks"]["main"]["block_hex"].as_str().unwrap();
     let block = Block::decode_exact(&hex::decode(block_hex).unwrap()).unwrap();
     let coinbase: Transaction = block.transactions[0].clone();
+    let compact = CompactBlock {
+        header: block.header.clone(),
+        nonce: 7,
+        short_ids: vec![ShortTxId([1; 6])],
+        prefilled: vec![PrefilledTransaction {
+            index_delta: 0,
+            transaction: coinbase.clone(),
+        }],
+    };
     [
+        NetworkMessage::CompactBlock(compact),
         NetworkMessage::Headers(vec![block.header.clone()]),
         NetworkMessage::Block(block),
         NetworkMessage::Tx(coinbase),

@@ -4,12 +4,14 @@
 use alloc::vec::Vec;
 
 use super::address::TimestampedAddress;
+use super::compact_block::{BlockTransactions, BlockTransactionsRequest, CompactBlock};
 use super::frame::{Command, FrameError, FrameStatus, decode_frame, encode_frame};
 use super::headers::{
     CompactHeader, LocatorRequest, decode_compact_headers, decode_headers, encode_compact_headers,
     encode_headers,
 };
 use super::inventory::Inventory;
+use super::merkle_block::MerkleBlock;
 use super::reject::RejectMessage;
 use super::version::{SendCompact, VersionMessage};
 use crate::block::{Block, BlockHeader};
@@ -50,6 +52,15 @@ pub enum PayloadError {
         /// The transaction count it claims.
         count: u64,
     },
+    /// A transaction position above the 16 bits fluxd keeps (`"index overflowed 16-bit
+    /// bounds"`).
+    #[error("{what} {value} does not fit in 16 bits")]
+    IndexOutOfRange {
+        /// The field.
+        what: &'static str,
+        /// The value read.
+        value: u64,
+    },
     /// A command this crate knows to have an empty payload came with bytes.
     #[error("{command} carries no payload, but {len} bytes came with it")]
     UnexpectedPayload {
@@ -72,8 +83,8 @@ pub(crate) fn read_capped_count(
     if count > max as u64 {
         return Err(PayloadError::TooManyItems { what, count, max });
     }
-    // `count <= max`, so it fits in usize and the product below cannot overflow for the caps
-    // used here.
+    // `read_compact_size` caps the count at MAX_SIZE, so it fits in usize; the product
+    // saturates.
     let count = count as usize;
     let remaining = input.len();
     if count.saturating_mul(min_item_size) > remaining {
@@ -112,10 +123,10 @@ pub struct Alert {
     pub signature: Vec<u8>,
 }
 
-/// A P2P message: one variant per command fluxd handles or sends. Commands without a variant
-/// (`cmpctblock`, `getblocktxn`, `blocktxn`, `merkleblock`, the `filter*` family, and anything
-/// new) are kept as [`NetworkMessage::Unknown`], which a node reads and ignores as fluxd ignores
-/// unknown commands.
+/// A P2P message: one variant per command fluxd sends or acts on. Other commands (the bloom
+/// filter family `filterload`/`filteradd`/`filterclear`, which only light clients send, and
+/// anything new) are kept as [`NetworkMessage::Unknown`], which a node reads and ignores as
+/// fluxd ignores unknown commands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NetworkMessage {
     /// `version`: opens the handshake.
@@ -148,6 +159,15 @@ pub enum NetworkMessage {
     Block(Block),
     /// `tx`: one transaction.
     Tx(Transaction),
+    /// `cmpctblock` (BIP152): a block as its header, short transaction ids and a few full
+    /// transactions.
+    CompactBlock(CompactBlock),
+    /// `getblocktxn` (BIP152): asks for transactions of a compact block.
+    GetBlockTxn(BlockTransactionsRequest),
+    /// `blocktxn` (BIP152): the transactions a `getblocktxn` asked for.
+    BlockTxn(BlockTransactions),
+    /// `merkleblock`: a header and a partial merkle tree, for bloom-filtering peers.
+    MerkleBlock(MerkleBlock),
     /// `mempool`: asks for an `inv` of the peer's mempool.
     MemPool,
     /// `reject`: the peer refused a message.
@@ -182,6 +202,10 @@ const HEADERS: Command = Command::from_static("headers");
 const CMPHEADERS: Command = Command::from_static("cmpheaders");
 const BLOCK: Command = Command::from_static("block");
 const TX: Command = Command::from_static("tx");
+const CMPCTBLOCK: Command = Command::from_static("cmpctblock");
+const GETBLOCKTXN: Command = Command::from_static("getblocktxn");
+const BLOCKTXN: Command = Command::from_static("blocktxn");
+const MERKLEBLOCK: Command = Command::from_static("merkleblock");
 const MEMPOOL: Command = Command::from_static("mempool");
 const REJECT: Command = Command::from_static("reject");
 const SENDHEADERS: Command = Command::from_static("sendheaders");
@@ -207,6 +231,10 @@ impl NetworkMessage {
             NetworkMessage::CompactHeaders(_) => CMPHEADERS,
             NetworkMessage::Block(_) => BLOCK,
             NetworkMessage::Tx(_) => TX,
+            NetworkMessage::CompactBlock(_) => CMPCTBLOCK,
+            NetworkMessage::GetBlockTxn(_) => GETBLOCKTXN,
+            NetworkMessage::BlockTxn(_) => BLOCKTXN,
+            NetworkMessage::MerkleBlock(_) => MERKLEBLOCK,
             NetworkMessage::MemPool => MEMPOOL,
             NetworkMessage::Reject(_) => REJECT,
             NetworkMessage::SendHeaders => SENDHEADERS,
@@ -236,6 +264,10 @@ impl NetworkMessage {
             NetworkMessage::CompactHeaders(headers) => encode_compact_headers(headers, out),
             NetworkMessage::Block(block) => block.flux_encode(out),
             NetworkMessage::Tx(tx) => tx.flux_encode(out),
+            NetworkMessage::CompactBlock(block) => block.encode_payload(out),
+            NetworkMessage::GetBlockTxn(request) => request.encode_payload(out),
+            NetworkMessage::BlockTxn(transactions) => transactions.encode_payload(out),
+            NetworkMessage::MerkleBlock(block) => block.encode_payload(out),
             NetworkMessage::Reject(reject) => reject.encode_payload(out),
             NetworkMessage::SendCompact(send) => send.encode_payload(out),
             NetworkMessage::Alert(alert) => {
@@ -295,6 +327,12 @@ impl NetworkMessage {
             "cmpheaders" => NetworkMessage::CompactHeaders(decode_compact_headers(input)?),
             "block" => NetworkMessage::Block(Block::flux_decode(input)?),
             "tx" => NetworkMessage::Tx(Transaction::flux_decode(input)?),
+            "cmpctblock" => NetworkMessage::CompactBlock(CompactBlock::decode_payload(input)?),
+            "getblocktxn" => {
+                NetworkMessage::GetBlockTxn(BlockTransactionsRequest::decode_payload(input)?)
+            }
+            "blocktxn" => NetworkMessage::BlockTxn(BlockTransactions::decode_payload(input)?),
+            "merkleblock" => NetworkMessage::MerkleBlock(MerkleBlock::decode_payload(input)?),
             "mempool" => expect_empty(command, input, NetworkMessage::MemPool)?,
             "reject" => NetworkMessage::Reject(RejectMessage::decode_payload(input)?),
             "sendheaders" => expect_empty(command, input, NetworkMessage::SendHeaders)?,

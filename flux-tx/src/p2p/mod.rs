@@ -1,7 +1,7 @@
 //! The fluxd peer-to-peer wire protocol as typed values, with hand-written encoding beside the
 //! consensus codecs: the frame ([`frame`]), every message a fluxd peer sends or handles
 //! ([`NetworkMessage`]), and their parts (addresses, inventory, the handshake, header sync,
-//! `reject`).
+//! BIP152 compact blocks, `merkleblock`, `reject`).
 //!
 //! Nothing here does I/O. [`decode_message`] reads whatever prefix of a stream has arrived and
 //! answers with a message, a request for more bytes ([`MessageStatus::NeedMoreBytes`]), or an
@@ -53,14 +53,20 @@
 //! ```
 
 pub mod address;
+pub mod compact_block;
 pub mod frame;
 pub mod headers;
 pub mod inventory;
+pub mod merkle_block;
 pub mod message;
 pub mod reject;
 pub mod version;
 
 pub use address::{NetAddress, ServiceFlags, TimestampedAddress};
+pub use compact_block::{
+    BlockTransactions, BlockTransactionsRequest, CompactBlock, MAX_COMPACT_BLOCK_ITEMS,
+    PrefilledTransaction, ShortTxId,
+};
 pub use frame::{
     Command, CommandError, FrameError, FrameStatus, MAX_PROTOCOL_MESSAGE_LENGTH, RawFrame,
     decode_frame,
@@ -69,6 +75,7 @@ pub use headers::{
     CompactHeader, CompactProof, LocatorRequest, MAX_COMPACT_HEADERS_RESULTS, MAX_HEADERS_RESULTS,
 };
 pub use inventory::Inventory;
+pub use merkle_block::MerkleBlock;
 pub use message::{
     Alert, MAX_ADDR_TO_SEND, MAX_INV_SZ, MessageError, MessageStatus, NetworkMessage, PayloadError,
     decode_message,
