@@ -17,7 +17,7 @@ use crate::transaction::OutPoint;
 /// Bitcoin allows 2000).
 pub const MAX_HEADERS_RESULTS: usize = 160;
 
-/// The most entries one `cmpheaders` message may carry (`main.cpp:7876`).
+/// The most entries one `cmpheaders` message may carry (`main.cpp:7877`).
 pub const MAX_COMPACT_HEADERS_RESULTS: usize = 2000;
 
 /// The smallest `headers` entry: a proof-of-work header with an empty solution (140 bytes and

@@ -23,7 +23,7 @@ use crate::transaction::Transaction;
 /// The most items one `inv`, `getdata` or `notfound` may list (`MAX_INV_SZ`, `net.h:51`).
 pub const MAX_INV_SZ: usize = 50_000;
 
-/// The most addresses one `addr` may carry (`main.cpp:7352`, `MAX_ADDR_TO_SEND`, `net.h:53`).
+/// The most addresses one `addr` may carry (`main.cpp:7353`, `MAX_ADDR_TO_SEND`, `net.h:53`).
 pub const MAX_ADDR_TO_SEND: usize = 1000;
 
 /// Why a payload does not decode as the message its command names.
@@ -178,7 +178,8 @@ pub enum NetworkMessage {
     SendCompact(SendCompact),
     /// `alert`: a signed network alert.
     Alert(Alert),
-    /// Any other command, with its payload unread.
+    /// Any other command, with its payload unread. Build it only for commands without a variant
+    /// of their own: the bytes of a typed command decode as that variant.
     Unknown {
         /// The command.
         command: Command,

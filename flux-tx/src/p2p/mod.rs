@@ -11,6 +11,22 @@
 //! The network magic comes from the caller (`NetworkParams::message_start()` in
 //! `flux-consensus`).
 //!
+//! # Limits
+//!
+//! | what | limit | fluxd |
+//! |---|---|---|
+//! | payload | [`MAX_PROTOCOL_MESSAGE_LENGTH`] = 2 MiB | `net.h:55`, `net.cpp:629-632` |
+//! | `inv`, `getdata`, `notfound` items | [`MAX_INV_SZ`] = 50 000 | `net.h:51`, `main.cpp:7453, 7518` |
+//! | `addr` entries | [`MAX_ADDR_TO_SEND`] = 1000 | `main.cpp:7353` |
+//! | `headers` entries | [`MAX_HEADERS_RESULTS`] = 160 | `main.h:107`, `main.cpp:7820` |
+//! | `cmpheaders` entries | [`MAX_COMPACT_HEADERS_RESULTS`] = 2000 | `main.cpp:7877` |
+//! | user agent | [`MAX_USER_AGENT_LENGTH`] = 256 bytes | `net.h:57`, `main.cpp:7150` |
+//! | `reject` command, reason | 12, [`MAX_REJECT_REASON_LENGTH`] = 111 bytes | `main.cpp:8471`, `main.h:122` |
+//! | BIP152 short ids, prefilled, indexes | [`MAX_COMPACT_BLOCK_ITEMS`] = 65 535 | `blockencodings.h` |
+//! | any other length prefix | the bytes present, and `MAX_SIZE` | `serialize.h` |
+//!
+//! fluxd reads `notfound` without looking at it; the `inv` limit is applied to it too.
+//!
 //! # Example: a handshake reply and a ping, read from a stream
 //!
 //! ```
