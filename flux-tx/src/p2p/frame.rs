@@ -157,8 +157,8 @@ pub enum FrameError {
         "declared payload of {len} bytes is above the {MAX_PROTOCOL_MESSAGE_LENGTH}-byte limit: disconnect the peer"
     )]
     PayloadTooLarge {
-        /// The declared length.
-        len: u32,
+        /// The declared (or, when encoding, the actual) length.
+        len: u64,
     },
     /// The command field has a byte outside printable ASCII, or something after its NUL padding
     /// starts; fluxd drops the frame (`main.cpp:8556-8560`).
@@ -255,7 +255,9 @@ pub fn decode_frame<'a>(magic: [u8; 4], input: &'a [u8]) -> Result<FrameStatus<'
     let len = u32::from_le_bytes([header[16], header[17], header[18], header[19]]);
     let declared = [header[20], header[21], header[22], header[23]];
     if len > MAX_PROTOCOL_MESSAGE_LENGTH {
-        return Err(FrameError::PayloadTooLarge { len });
+        return Err(FrameError::PayloadTooLarge {
+            len: u64::from(len),
+        });
     }
     // The cap above keeps this far from overflow on every target.
     let frame_len = FRAME_HEADER_SIZE + len as usize;
@@ -295,7 +297,7 @@ pub fn encode_frame(
         .ok()
         .filter(|&len| len <= MAX_PROTOCOL_MESSAGE_LENGTH)
         .ok_or(FrameError::PayloadTooLarge {
-            len: u32::try_from(payload.len()).unwrap_or(u32::MAX),
+            len: payload.len() as u64,
         })?;
     out.reserve(FRAME_HEADER_SIZE + payload.len());
     out.extend_from_slice(&magic);
@@ -375,7 +377,7 @@ mod tests {
         assert_eq!(
             decode_frame(MAINNET, &oversized),
             Err(FrameError::PayloadTooLarge {
-                len: MAX_PROTOCOL_MESSAGE_LENGTH + 1
+                len: u64::from(MAX_PROTOCOL_MESSAGE_LENGTH) + 1
             })
         );
     }

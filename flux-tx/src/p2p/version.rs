@@ -17,7 +17,8 @@ pub const MAX_USER_AGENT_LENGTH: usize = 256;
 ///
 /// fluxd reads every field after `receiver` only if bytes remain, but every fluxd that passes its
 /// minimum-version check (170002 and up) sends them all, so this type requires them, keeping
-/// `relay` optional as BIP37 peers may omit it.
+/// `relay` optional as BIP37 peers may omit it. The relay byte must be 0 or 1 (fluxd would read
+/// any other value as `true`, but it could not be re-encoded as received).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct VersionMessage {
     /// The sender's protocol version.
