@@ -125,6 +125,8 @@ fn lying_counts_and_lengths_allocate_nothing_large() {
             [lying_block_prefix.clone(), count(0), count(65_535)].concat(),
         ),
         ("getblocktxn", [vec![0; 32], count(65_535)].concat()),
+        ("filterload", count(0x0200_0000)),
+        ("filteradd", count(0x0200_0000)),
         ("blocktxn", [vec![0; 32], count(0x0200_0000)].concat()),
         (
             "merkleblock",

@@ -6,9 +6,9 @@ use flux_tx::encode::{DecodeError, FluxDecode, FluxEncode, write_compact_size};
 use flux_tx::p2p::frame::{FRAME_HEADER_SIZE, checksum};
 use flux_tx::p2p::{
     BlockTransactions, BlockTransactionsRequest, Command, CompactBlock, CompactHeader,
-    CompactProof, FrameError, Inventory, LocatorRequest, MerkleBlock, MessageError, MessageStatus,
-    NetAddress, NetworkMessage, PayloadError, PrefilledTransaction, RejectCode, RejectMessage,
-    SendCompact, ServiceFlags, ShortTxId, VersionMessage, decode_message,
+    CompactProof, FilterLoad, FrameError, Inventory, LocatorRequest, MerkleBlock, MessageError,
+    MessageStatus, NetAddress, NetworkMessage, PayloadError, PrefilledTransaction, RejectCode,
+    RejectMessage, SendCompact, ServiceFlags, ShortTxId, VersionMessage, decode_message,
 };
 use flux_tx::{Block, BlockHash, BlockHeader, BlockProof, OutPoint, Txid};
 
@@ -359,12 +359,12 @@ fn frames_from_another_network_or_too_large_end_the_connection() {
 
 #[test]
 fn unknown_commands_are_kept_and_malformed_payloads_are_skippable() {
-    // A light client's filterload has no typed variant; a node reads and ignores it.
-    let bytes = frame("filterload", &[0x55; 33]);
+    // A command fluxd does not know (BIP157's getcfilters) is kept; a node reads and ignores it.
+    let bytes = frame("getcfilters", &[0x55; 33]);
     let NetworkMessage::Unknown { command, payload } = decode_whole(&bytes) else {
         panic!("unknown");
     };
-    assert_eq!(command.as_str(), "filterload");
+    assert_eq!(command.as_str(), "getcfilters");
     assert_eq!(payload, [0x55; 33]);
 
     // A ping with trailing bytes, and a truncated tx, are payload errors the reader skips.
@@ -507,5 +507,54 @@ fn limits_are_inclusive() {
     assert_eq!(
         decode_whole(&compact_headers.encode_frame(MAINNET).unwrap()),
         compact_headers
+    );
+}
+
+#[test]
+fn bloom_filter_messages_and_their_limits() {
+    // filterload: vData, nHashFuncs, nTweak, nFlags (`bloom.h:76-82`).
+    let payload = hex::decode("03b50f010b00000078563412 01".replace(' ', "")).unwrap();
+    assert_eq!(
+        decode_whole(&frame("filterload", &payload)),
+        NetworkMessage::FilterLoad(FilterLoad {
+            filter: vec![0xb5, 0x0f, 0x01],
+            hash_funcs: 11,
+            tweak: 0x1234_5678,
+            flags: 1
+        })
+    );
+    let mut too_many_funcs = payload.clone();
+    too_many_funcs[4] = 51;
+    assert_eq!(
+        payload_error(&frame("filterload", &too_many_funcs)),
+        PayloadError::TooManyItems {
+            what: "bloom hash functions",
+            count: 51,
+            max: 50
+        }
+    );
+    let mut too_big = Vec::new();
+    write_compact_size(&mut too_big, 36_001);
+    too_big.extend_from_slice(&[0; 36_010]);
+    assert!(matches!(
+        payload_error(&frame("filterload", &too_big)),
+        PayloadError::Decode(DecodeError::FieldTooLong { max: 36_000, .. })
+    ));
+
+    let mut add = vec![0xfd, 0x08, 0x02];
+    add.extend_from_slice(&[7; 520]);
+    assert_eq!(
+        decode_whole(&frame("filteradd", &add)),
+        NetworkMessage::FilterAdd(vec![7; 520])
+    );
+    let mut add = vec![0xfd, 0x09, 0x02];
+    add.extend_from_slice(&[7; 521]);
+    assert!(matches!(
+        payload_error(&frame("filteradd", &add)),
+        PayloadError::Decode(DecodeError::FieldTooLong { max: 520, .. })
+    ));
+    assert_eq!(
+        decode_whole(&frame("filterclear", &[])),
+        NetworkMessage::FilterClear
     );
 }

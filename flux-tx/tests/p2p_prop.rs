@@ -12,7 +12,7 @@ use std::cell::Cell;
 use flux_tx::p2p::frame::{FRAME_HEADER_SIZE, checksum};
 use flux_tx::p2p::{
     Alert, BlockTransactions, BlockTransactionsRequest, Command, CompactBlock, CompactHeader,
-    CompactProof, Inventory, LocatorRequest, MerkleBlock, MessageStatus, NetAddress,
+    CompactProof, FilterLoad, Inventory, LocatorRequest, MerkleBlock, MessageStatus, NetAddress,
     NetworkMessage, PrefilledTransaction, RejectCode, RejectMessage, SendCompact, ServiceFlags,
     ShortTxId, TimestampedAddress, VersionMessage, decode_message,
 };
@@ -29,7 +29,7 @@ use proptest::test_runner::{Config, TestRunner};
 const MAINNET: [u8; 4] = [0x24, 0xe9, 0x27, 0x64];
 
 /// Every command with a typed variant, for the arbitrary-payload property.
-const TYPED_COMMANDS: [&str; 24] = [
+const TYPED_COMMANDS: [&str; 27] = [
     "version",
     "verack",
     "ping",
@@ -54,6 +54,9 @@ const TYPED_COMMANDS: [&str; 24] = [
     "sendheaders",
     "sendcmpct",
     "alert",
+    "filterload",
+    "filteradd",
+    "filterclear",
 ];
 
 fn hash32() -> impl Strategy<Value = [u8; 32]> {
@@ -313,6 +316,22 @@ fn message() -> impl Strategy<Value = NetworkMessage> {
         (vec(any::<u8>(), 0..100), vec(any::<u8>(), 0..80)).prop_map(|(payload, signature)| {
             NetworkMessage::Alert(Alert { payload, signature })
         }),
+        (
+            vec(any::<u8>(), 0..100),
+            0..=50u32,
+            any::<u32>(),
+            any::<u8>()
+        )
+            .prop_map(
+                |(filter, hash_funcs, tweak, flags)| NetworkMessage::FilterLoad(FilterLoad {
+                    filter,
+                    hash_funcs,
+                    tweak,
+                    flags
+                })
+            ),
+        vec(any::<u8>(), 0..=520).prop_map(NetworkMessage::FilterAdd),
+        Just(NetworkMessage::FilterClear),
         unknown(),
     ]
 }

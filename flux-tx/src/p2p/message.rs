@@ -4,6 +4,7 @@
 use alloc::vec::Vec;
 
 use super::address::TimestampedAddress;
+use super::bloom::{FilterLoad, decode_filter_add};
 use super::compact_block::{BlockTransactions, BlockTransactionsRequest, CompactBlock};
 use super::frame::{Command, FrameError, FrameStatus, decode_frame, encode_frame};
 use super::headers::{
@@ -123,10 +124,9 @@ pub struct Alert {
     pub signature: Vec<u8>,
 }
 
-/// A P2P message: one variant per command fluxd sends or acts on. Other commands (the bloom
-/// filter family `filterload`/`filteradd`/`filterclear`, which only light clients send, and
-/// anything new) are kept as [`NetworkMessage::Unknown`], which a node reads and ignores as
-/// fluxd ignores unknown commands.
+/// A P2P message: one variant per command fluxd sends or acts on. Any other command is kept as
+/// [`NetworkMessage::Unknown`], which a node reads and ignores as fluxd ignores unknown
+/// commands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NetworkMessage {
     /// `version`: opens the handshake.
@@ -178,6 +178,13 @@ pub enum NetworkMessage {
     SendCompact(SendCompact),
     /// `alert`: a signed network alert.
     Alert(Alert),
+    /// `filterload` (BIP37): a light client's bloom filter.
+    FilterLoad(FilterLoad),
+    /// `filteradd` (BIP37): one element to add to the loaded filter (at most
+    /// [`super::bloom::MAX_FILTER_ADD_SIZE`] bytes).
+    FilterAdd(Vec<u8>),
+    /// `filterclear` (BIP37): drop the loaded filter.
+    FilterClear,
     /// Any other command, with its payload unread. Build it only for commands without a variant
     /// of their own: the bytes of a typed command decode as that variant.
     Unknown {
@@ -212,6 +219,9 @@ const REJECT: Command = Command::from_static("reject");
 const SENDHEADERS: Command = Command::from_static("sendheaders");
 const SENDCMPCT: Command = Command::from_static("sendcmpct");
 const ALERT: Command = Command::from_static("alert");
+const FILTERLOAD: Command = Command::from_static("filterload");
+const FILTERADD: Command = Command::from_static("filteradd");
+const FILTERCLEAR: Command = Command::from_static("filterclear");
 
 impl NetworkMessage {
     /// The command the message travels under.
@@ -241,6 +251,9 @@ impl NetworkMessage {
             NetworkMessage::SendHeaders => SENDHEADERS,
             NetworkMessage::SendCompact(_) => SENDCMPCT,
             NetworkMessage::Alert(_) => ALERT,
+            NetworkMessage::FilterLoad(_) => FILTERLOAD,
+            NetworkMessage::FilterAdd(_) => FILTERADD,
+            NetworkMessage::FilterClear => FILTERCLEAR,
             NetworkMessage::Unknown { command, .. } => *command,
         }
     }
@@ -252,7 +265,8 @@ impl NetworkMessage {
             NetworkMessage::Verack
             | NetworkMessage::GetAddr
             | NetworkMessage::MemPool
-            | NetworkMessage::SendHeaders => {}
+            | NetworkMessage::SendHeaders
+            | NetworkMessage::FilterClear => {}
             NetworkMessage::Ping(nonce) | NetworkMessage::Pong(nonce) => nonce.flux_encode(out),
             NetworkMessage::Addr(addresses) => write_list(out, addresses),
             NetworkMessage::Inv(items)
@@ -275,6 +289,8 @@ impl NetworkMessage {
                 write_bytes(out, &alert.payload);
                 write_bytes(out, &alert.signature);
             }
+            NetworkMessage::FilterLoad(filter) => filter.encode_payload(out),
+            NetworkMessage::FilterAdd(data) => write_bytes(out, data),
             NetworkMessage::Unknown { payload, .. } => out.extend_from_slice(payload),
         }
     }
@@ -342,6 +358,9 @@ impl NetworkMessage {
                 payload: read_bytes(input, "alert payload")?,
                 signature: read_bytes(input, "alert signature")?,
             }),
+            "filterload" => NetworkMessage::FilterLoad(FilterLoad::decode_payload(input)?),
+            "filteradd" => NetworkMessage::FilterAdd(decode_filter_add(input)?),
+            "filterclear" => expect_empty(command, input, NetworkMessage::FilterClear)?,
             _ => {
                 let payload = input.to_vec();
                 *input = &[];

@@ -1,7 +1,7 @@
 //! The fluxd peer-to-peer wire protocol as typed values, with hand-written encoding beside the
 //! consensus codecs: the frame ([`frame`]), every message a fluxd peer sends or handles
 //! ([`NetworkMessage`]), and their parts (addresses, inventory, the handshake, header sync,
-//! BIP152 compact blocks, `merkleblock`, `reject`).
+//! BIP152 compact blocks, BIP37 filters and `merkleblock`, `reject`).
 //!
 //! Nothing here does I/O. [`decode_message`] reads whatever prefix of a stream has arrived and
 //! answers with a message, a request for more bytes ([`MessageStatus::NeedMoreBytes`]), or an
@@ -23,6 +23,8 @@
 //! | user agent | [`MAX_USER_AGENT_LENGTH`] = 256 bytes | `net.h:57`, `main.cpp:7150` |
 //! | `reject` command, reason | 12, [`MAX_REJECT_REASON_LENGTH`] = 111 bytes | `main.cpp:8471`, `main.h:122` |
 //! | BIP152 short ids, prefilled, indexes | [`MAX_COMPACT_BLOCK_ITEMS`] = 65 535 | `blockencodings.h` |
+//! | `filterload` filter, hash functions | 36 000 bytes, 50 | `bloom.h:18-19` (fluxd scores 100) |
+//! | `filteradd` element | 520 bytes | `main.cpp:8442` (fluxd scores 100) |
 //! | any other length prefix | the bytes present, and `MAX_SIZE` | `serialize.h` |
 //!
 //! fluxd reads `notfound` without looking at it; the `inv` limit is applied to it too.
@@ -69,6 +71,7 @@
 //! ```
 
 pub mod address;
+pub mod bloom;
 pub mod compact_block;
 pub mod frame;
 pub mod headers;
@@ -79,6 +82,7 @@ pub mod reject;
 pub mod version;
 
 pub use address::{NetAddress, ServiceFlags, TimestampedAddress};
+pub use bloom::FilterLoad;
 pub use compact_block::{
     BlockTransactions, BlockTransactionsRequest, CompactBlock, MAX_COMPACT_BLOCK_ITEMS,
     PrefilledTransaction, ShortTxId,
