@@ -52,6 +52,7 @@ pub mod hash;
 pub mod keys;
 pub mod message;
 pub mod outpoint;
+pub mod p2p;
 pub mod script;
 pub mod sighash;
 pub mod sign;

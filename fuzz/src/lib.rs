@@ -8,6 +8,7 @@
 pub mod address;
 pub mod app;
 pub mod equihash;
+pub mod p2p;
 pub mod parallel;
 pub mod tx;
 
