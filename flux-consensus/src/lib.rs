@@ -52,6 +52,11 @@
 //! assert_eq!(chain.tip(), (BlockHeight(1), block.hash()));
 //! ```
 
+// The README's example runs as a doc test as well, so the page crates.io shows cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub mod chain;
 pub mod check;
 pub mod devnet;
