@@ -22,6 +22,11 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
+// The README's example runs as a doc test as well, so the page crates.io shows cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub mod placement;
 #[cfg(feature = "runtime")]
 pub mod reconcile;

@@ -119,6 +119,12 @@
 //! # fn main() {}
 //! ```
 
+// The README's example runs as a doc test as well, so the page crates.io shows cannot go stale;
+// it mines a devnet block into a store, so it needs both default features.
+#[cfg(all(doctest, feature = "store", feature = "miner"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 #[cfg(feature = "store")]
 pub mod chain;
 pub mod check;

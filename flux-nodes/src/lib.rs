@@ -19,6 +19,11 @@
 //! [`titan`]; the deterministic fluxnode list, a pure state machine over blocks with exact undo, is
 //! [`list`].
 
+// The README's example runs as a doc test as well, so the page crates.io shows cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub mod calculator;
 pub mod list;
 pub mod subsidy;

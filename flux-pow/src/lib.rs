@@ -8,31 +8,43 @@
 //! Every rule mirrors the Flux daemon (fluxd) bit for bit; each item cites the daemon source it
 //! follows.
 //!
-//! # Example: verify the mainnet genesis block's Equihash solution
+//! # Example: verify the regtest genesis block's Equihash solution
 //!
 //! ```
 //! use flux_pow::equihash::{verify, EquihashParams, PowError};
 //!
-//! # let genesis: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(concat!(
-//! #     env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/genesis.json")).unwrap()).unwrap();
-//! # let main = &genesis["networks"]["main"];
-//! # let hex = |key: &str| hex::decode(main[key].as_str().unwrap()).unwrap();
-//! // The 140 header bytes version..nonce, and the 1344-byte nSolution (genesis.json).
-//! let mut header: Vec<u8> = hex("header_140_hex");
-//! let solution: Vec<u8> = hex("solution_hex");
+//! // The 140 header bytes version..nonce of fluxd's regtest genesis block (`chainparams.cpp`).
+//! let mut header = hex::decode(concat!(
+//!     "04000000",                                                         // version
+//!     "0000000000000000000000000000000000000000000000000000000000000000", // previous block
+//!     "3aa13a6f0d1689b1915607599df1a28120b9c3bf84660018177fc6b2d6aec794", // merkle root
+//!     "0000000000000000000000000000000000000000000000000000000000000000", // final sapling root
+//!     "dae5494d",                                                         // time
+//!     "0f0f0f20",                                                         // bits
+//!     "1600000000000000000000000000000000000000000000000000000000000000", // nonce
+//! ))?;
+//! // Its 36-byte nSolution.
+//! let solution =
+//!     hex::decode("02853a9dd062e2356909a0d2b9f0e4873dbf092edd3f00eea317e21222d1f2c414b926ee")?;
 //!
 //! // fluxd picks the parameter set from the solution size alone.
 //! let params = EquihashParams::from_solution_len(solution.len()).unwrap();
-//! assert_eq!(params, EquihashParams::EH200_9);
+//! assert_eq!(params, EquihashParams::EH48_5);
 //! assert_eq!(verify(&params, &header, &solution), Ok(()));
 //!
 //! // Any other nonce breaks the solution.
 //! header[108] ^= 1;
 //! assert!(matches!(verify(&params, &header, &solution), Err(PowError::Collision { .. })));
+//! # Ok::<(), hex::FromHexError>(())
 //! ```
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
+
+// The README's example runs as a doc test as well, so the page crates.io shows cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 pub mod difficulty;
 pub mod equihash;
