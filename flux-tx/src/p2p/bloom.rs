@@ -5,7 +5,7 @@
 
 use alloc::vec::Vec;
 
-use super::message::PayloadError;
+use super::payload::PayloadError;
 use crate::encode::{FluxDecode, FluxEncode, read_bytes_max, write_bytes};
 
 /// The largest filter fluxd accepts (`MAX_BLOOM_FILTER_SIZE`, `bloom.h:18`); a larger one

@@ -10,7 +10,7 @@
 
 use alloc::vec::Vec;
 
-use super::message::{PayloadError, read_capped_count};
+use super::payload::{PayloadError, read_capped_count};
 use crate::block::BlockHeader;
 use crate::encode::{FluxDecode, FluxEncode, read_array, read_compact_size, write_compact_size};
 use crate::hash::BlockHash;

@@ -4,7 +4,7 @@
 
 use alloc::vec::Vec;
 
-use super::message::{PayloadError, read_capped_count};
+use super::payload::{PayloadError, read_capped_count};
 use crate::block::{BlockHeader, BlockProof, PON_VERSION};
 use crate::encode::{
     FluxDecode, FluxEncode, read_array, read_bytes, read_compact_size, read_count, write_bytes,

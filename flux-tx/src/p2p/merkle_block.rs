@@ -4,7 +4,7 @@
 
 use alloc::vec::Vec;
 
-use super::message::{PayloadError, read_capped_count};
+use super::payload::{PayloadError, read_capped_count};
 use crate::block::BlockHeader;
 use crate::encode::{FluxDecode, FluxEncode, read_bytes, write_bytes, write_compact_size};
 

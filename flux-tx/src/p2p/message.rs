@@ -13,12 +13,11 @@ use super::headers::{
 };
 use super::inventory::Inventory;
 use super::merkle_block::MerkleBlock;
+use super::payload::{PayloadError, read_capped_list};
 use super::reject::RejectMessage;
 use super::version::{SendCompact, VersionMessage};
 use crate::block::{Block, BlockHeader};
-use crate::encode::{
-    DecodeError, FluxDecode, FluxEncode, read_bytes, read_compact_size, write_bytes, write_list,
-};
+use crate::encode::{DecodeError, FluxDecode, FluxEncode, read_bytes, write_bytes, write_list};
 use crate::transaction::Transaction;
 
 /// The most items one `inv`, `getdata` or `notfound` may list (`MAX_INV_SZ`, `net.h:51`).
@@ -26,92 +25,6 @@ pub const MAX_INV_SZ: usize = 50_000;
 
 /// The most addresses one `addr` may carry (`main.cpp:7353`, `MAX_ADDR_TO_SEND`, `net.h:53`).
 pub const MAX_ADDR_TO_SEND: usize = 1000;
-
-/// Why a payload does not decode as the message its command names.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum PayloadError {
-    /// A field is malformed, or the payload ends early or runs on past the message.
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
-    /// A list announces more items than fluxd allows in one message; the sender misbehaves
-    /// (fluxd scores +20 for `inv`, `getdata`, `addr`, `headers` and `cmpheaders`).
-    #[error("{what}: {count} items announced, more than the {max} one message may carry")]
-    TooManyItems {
-        /// The list.
-        what: &'static str,
-        /// The announced count.
-        count: u64,
-        /// The limit.
-        max: usize,
-    },
-    /// A `headers` entry claims transactions; every fluxd writes 0 there.
-    #[error("headers entry {index} claims {count} transactions; a headers entry has none")]
-    HeaderWithTransactions {
-        /// Position of the entry.
-        index: usize,
-        /// The transaction count it claims.
-        count: u64,
-    },
-    /// A transaction position above the 16 bits fluxd keeps (`"index overflowed 16-bit
-    /// bounds"`).
-    #[error("{what} {value} does not fit in 16 bits")]
-    IndexOutOfRange {
-        /// The field.
-        what: &'static str,
-        /// The value read.
-        value: u64,
-    },
-    /// A command this crate knows to have an empty payload came with bytes.
-    #[error("{command} carries no payload, but {len} bytes came with it")]
-    UnexpectedPayload {
-        /// The command.
-        command: Command,
-        /// Bytes of the payload.
-        len: usize,
-    },
-}
-
-/// Reads a list count no larger than `max`, then checks it against the bytes left (each item
-/// needs at least `min_item_size`), so that a lying count is refused before any allocation.
-pub(crate) fn read_capped_count(
-    input: &mut &[u8],
-    max: usize,
-    min_item_size: usize,
-    what: &'static str,
-) -> Result<usize, PayloadError> {
-    let count = read_compact_size(input)?;
-    if count > max as u64 {
-        return Err(PayloadError::TooManyItems { what, count, max });
-    }
-    // `read_compact_size` caps the count at MAX_SIZE, so it fits in usize; the product
-    // saturates.
-    let count = count as usize;
-    let remaining = input.len();
-    if count.saturating_mul(min_item_size) > remaining {
-        return Err(DecodeError::CountExceedsData {
-            what,
-            count: count as u64,
-            remaining,
-        }
-        .into());
-    }
-    Ok(count)
-}
-
-fn read_capped_list<T: FluxDecode>(
-    input: &mut &[u8],
-    max: usize,
-    min_item_size: usize,
-    what: &'static str,
-) -> Result<Vec<T>, PayloadError> {
-    let count = read_capped_count(input, max, min_item_size, what)?;
-    let mut items = Vec::with_capacity(count);
-    for _ in 0..count {
-        items.push(T::flux_decode(input)?);
-    }
-    Ok(items)
-}
 
 /// An `alert` (`CAlert`), relayed by fluxd to every new peer and checked against the network's
 /// alert key. The signed body is kept as bytes: its layout is versioned and only its signature

@@ -78,6 +78,7 @@ pub mod headers;
 pub mod inventory;
 pub mod merkle_block;
 pub mod message;
+mod payload;
 pub mod reject;
 pub mod version;
 
@@ -97,8 +98,9 @@ pub use headers::{
 pub use inventory::Inventory;
 pub use merkle_block::MerkleBlock;
 pub use message::{
-    Alert, MAX_ADDR_TO_SEND, MAX_INV_SZ, MessageError, MessageStatus, NetworkMessage, PayloadError,
+    Alert, MAX_ADDR_TO_SEND, MAX_INV_SZ, MessageError, MessageStatus, NetworkMessage,
     decode_message,
 };
+pub use payload::PayloadError;
 pub use reject::{MAX_REJECT_REASON_LENGTH, RejectCode, RejectMessage};
 pub use version::{MAX_USER_AGENT_LENGTH, PROTOCOL_VERSION, SendCompact, VersionMessage};

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::frame::COMMAND_SIZE;
-use super::message::PayloadError;
+use super::payload::PayloadError;
 use crate::encode::{FluxDecode, FluxEncode, read_array, read_bytes_max, write_bytes};
 
 /// The longest reason fluxd sends or reads (`MAX_REJECT_MESSAGE_LENGTH`, `main.h:122`).

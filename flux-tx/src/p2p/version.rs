@@ -4,7 +4,7 @@
 use alloc::vec::Vec;
 
 use super::address::{NetAddress, ServiceFlags};
-use super::message::PayloadError;
+use super::payload::PayloadError;
 use crate::encode::{FluxDecode, FluxEncode, read_bytes_max, write_bytes};
 
 /// The protocol version this crate speaks, fluxd's own (`PROTOCOL_VERSION`, `version.h:13`).
