@@ -222,7 +222,7 @@ fn decodes_fluxnode_transactions_and_prints_amounts_as_fluxd() {
     let benchmark_key = key(3);
     let benchmark = BenchmarkAttestation {
         key: &benchmark_key,
-        tier: 2,
+        tier: flux_tx::Tier::Nimbus,
         sig_time: 1_700_000_060,
     };
     let confirm = build_confirm(

@@ -3,7 +3,6 @@
 
 use core::ops::ControlFlow;
 
-use flux_pow::difficulty::Compact;
 use flux_pow::solver::{SolveOptions, Solver, SolverError};
 use flux_pow::{BlockHeight, EquihashParams};
 use flux_tx::{Block, BlockProof};
@@ -56,7 +55,7 @@ pub fn solve_with(
     let mut counter_bytes = [0u8; 8];
     counter_bytes.copy_from_slice(&nonce[..8]);
     let start = u64::from_le_bytes(counter_bytes);
-    let target = Compact(block.header.bits).target();
+    let target = block.header.bits.target();
     let mut solver = Solver::new(&params)?;
     for step in 0..max_nonces {
         let mut nonce = match &block.header.proof {

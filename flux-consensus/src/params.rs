@@ -231,7 +231,7 @@ fn empty_block() -> Block {
             merkle_root: MerkleRoot::ZERO,
             final_sapling_root: SaplingRoot::ZERO,
             time: 0,
-            bits: 0,
+            bits: Compact(0),
             proof: BlockProof::Work {
                 nonce: [0; 32],
                 solution: Vec::new(),
@@ -535,7 +535,7 @@ pub struct Devnet;
 
 impl Devnet {
     /// Compact form of the devnet `powLimit`; every devnet block carries it.
-    pub const POW_LIMIT_BITS: u32 = 0x207f_ffff;
+    pub const POW_LIMIT_BITS: Compact = Compact(0x207f_ffff);
     /// `nTime` of the devnet genesis block (2025-12-01 00:00:00 UTC).
     pub const GENESIS_TIME: u32 = 1_764_547_200;
     /// First height whose coinbase pays the fluxnodes.

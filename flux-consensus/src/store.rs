@@ -7,7 +7,7 @@ use flux_nodes::list::{ConfirmEvent, StartEvent};
 use flux_nodes::{BlockChanges, Tier};
 use flux_pow::difficulty::U256;
 use flux_tx::encode::{FluxDecode, FluxEncode};
-use flux_tx::{Amount, BlockHash, OutPoint, Script, TxOut, Txid};
+use flux_tx::{Amount, BlockHash, BlockHeight, OutPoint, Script, TxOut, Txid};
 use redb::TableDefinition;
 
 use crate::check::utxo::Coin;
@@ -146,7 +146,7 @@ pub(crate) fn outpoint_key(outpoint: &OutPoint) -> [u8; 36] {
 
 pub(crate) fn encode_coin(coin: &Coin) -> Vec<u8> {
     let mut out = Vec::with_capacity(16 + coin.output.script_pubkey.len());
-    out.extend_from_slice(&coin.height.to_le_bytes());
+    out.extend_from_slice(&coin.height.0.to_le_bytes());
     out.push(u8::from(coin.is_coinbase));
     out.extend_from_slice(&coin.output.value.to_le_bytes());
     put_bytes(&mut out, coin.output.script_pubkey.as_bytes());
@@ -163,7 +163,7 @@ fn read_coin(reader: &mut Reader<'_>) -> Result<Coin, StoreError> {
             value,
             script_pubkey: Script::from(script),
         },
-        height,
+        height: BlockHeight(height),
         is_coinbase,
     })
 }
@@ -400,7 +400,7 @@ mod tests {
                     value,
                     script_pubkey: Script::from(script),
                 },
-                height,
+                height: BlockHeight(height),
                 is_coinbase,
             })
     }

@@ -73,7 +73,7 @@ fn expect_tx(result: Result<AcceptOutcome, BlockError>) -> TransactionError {
 
 /// A solution of the block's header whose hash is above the target.
 fn solve_above_target(mut block: Block) -> Block {
-    let target = Compact(block.header.bits).target();
+    let target = block.header.bits.target();
     for nonce_byte in 0u8..=255 {
         block.header.proof = BlockProof::Work {
             nonce: [nonce_byte; 32],
@@ -149,7 +149,7 @@ fn each_invalid_variant_is_rejected_with_its_own_rule() {
     );
     assert_eq!(error.misbehavior_score(), 50);
     let mut block = good.clone();
-    block.header.bits = 0x207f_fffe;
+    block.header.bits = Compact(0x207f_fffe);
     let error = expect_header(dev.accept(&Devchain::resolve(block)));
     assert_eq!(
         error,

@@ -163,7 +163,7 @@ fn real_genesis_headers_verify_for_their_era_and_fail_when_touched() {
         Err(HeaderError::SolutionSizeNotForHeight { .. })
     ));
     let mut easier = main;
-    easier.bits = 0x2007_ffff;
+    easier.bits = Compact(0x2007_ffff);
     assert!(matches!(
         check_proof_of_work_target(&Mainnet, &easier),
         Err(HeaderError::HighHash(_))

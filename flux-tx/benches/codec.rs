@@ -71,7 +71,7 @@ fn codec(c: &mut Criterion) {
             merkle_root: MerkleRoot::ZERO,
             final_sapling_root: SaplingRoot::ZERO,
             time: 0,
-            bits: 0x1f07_ffff,
+            bits: flux_tx::Compact(0x1f07_ffff),
             proof: BlockProof::Work {
                 nonce: [0; 32],
                 solution: vec![0; 52],

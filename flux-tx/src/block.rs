@@ -5,6 +5,8 @@
 
 use alloc::vec::Vec;
 
+use flux_pow::difficulty::Compact;
+
 use crate::encode::{
     DecodeError, FluxDecode, FluxEncode, read_array, read_bytes, read_list, write_bytes, write_list,
 };
@@ -50,8 +52,8 @@ pub struct BlockHeader {
     pub final_sapling_root: SaplingRoot,
     /// `nTime`.
     pub time: u32,
-    /// `nBits`.
-    pub bits: u32,
+    /// `nBits`: the compact target the block's proof must meet.
+    pub bits: Compact,
     /// Nonce and solution, or collateral and signature, as the version says.
     pub proof: BlockProof,
 }
@@ -68,7 +70,7 @@ impl BlockHeader {
         self.merkle_root.flux_encode(out);
         self.final_sapling_root.flux_encode(out);
         self.time.flux_encode(out);
-        self.bits.flux_encode(out);
+        self.bits.0.flux_encode(out);
     }
 
     fn encode_with(&self, out: &mut Vec<u8>, with_signature: bool) {
@@ -131,7 +133,7 @@ impl FluxDecode for BlockHeader {
         let merkle_root = MerkleRoot::flux_decode(input)?;
         let final_sapling_root = SaplingRoot::flux_decode(input)?;
         let time = u32::flux_decode(input)?;
-        let bits = u32::flux_decode(input)?;
+        let bits = Compact(u32::flux_decode(input)?);
         let proof = if version >= PON_VERSION {
             BlockProof::Node {
                 collateral: OutPoint::flux_decode(input)?,

@@ -138,6 +138,16 @@ pub enum UpdateType {
 }
 
 impl UpdateType {
+    /// The update type of a wire byte, or `None` for a value fluxd refuses
+    /// (`bad-txns-fluxnode-confirm-invalid-update-type`).
+    pub const fn from_i8(byte: i8) -> Option<UpdateType> {
+        match byte {
+            INITIAL_CONFIRM => Some(UpdateType::InitialConfirm),
+            UPDATE_CONFIRM => Some(UpdateType::UpdateConfirm),
+            _ => None,
+        }
+    }
+
     /// The `nUpdateType` byte on the wire.
     pub const fn to_i8(self) -> i8 {
         match self {

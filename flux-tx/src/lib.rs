@@ -60,6 +60,7 @@ struct ReadmeDoctests;
 pub use amount::{Amount, COIN, MAX_MONEY};
 pub use block::{Block, BlockHeader, BlockProof, merkle_root};
 pub use encode::{DecodeError, FluxDecode, FluxEncode};
+pub use flux_pow::difficulty::Compact;
 pub use flux_pow::{BlockHeight, Network, NetworkUpgrade, Tier, UnknownTierError};
 pub use hash::{BlockHash, MerkleRoot, SaplingRoot, Txid};
 pub use outpoint::OutPoint;

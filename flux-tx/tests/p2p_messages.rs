@@ -249,7 +249,7 @@ fn proof_of_node_header_in_headers_and_cmpheaders() {
         merkle_root: flux_tx::MerkleRoot([0x22; 32]),
         final_sapling_root: flux_tx::SaplingRoot([0x33; 32]),
         time: 1_750_000_000,
-        bits: 0x200f_ffff,
+        bits: flux_tx::Compact(0x200f_ffff),
         proof: BlockProof::Node {
             collateral: OutPoint {
                 txid: Txid([0x44; 32]),

@@ -140,7 +140,7 @@ fn header() -> impl Strategy<Value = BlockHeader> {
                 merkle_root: MerkleRoot(merkle),
                 final_sapling_root: SaplingRoot(sapling),
                 time,
-                bits,
+                bits: flux_tx::Compact(bits),
                 proof,
             },
         )

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use flux_consensus::{TransactionError, TxValidationError};
 use flux_nodes::Tier;
 use flux_pow::BlockHeight;
-use flux_pow::difficulty::{Compact, U256, relative_difficulty};
+use flux_pow::difficulty::{U256, relative_difficulty};
 use flux_tx::address::Address;
 use flux_tx::{Block, BlockHash, FluxDecode, FluxEncode, Transaction, Txid};
 use serde_json::{Value, json};
@@ -171,10 +171,7 @@ fn position<'a>(
         confirmations,
         next: (!next.is_empty()).then_some(next.as_str()),
         chainwork: work.as_str(),
-        difficulty: relative_difficulty(
-            Compact(header.bits),
-            chain.params().difficulty_params().pow_limit,
-        ),
+        difficulty: relative_difficulty(header.bits, chain.params().difficulty_params().pow_limit),
     })
 }
 

@@ -238,7 +238,7 @@ fn confirm(
         .ok_or(OperatorError::MissingKey(BENCHMARK))?;
     let benchmark = BenchmarkAttestation {
         key: benchmark_key,
-        tier: operator.tier.number() as i8,
+        tier: operator.tier,
         sig_time: now,
     };
     Ok(build_confirm(

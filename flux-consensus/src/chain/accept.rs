@@ -4,7 +4,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use flux_pow::BlockHeight;
-use flux_pow::difficulty::{Compact, block_proof};
+use flux_pow::difficulty::block_proof;
 use flux_tx::{Block, BlockHash, BlockHeader};
 use redb::WriteTransaction;
 
@@ -193,9 +193,9 @@ fn child_entry(parent: &IndexEntry, header: &BlockHeader) -> IndexEntry {
         prev: header.prev_block,
         chain_work: parent
             .chain_work
-            .wrapping_add(block_proof(Compact(header.bits), header.version)),
+            .wrapping_add(block_proof(header.bits, header.version)),
         time: header.time,
-        bits: header.bits,
+        bits: header.bits.0,
         version: header.version,
         status: BlockStatus::Stored,
     }

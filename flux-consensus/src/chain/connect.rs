@@ -233,7 +233,7 @@ impl Connection<'_> {
             for (output_index, output) in tx.outputs().iter().enumerate() {
                 let coin = Coin {
                     output: output.clone(),
-                    height: self.height.0,
+                    height: self.height,
                     is_coinbase: index == 0,
                 };
                 let key = outpoint_key(&OutPoint {

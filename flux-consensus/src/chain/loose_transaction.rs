@@ -4,7 +4,7 @@
 
 use flux_nodes::{FluxnodeList, ListError, NodeStatus};
 use flux_pow::BlockHeight;
-use flux_tx::fluxnode::FluxnodeTx;
+use flux_tx::fluxnode::{FluxnodeTx, UpdateType};
 use flux_tx::{Amount, Transaction};
 use redb::{ReadTransaction, ReadableDatabase};
 
@@ -99,10 +99,14 @@ fn list_refusal(list: &FluxnodeList, tx: &Transaction, height: BlockHeight) -> O
             collateral: start.collateral,
             status: record.status,
         }),
-        (FluxnodeTx::Confirm(confirm), record) if confirm.update_type == 0 => match record {
-            Some(r) if r.status == NodeStatus::Started => None,
-            _ => Some(ListError::NotStarted(confirm.collateral)),
-        },
+        (FluxnodeTx::Confirm(confirm), record)
+            if UpdateType::from_i8(confirm.update_type) == Some(UpdateType::InitialConfirm) =>
+        {
+            match record {
+                Some(r) if r.status == NodeStatus::Started => None,
+                _ => Some(ListError::NotStarted(confirm.collateral)),
+            }
+        }
         (FluxnodeTx::Confirm(confirm), _) => list
             .check_update_confirm(
                 height,

@@ -6,7 +6,7 @@ use std::path::Path;
 use flux_nodes::FluxnodeList;
 use flux_nodes::list::BlockUndo;
 use flux_pow::BlockHeight;
-use flux_pow::difficulty::{Compact, block_proof};
+use flux_pow::difficulty::block_proof;
 use flux_tx::BlockHash;
 use redb::{Database, ReadableDatabase, ReadableTable, WriteTransaction};
 
@@ -108,9 +108,9 @@ fn store_genesis(
     let entry = IndexEntry {
         height: 0,
         prev: genesis.header.prev_block,
-        chain_work: block_proof(Compact(genesis.header.bits), genesis.header.version),
+        chain_work: block_proof(genesis.header.bits, genesis.header.version),
         time: genesis.header.time,
-        bits: genesis.header.bits,
+        bits: genesis.header.bits.0,
         version: genesis.header.version,
         status: BlockStatus::Stored,
     };

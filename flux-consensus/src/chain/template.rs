@@ -3,6 +3,7 @@
 
 use flux_nodes::RewardSplit;
 use flux_pow::BlockHeight;
+use flux_pow::difficulty::Compact;
 use flux_tx::transaction::SAPLING_VERSION_GROUP_ID;
 use flux_tx::transaction::{SAPLING_TX_VERSION, SaplingBundle, StandardTx, TxBody};
 use flux_tx::{
@@ -26,7 +27,7 @@ pub struct BlockTemplate {
     /// Its parent: the tip.
     pub prev_block: BlockHash,
     /// The `nBits` it must carry.
-    pub bits: u32,
+    pub bits: Compact,
     /// The earliest valid `nTime` (median time past + 1).
     pub min_time: u32,
     /// The `hashFinalSaplingRoot` it must carry.
@@ -168,7 +169,7 @@ impl Chain {
         Ok(Some(BlockTemplate {
             height,
             prev_block: self.tip.hash,
-            bits: bits.0,
+            bits,
             min_time: u32::try_from(min_time).unwrap_or(u32::MAX),
             final_sapling_root: if acadia {
                 empty_sapling_root()

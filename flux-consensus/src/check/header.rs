@@ -2,7 +2,7 @@
 //! its height); the contextual ones read the ancestors (`CheckBlockHeader`,
 //! `ContextualCheckBlockHeader`, fluxd `main.cpp:5318-5601`, `pow.cpp:220-280`).
 
-use flux_pow::difficulty::{Compact, HeaderInfo, check_proof_of_work};
+use flux_pow::difficulty::{HeaderInfo, check_proof_of_work};
 use flux_pow::{BlockHeight, EquihashParams};
 use flux_tx::block::POW_HEADER_PREFIX_SIZE;
 use flux_tx::{BlockHash, BlockHeader};
@@ -63,7 +63,7 @@ pub fn check_proof_of_work_target(
     check_proof_of_work(
         &params.difficulty_params(),
         header.hash().as_bytes(),
-        Compact(header.bits),
+        header.bits,
     )
     .map_err(HeaderError::HighHash)
 }
@@ -213,10 +213,10 @@ pub fn check_difficulty_bits(
     let expected = params
         .next_work_required(ancestors, Some(i64::from(header.time)))
         .map_err(HeaderError::Difficulty)?;
-    if expected.0 != header.bits {
+    if expected != header.bits {
         return Err(HeaderError::BadDiffBits {
             expected: expected.0,
-            got: header.bits,
+            got: header.bits.0,
         });
     }
     Ok(())
@@ -290,7 +290,7 @@ pub fn header_info(header: &BlockHeader, height: BlockHeight) -> HeaderInfo {
     HeaderInfo {
         height,
         time: i64::from(header.time),
-        bits: Compact(header.bits),
+        bits: header.bits,
         version: header.version,
     }
 }

@@ -6,7 +6,9 @@ use std::collections::HashSet;
 
 use flux_pow::{BlockHeight, NetworkUpgrade};
 use flux_tx::encode::FluxEncode;
-use flux_tx::fluxnode::{CollateralSigner, FLUXNODE_TX_UPGRADEABLE_VERSION, FluxnodeTx};
+use flux_tx::fluxnode::{
+    CollateralSigner, FLUXNODE_TX_UPGRADEABLE_VERSION, FluxnodeTx, UpdateType,
+};
 use flux_tx::fluxnode_sig::{start_message, verify_node_message, verify_p2sh_start};
 use flux_tx::script::VerifyFlags;
 use flux_tx::script::standard::{ScriptTemplate, classify};
@@ -142,7 +144,7 @@ pub fn check_fluxnode_fields(tx: &Transaction) -> Result<(), TransactionError> {
                     max,
                 });
             }
-            if confirm.update_type != 0 && confirm.update_type != 1 {
+            if UpdateType::from_i8(confirm.update_type).is_none() {
                 return Err(TransactionError::FluxnodeInvalidUpdateType(
                     confirm.update_type,
                 ));
@@ -412,7 +414,8 @@ fn check_spends(
     let mut value_in = Amount::ZERO;
     for (input, coin) in tx.inputs().iter().zip(coins) {
         if coin.is_coinbase {
-            let depth = spend_height.0.saturating_sub(coin.height);
+            // A coin from above the spend height (a caller's mistake) counts as depth 0.
+            let depth = spend_height.blocks_since(coin.height).unwrap_or(0);
             if depth < COINBASE_MATURITY {
                 return Err(TransactionError::PrematureCoinbaseSpend {
                     outpoint: input.prevout,
@@ -504,7 +507,7 @@ pub fn check_collateral_coin(
 ) -> Result<Amount, TransactionError> {
     let collateral = node.collateral();
     let coin = coin.ok_or(TransactionError::FluxnodeBadCollateral(collateral))?;
-    let depth = height.0.saturating_sub(coin.height);
+    let depth = height.blocks_since(coin.height).unwrap_or(0);
     if depth < FLUXNODE_MIN_CONFIRMATIONS {
         return Err(TransactionError::FluxnodeCollateralTooYoung { collateral, depth });
     }

@@ -8,7 +8,7 @@
 use core::convert::Infallible;
 use std::collections::HashMap;
 
-use flux_tx::{OutPoint, TxOut};
+use flux_tx::{BlockHeight, OutPoint, TxOut};
 
 use crate::error::TransactionError;
 
@@ -18,7 +18,7 @@ pub struct Coin {
     /// The output.
     pub output: TxOut,
     /// Height of the block that created it.
-    pub height: u32,
+    pub height: BlockHeight,
     /// Whether it is a coinbase output (subject to maturity).
     pub is_coinbase: bool,
 }

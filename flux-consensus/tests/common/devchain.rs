@@ -143,63 +143,49 @@ pub fn flux(amount: i64) -> Amount {
     Amount::from_flux(amount).unwrap()
 }
 
-/// A signed v5 START for `collateral`, owned by `collateral_key`, announcing `node_key`.
+/// A signed v5 START for `collateral`, owned by `collateral_key`, announcing `node_key`: the
+/// wallet builder's, as the node's operators make it.
 pub fn start_tx(
     collateral: OutPoint,
     collateral_key: &PrivateKey,
     node_key: &PrivateKey,
 ) -> Transaction {
-    use flux_tx::fluxnode::{CollateralSigner, FluxnodeStart, FluxnodeTx};
-    use flux_tx::fluxnode_sig::{sign_node_message, start_message};
-    let mut start = FluxnodeStart {
-        internal_version: None,
+    flux_tx::builder::fluxnode::build_start(
         collateral,
-        signer: CollateralSigner::PubKey(collateral_key.public_key().to_bytes()),
-        node_pubkey: node_key.public_key().to_bytes(),
-        sig_time: 1_764_547_300,
-        sig: Vec::new(),
-        delegates: None,
-    };
-    let unsigned = Transaction {
-        overwintered: false,
-        version: flux_tx::fluxnode::FLUXNODE_TX_VERSION,
-        version_group_id: 0,
-        body: flux_tx::TxBody::Fluxnode(FluxnodeTx::Start(start.clone())),
-    };
-    let txid = unsigned.txid();
-    start.sig = sign_node_message(collateral_key, start_message(&txid.0).as_bytes()).to_vec();
-    Transaction {
-        body: flux_tx::TxBody::Fluxnode(FluxnodeTx::Start(start)),
-        ..unsigned
-    }
+        collateral_key,
+        &node_key.public_key(),
+        1_764_547_300,
+    )
 }
 
-/// A CONFIRM for `collateral` signed by `node_key` (`update` false: the initial one).
+/// A CONFIRM for `collateral` signed by `node_key` (`update` false: the initial one), made by the
+/// wallet builder with a Cumulus benchmark attestation (the chain does not check it).
 pub fn confirm_tx(
     collateral: OutPoint,
     node_key: &PrivateKey,
     update: bool,
     sig_time: u32,
 ) -> Transaction {
-    use flux_tx::fluxnode::{FluxnodeConfirm, FluxnodeTx};
-    use flux_tx::fluxnode_sig::{confirm_message, sign_node_message};
-    let update_type = i8::from(update);
-    let message = confirm_message(&collateral.txid.0, collateral.index, update_type, sig_time);
-    Transaction {
-        overwintered: false,
-        version: flux_tx::fluxnode::FLUXNODE_TX_VERSION,
-        version_group_id: 0,
-        body: flux_tx::TxBody::Fluxnode(FluxnodeTx::Confirm(FluxnodeConfirm {
-            collateral,
+    use flux_tx::builder::fluxnode::{BenchmarkAttestation, build_confirm};
+    use flux_tx::fluxnode::UpdateType;
+    let benchmark_key = key(200);
+    let update_type = if update {
+        UpdateType::UpdateConfirm
+    } else {
+        UpdateType::InitialConfirm
+    };
+    build_confirm(
+        collateral,
+        node_key,
+        update_type,
+        sig_time,
+        "10.1.2.3:16127",
+        &BenchmarkAttestation {
+            key: &benchmark_key,
+            tier: flux_tx::Tier::Cumulus,
             sig_time,
-            benchmark_tier: 1,
-            benchmark_sig_time: sig_time,
-            update_type,
-            ip: b"10.1.2.3:16127".to_vec(),
-            sig: sign_node_message(node_key, message.as_bytes()).to_vec(),
-            benchmark_sig: Vec::new(),
-        })),
-    }
+        },
+    )
 }
 
 impl Devchain {

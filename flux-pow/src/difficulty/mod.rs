@@ -51,6 +51,13 @@ pub const PON_VERSION: i32 = 100;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Compact(pub u32);
 
+/// The hex digits of the raw `nBits` (`{:08x}` gives fluxd's `bits` field).
+impl fmt::LowerHex for Compact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::LowerHex::fmt(&self.0, f)
+    }
+}
+
 /// A compact target decoded by `SetCompact`, with its two flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecodedCompact {

@@ -18,7 +18,7 @@
 //! use flux_tx::fluxnode::{FluxnodeTx, UpdateType};
 //! use flux_tx::fluxnode_sig::{start_message, verify_node_message};
 //! use flux_tx::keys::PrivateKey;
-//! use flux_tx::{FluxDecode, FluxEncode, OutPoint, Transaction, Txid};
+//! use flux_tx::{FluxDecode, FluxEncode, OutPoint, Tier, Transaction, Txid};
 //!
 //! let collateral_key = PrivateKey::from_secret_bytes([0x11; 32], true).unwrap();
 //! let node_key = PrivateKey::from_secret_bytes([0x22; 32], true).unwrap();
@@ -33,7 +33,7 @@
 //! assert!(verify_node_message(&public, &body.sig, start_message(&txid.0).as_bytes()).is_ok());
 //!
 //! // Once the chain lists it as started, the node key confirms it.
-//! let benchmark = BenchmarkAttestation { key: &benchmark_key, tier: 1, sig_time: 1_700_000_100 };
+//! let benchmark = BenchmarkAttestation { key: &benchmark_key, tier: Tier::Cumulus, sig_time: 1_700_000_100 };
 //! let confirm = build_confirm(
 //!     collateral,
 //!     &node_key,
@@ -55,6 +55,7 @@ use crate::fluxnode_sig::{benchmark_message, confirm_message, sign_node_message,
 use crate::keys::{PrivateKey, PublicKey};
 use crate::outpoint::OutPoint;
 use crate::transaction::{Transaction, TxBody};
+use flux_pow::Tier;
 
 /// The benchmark daemon's part of a CONFIRM: the key in force for the network at `sig_time`
 /// countersigns the node's signature with the tier the node benchmarked at
@@ -63,11 +64,17 @@ use crate::transaction::{Transaction, TxBody};
 pub struct BenchmarkAttestation<'a> {
     /// The benchmark signing key.
     pub key: &'a PrivateKey,
-    /// `benchmarkTier`: the tier number the node's hardware passed (1 Cumulus, 2 Nimbus,
-    /// 3 Stratus).
-    pub tier: i8,
+    /// `benchmarkTier`: the tier the node's hardware passed (on the wire as its number, 1
+    /// Cumulus, 2 Nimbus, 3 Stratus).
+    pub tier: Tier,
     /// `benchmarkSigTime`.
     pub sig_time: u32,
+}
+
+/// The tier as CONFIRM's signed `benchmarkTier` byte: fluxd's tier number (1 to 3, so the cast
+/// never wraps).
+fn benchmark_tier_byte(tier: Tier) -> i8 {
+    tier.number() as i8
 }
 
 fn fluxnode_transaction(body: FluxnodeTx) -> Transaction {
@@ -122,15 +129,16 @@ pub fn build_confirm(
         confirm_message(&collateral.txid.0, collateral.index, update_type, sig_time).as_bytes(),
     )
     .to_vec();
+    let tier = benchmark_tier_byte(benchmark.tier);
     let benchmark_sig = sign_node_message(
         benchmark.key,
-        &benchmark_message(&sig, benchmark.tier, benchmark.sig_time, ip),
+        &benchmark_message(&sig, tier, benchmark.sig_time, ip),
     )
     .to_vec();
     fluxnode_transaction(FluxnodeTx::Confirm(FluxnodeConfirm {
         collateral,
         sig_time,
-        benchmark_tier: benchmark.tier,
+        benchmark_tier: tier,
         benchmark_sig_time: benchmark.sig_time,
         update_type,
         ip: ip.as_bytes().to_vec(),
@@ -240,7 +248,7 @@ mod tests {
         let ip = "198.51.100.4:16125";
         let benchmark = BenchmarkAttestation {
             key: &benchmark_key,
-            tier: 2,
+            tier: Tier::Nimbus,
             sig_time: 1_650_000_100,
         };
         for (update_type, wire) in [

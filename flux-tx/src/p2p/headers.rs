@@ -3,6 +3,7 @@
 //! `cmpheaders` reply of compact headers (`primitives/block.h:201-250`, `main.cpp:7868-7993`).
 
 use alloc::vec::Vec;
+use flux_pow::difficulty::Compact;
 
 use super::payload::{PayloadError, read_capped_count};
 use crate::block::{BlockHeader, BlockProof, PON_VERSION};
@@ -135,7 +136,7 @@ pub struct CompactHeader {
     /// `nTime`.
     pub time: u32,
     /// `nBits`.
-    pub bits: u32,
+    pub bits: Compact,
     /// The layout-dependent tail.
     pub proof: CompactProof,
 }
@@ -213,7 +214,7 @@ impl FluxEncode for CompactHeader {
         self.merkle_root.flux_encode(out);
         self.final_sapling_root.flux_encode(out);
         self.time.flux_encode(out);
-        self.bits.flux_encode(out);
+        self.bits.0.flux_encode(out);
         match &self.proof {
             CompactProof::Work { nonce, block_hash } => {
                 out.extend_from_slice(nonce);
@@ -237,7 +238,7 @@ impl FluxDecode for CompactHeader {
         let merkle_root = MerkleRoot::flux_decode(input)?;
         let final_sapling_root = SaplingRoot::flux_decode(input)?;
         let time = u32::flux_decode(input)?;
-        let bits = u32::flux_decode(input)?;
+        let bits = Compact(u32::flux_decode(input)?);
         let proof = if version >= PON_VERSION {
             CompactProof::Node {
                 collateral: OutPoint::flux_decode(input)?,
