@@ -58,19 +58,78 @@ pub struct BlockHeader {
     pub proof: BlockProof,
 }
 
-impl BlockHeader {
-    /// `true` for the proof-of-node layout.
-    pub fn is_proof_of_node(&self) -> bool {
-        self.version >= PON_VERSION
-    }
+/// The fields every header layout starts with, version through `nBits` (108 bytes): shared by
+/// the full header and the `cmpheaders` entry of the p2p codecs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HeaderPrefix {
+    pub(crate) version: i32,
+    pub(crate) prev_block: BlockHash,
+    pub(crate) merkle_root: MerkleRoot,
+    pub(crate) final_sapling_root: SaplingRoot,
+    pub(crate) time: u32,
+    pub(crate) bits: Compact,
+}
 
-    fn encode_common(&self, out: &mut Vec<u8>) {
+impl HeaderPrefix {
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
         self.version.flux_encode(out);
         self.prev_block.flux_encode(out);
         self.merkle_root.flux_encode(out);
         self.final_sapling_root.flux_encode(out);
         self.time.flux_encode(out);
         self.bits.0.flux_encode(out);
+    }
+
+    pub(crate) fn decode(input: &mut &[u8]) -> Result<HeaderPrefix, DecodeError> {
+        Ok(HeaderPrefix {
+            version: i32::flux_decode(input)?,
+            prev_block: BlockHash::flux_decode(input)?,
+            merkle_root: MerkleRoot::flux_decode(input)?,
+            final_sapling_root: SaplingRoot::flux_decode(input)?,
+            time: u32::flux_decode(input)?,
+            bits: Compact(u32::flux_decode(input)?),
+        })
+    }
+
+    /// The layout the version selects (`nVersion >= 100`: proof of node).
+    pub(crate) fn is_proof_of_node(&self) -> bool {
+        self.version >= PON_VERSION
+    }
+}
+
+impl BlockHeader {
+    /// The version-through-bits fields.
+    pub(crate) fn prefix(&self) -> HeaderPrefix {
+        HeaderPrefix {
+            version: self.version,
+            prev_block: self.prev_block,
+            merkle_root: self.merkle_root,
+            final_sapling_root: self.final_sapling_root,
+            time: self.time,
+            bits: self.bits,
+        }
+    }
+
+    /// A header from its prefix and its proof.
+    pub(crate) fn from_prefix(prefix: HeaderPrefix, proof: BlockProof) -> BlockHeader {
+        BlockHeader {
+            version: prefix.version,
+            prev_block: prefix.prev_block,
+            merkle_root: prefix.merkle_root,
+            final_sapling_root: prefix.final_sapling_root,
+            time: prefix.time,
+            bits: prefix.bits,
+            proof,
+        }
+    }
+
+    /// `true` for the proof-of-node layout.
+    pub fn is_proof_of_node(&self) -> bool {
+        self.version >= PON_VERSION
+    }
+
+    fn encode_common(&self, out: &mut Vec<u8>) {
+        self.prefix().encode(out);
     }
 
     fn encode_with(&self, out: &mut Vec<u8>, with_signature: bool) {
@@ -128,13 +187,8 @@ impl FluxEncode for BlockHeader {
 
 impl FluxDecode for BlockHeader {
     fn flux_decode(input: &mut &[u8]) -> Result<BlockHeader, DecodeError> {
-        let version = i32::flux_decode(input)?;
-        let prev_block = BlockHash::flux_decode(input)?;
-        let merkle_root = MerkleRoot::flux_decode(input)?;
-        let final_sapling_root = SaplingRoot::flux_decode(input)?;
-        let time = u32::flux_decode(input)?;
-        let bits = Compact(u32::flux_decode(input)?);
-        let proof = if version >= PON_VERSION {
+        let prefix = HeaderPrefix::decode(input)?;
+        let proof = if prefix.is_proof_of_node() {
             BlockProof::Node {
                 collateral: OutPoint::flux_decode(input)?,
                 signature: read_bytes(input, "block signature")?,
@@ -145,15 +199,7 @@ impl FluxDecode for BlockHeader {
                 solution: read_bytes(input, "Equihash solution")?,
             }
         };
-        Ok(BlockHeader {
-            version,
-            prev_block,
-            merkle_root,
-            final_sapling_root,
-            time,
-            bits,
-            proof,
-        })
+        Ok(BlockHeader::from_prefix(prefix, proof))
     }
 }
 

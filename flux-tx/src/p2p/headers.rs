@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use flux_pow::difficulty::Compact;
 
 use super::payload::{PayloadError, read_capped_count};
-use crate::block::{BlockHeader, BlockProof, PON_VERSION};
+use crate::block::{BlockHeader, BlockProof, HeaderPrefix};
 use crate::encode::{
     FluxDecode, FluxEncode, read_array, read_bytes, read_compact_size, read_count, write_bytes,
     write_compact_size,
@@ -158,13 +158,28 @@ impl CompactHeader {
                 signature: signature.clone(),
             },
         };
+        CompactHeader::from_prefix(header.prefix(), proof)
+    }
+
+    fn prefix(&self) -> HeaderPrefix {
+        HeaderPrefix {
+            version: self.version,
+            prev_block: self.prev_block,
+            merkle_root: self.merkle_root,
+            final_sapling_root: self.final_sapling_root,
+            time: self.time,
+            bits: self.bits,
+        }
+    }
+
+    fn from_prefix(prefix: HeaderPrefix, proof: CompactProof) -> CompactHeader {
         CompactHeader {
-            version: header.version,
-            prev_block: header.prev_block,
-            merkle_root: header.merkle_root,
-            final_sapling_root: header.final_sapling_root,
-            time: header.time,
-            bits: header.bits,
+            version: prefix.version,
+            prev_block: prefix.prev_block,
+            merkle_root: prefix.merkle_root,
+            final_sapling_root: prefix.final_sapling_root,
+            time: prefix.time,
+            bits: prefix.bits,
             proof,
         }
     }
@@ -192,29 +207,19 @@ impl CompactHeader {
     }
 
     fn node_header(&self, collateral: OutPoint, signature: &[u8]) -> BlockHeader {
-        BlockHeader {
-            version: self.version,
-            prev_block: self.prev_block,
-            merkle_root: self.merkle_root,
-            final_sapling_root: self.final_sapling_root,
-            time: self.time,
-            bits: self.bits,
-            proof: BlockProof::Node {
+        BlockHeader::from_prefix(
+            self.prefix(),
+            BlockProof::Node {
                 collateral,
                 signature: signature.to_vec(),
             },
-        }
+        )
     }
 }
 
 impl FluxEncode for CompactHeader {
     fn flux_encode(&self, out: &mut Vec<u8>) {
-        self.version.flux_encode(out);
-        self.prev_block.flux_encode(out);
-        self.merkle_root.flux_encode(out);
-        self.final_sapling_root.flux_encode(out);
-        self.time.flux_encode(out);
-        self.bits.0.flux_encode(out);
+        self.prefix().encode(out);
         match &self.proof {
             CompactProof::Work { nonce, block_hash } => {
                 out.extend_from_slice(nonce);
@@ -233,13 +238,8 @@ impl FluxEncode for CompactHeader {
 
 impl FluxDecode for CompactHeader {
     fn flux_decode(input: &mut &[u8]) -> Result<CompactHeader, crate::encode::DecodeError> {
-        let version = i32::flux_decode(input)?;
-        let prev_block = BlockHash::flux_decode(input)?;
-        let merkle_root = MerkleRoot::flux_decode(input)?;
-        let final_sapling_root = SaplingRoot::flux_decode(input)?;
-        let time = u32::flux_decode(input)?;
-        let bits = Compact(u32::flux_decode(input)?);
-        let proof = if version >= PON_VERSION {
+        let prefix = HeaderPrefix::decode(input)?;
+        let proof = if prefix.is_proof_of_node() {
             CompactProof::Node {
                 collateral: OutPoint::flux_decode(input)?,
                 signature: read_bytes(input, "block signature")?,
@@ -250,15 +250,7 @@ impl FluxDecode for CompactHeader {
                 block_hash: BlockHash::flux_decode(input)?,
             }
         };
-        Ok(CompactHeader {
-            version,
-            prev_block,
-            merkle_root,
-            final_sapling_root,
-            time,
-            bits,
-            proof,
-        })
+        Ok(CompactHeader::from_prefix(prefix, proof))
     }
 }
 
