@@ -308,12 +308,7 @@ pub(crate) fn decode_undo(bytes: &[u8]) -> Result<UndoRecord, StoreError> {
     }
     for _ in 0..count(&mut reader, 45)? {
         let collateral = read_outpoint(&mut reader)?;
-        let tier = match reader.u8()? {
-            1 => Tier::Cumulus,
-            2 => Tier::Nimbus,
-            3 => Tier::Stratus,
-            _ => return Err(corrupt("tier")),
-        };
+        let tier = Tier::from_number(reader.u8()?).ok_or_else(|| corrupt("tier"))?;
         let collateral_amount =
             Amount::from_zat(reader.i64()?).ok_or_else(|| corrupt("collateral amount"))?;
         record.changes.starts.push(StartEvent {

@@ -16,7 +16,7 @@ mod transaction;
 
 pub use amount::{amount, amount_text, to_text, to_text_pretty};
 pub use block::{TxDetail, block, block_header};
-pub use transaction::{MinedIn, transaction};
+pub use transaction::{MinedIn, tier_word, transaction};
 
 /// Where a block sits in a node's best chain.
 #[derive(Debug, Clone, Copy, PartialEq)]

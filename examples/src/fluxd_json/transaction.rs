@@ -41,12 +41,15 @@ pub(super) fn outpoint_short(outpoint: &OutPoint) -> String {
 }
 
 /// `TierToString` (`fluxnode/fluxnode.cpp:69-80`) of a CONFIRM's benchmark tier.
+/// A tier as fluxd's RPC spells it (`CUMULUS`, `NIMBUS`, `STRATUS`).
+pub fn tier_word(tier: Tier) -> String {
+    tier.name().to_ascii_uppercase()
+}
+
+/// A CONFIRM's benchmark tier byte as fluxd prints it.
 fn tier_text(number: i8) -> String {
-    match Tier::ALL
-        .into_iter()
-        .find(|tier| i16::from(tier.number()) == i16::from(number))
-    {
-        Some(tier) => tier.to_string().to_uppercase(),
+    match u8::try_from(number).ok().and_then(Tier::from_number) {
+        Some(tier) => tier_word(tier),
         None if number == 0 => "NONE".to_owned(),
         None => format!("UNKNOWN TIER ({number})"),
     }

@@ -289,14 +289,6 @@ fn sendrawtransaction(state: &mut NodeState, params: Params<'_>) -> Result<Value
     }
 }
 
-fn tier_word(tier: Tier) -> &'static str {
-    match tier {
-        Tier::Cumulus => "CUMULUS",
-        Tier::Nimbus => "NIMBUS",
-        _ => "STRATUS",
-    }
-}
-
 fn getfluxnodecount(state: &NodeState) -> Value {
     let list = state.chain().fluxnode_list();
     let counts: Vec<usize> = Tier::ALL
@@ -366,7 +358,7 @@ fn listfluxnodes(state: &NodeState) -> Result<Value, RpcError> {
                 "confirmed_height": height_or_zero(node.confirmed_height),
                 "last_confirmed_height": height_or_zero(node.last_confirmed_height),
                 "last_paid_height": height_or_zero(node.last_paid_height),
-                "tier": tier_word(tier),
+                "tier": fluxd_json::tier_word(tier),
                 "payment_address": payment_address,
                 "activesince": time_at(node.confirmed_height)?,
                 "lastpaid": time_at(node.last_paid_height)?,
