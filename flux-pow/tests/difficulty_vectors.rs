@@ -326,3 +326,74 @@ fn devnet_difficulty_never_moves() {
         );
     }
 }
+
+/// `CheckProofOfNode` with the limits of pon.md §5 (fluxd `chainparams.cpp:103-106, 356-359`):
+/// mainnet ponLimit 0x200fffff, ponStartLimit 0x1f0bffff, window 30 from 2,020,000; testnet's
+/// start limit 0x207fffff is looser than its ponLimit; regtest accepts anything.
+#[test]
+fn proof_of_node_target_check() {
+    use flux_pow::difficulty::check_proof_of_node;
+    let main = DifficultyParams::for_network(Network::Mainnet);
+    let zero = [0u8; 32];
+    let at = |h| Some(BlockHeight(h));
+    // The first window only takes the start limit, then the ponLimit is allowed.
+    for height in [2_020_000, 2_020_029] {
+        assert_eq!(
+            check_proof_of_node(&main, &zero, Compact(0x200f_ffff), at(height)),
+            Err(DifficultyError::TargetAboveLimit(Compact(0x200f_ffff))),
+            "height {height}"
+        );
+        assert_eq!(
+            check_proof_of_node(&main, &zero, Compact(0x1f0b_ffff), at(height)),
+            Ok(())
+        );
+    }
+    assert_eq!(
+        check_proof_of_node(&main, &zero, Compact(0x200f_ffff), at(2_020_030)),
+        Ok(())
+    );
+    // No height (CheckBlockHeader): the looser limit, mainnet's ponLimit.
+    assert_eq!(
+        check_proof_of_node(&main, &zero, Compact(0x200f_ffff), None),
+        Ok(())
+    );
+    assert_eq!(
+        check_proof_of_node(&main, &zero, Compact(0x2010_0000), None),
+        Err(DifficultyError::TargetAboveLimit(Compact(0x2010_0000)))
+    );
+    // The hash is read as a little-endian number against the target.
+    // Compact 0x200fffff is the target 0x0fffff followed by 29 zero bytes; a hash equal to it
+    // passes, one more fails.
+    let mut at_target = [0u8; 32];
+    at_target[29..].copy_from_slice(&[0xff, 0xff, 0x0f]);
+    assert_eq!(
+        check_proof_of_node(&main, &at_target, Compact(0x200f_ffff), None),
+        Ok(())
+    );
+    let mut above = at_target;
+    above[0] = 1;
+    assert_eq!(
+        check_proof_of_node(&main, &above, Compact(0x200f_ffff), None),
+        Err(DifficultyError::HashAboveTarget)
+    );
+    assert_eq!(
+        check_proof_of_node(&main, &zero, Compact(0), None),
+        Err(DifficultyError::ZeroTarget(Compact(0)))
+    );
+    // Testnet: without a height its start limit (7fff..) is the looser one.
+    let test = DifficultyParams::for_network(Network::Testnet);
+    assert_eq!(
+        check_proof_of_node(&test, &zero, Compact(0x207f_ffff), None),
+        Ok(())
+    );
+    assert_eq!(
+        check_proof_of_node(&test, &zero, Compact(0x207f_ffff), at(800 + 60)),
+        Err(DifficultyError::TargetAboveLimit(Compact(0x207f_ffff)))
+    );
+    // Regtest checks nothing.
+    let regtest = DifficultyParams::for_network(Network::Regtest);
+    assert_eq!(
+        check_proof_of_node(&regtest, &[0xff; 32], Compact(0), None),
+        Ok(())
+    );
+}

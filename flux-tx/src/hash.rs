@@ -119,6 +119,9 @@ hash_newtype! {
     MerkleRoot;
     /// `hashFinalSaplingRoot`: the Sapling note commitment tree root after the block.
     SaplingRoot;
+    /// A fluxnode's proof-of-node hash for one parent block and slot (`GetPONHash`): the
+    /// number it must bring under the target to produce the block.
+    PonHash;
 }
 
 #[cfg(test)]

@@ -202,7 +202,8 @@ pub struct DifficultyParams {
     pub eh_fade_length: i64,
     /// Equihash sets of the three epochs (`eh_epoch_1/2/3`).
     pub eh_epochs: [EquihashParams; 3],
-    /// `CheckProofOfWork` accepts anything on regtest (`pow.cpp:266`).
+    /// `CheckProofOfWork` and `CheckProofOfNode` accept anything on regtest (`pow.cpp:266`,
+    /// `pon/pon.cpp:28-30`).
     pub skip_pow_check: bool,
     /// Every proof-of-work block carries `powLimit` and the target never moves (the devnet, whose
     /// fast local miner would otherwise make its own chain harder; Bitcoin's
@@ -452,6 +453,51 @@ pub fn check_proof_of_work(
     }
     let target = checked_target(bits, params.pow_limit)?;
     if U256::from_le_bytes(*hash) > target {
+        return Err(DifficultyError::HashAboveTarget);
+    }
+    Ok(())
+}
+
+/// `CheckProofOfNode(hash, nBits, height)` (`pon/pon.cpp:26-60`): the target of `bits` is
+/// valid and at most the PON limit in force, and the PON hash (internal byte order, read as a
+/// little-endian number) is at most the target. On regtest every hash passes, as in fluxd.
+///
+/// The limit is `ponStartLimit` during the first PON difficulty window (`height < activation +
+/// nPonDifficultyWindow`) and `ponLimit` after it. Without a height (`None` or 0, as
+/// `CheckBlockHeader` calls it), or on a network that never switches to proof of node, the
+/// looser of the two applies.
+///
+/// # Errors
+///
+/// One [`DifficultyError`] per rule: [`DifficultyError::NegativeTarget`],
+/// [`DifficultyError::ZeroTarget`], [`DifficultyError::OverflowingTarget`],
+/// [`DifficultyError::TargetAboveLimit`], [`DifficultyError::HashAboveTarget`].
+pub fn check_proof_of_node(
+    params: &DifficultyParams,
+    pon_hash: &[u8; 32],
+    bits: Compact,
+    height: Option<BlockHeight>,
+) -> Result<(), DifficultyError> {
+    if params.skip_pow_check {
+        return Ok(());
+    }
+    let looser = if params.pon_limit > params.pon_start_limit {
+        params.pon_limit
+    } else {
+        params.pon_start_limit
+    };
+    let limit = match (height, params.pon.raw_activation()) {
+        (Some(height), Some(activation)) if height.0 > 0 => {
+            if i64::from(height.0) >= activation + params.pon_window {
+                params.pon_limit
+            } else {
+                params.pon_start_limit
+            }
+        }
+        _ => looser,
+    };
+    let target = checked_target(bits, limit)?;
+    if U256::from_le_bytes(*pon_hash) > target {
         return Err(DifficultyError::HashAboveTarget);
     }
     Ok(())
