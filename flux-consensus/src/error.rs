@@ -99,6 +99,30 @@ pub enum HeaderError {
         /// The block height.
         height: u32,
     },
+    /// `bad-pon-sig-size` (`main.cpp:5330-5340`, `consensus/consensus.h:27-29`): the block
+    /// signature is longer than a DER signature may be (73 bytes; 512 for an emergency block's
+    /// signature set).
+    #[error("block signature of {len} bytes is longer than {max} (bad-pon-sig-size)")]
+    PonSignatureTooLarge {
+        /// The signature's length.
+        len: usize,
+        /// The most allowed for this kind of block.
+        max: usize,
+    },
+    /// `high-hash` for a proof-of-node header (`CheckProofOfNode`, `pon/pon.cpp:26-60`, called
+    /// at `main.cpp:5342-5350` and `pon/pon.cpp:214-222`): the node's PON hash for the parent
+    /// and slot is above the target, or the target is invalid or above the PON limit.
+    #[error("proof-of-node hash check failed: {0} (high-hash)")]
+    PonHighHash(DifficultyError),
+    /// `time-too-old` for a proof-of-node header (`main.cpp:5563-5567`): its time is not
+    /// strictly after its parent's.
+    #[error("block time {time} is not after its parent's {parent_time} (time-too-old)")]
+    PonTimeNotAfterParent {
+        /// The header's time.
+        time: u32,
+        /// The parent's time.
+        parent_time: u32,
+    },
     /// Proof-of-node headers are recognised but not validated by this crate.
     #[error("proof-of-node blocks are not supported by this validator")]
     ProofOfNodeUnsupported,
@@ -126,10 +150,11 @@ impl HeaderError {
     /// fluxd's peer penalty for the rule.
     pub fn misbehavior_score(&self) -> u32 {
         match self {
-            HeaderError::HighHash(_) => 50,
+            HeaderError::HighHash(_) | HeaderError::PonHighHash(_) => 50,
             HeaderError::ForkTooDeep { .. } => 10,
             HeaderError::TimeTooNew { .. }
             | HeaderError::TimeTooOld { .. }
+            | HeaderError::PonTimeNotAfterParent { .. }
             | HeaderError::CheckpointMismatch { .. }
             | HeaderError::Difficulty(_)
             | HeaderError::ProofOfNodeUnsupported => 0,

@@ -110,6 +110,9 @@ pub trait NetworkParams: Send + Sync + fmt::Debug {
     /// The genesis block's hash (`hashGenesisBlock`).
     fn genesis_hash(&self) -> BlockHash;
 
+    /// The genesis block's `nTime`: proof-of-node slots count from it (`GetSlotFromTime`).
+    fn genesis_time(&self) -> u32;
+
     /// The peer-to-peer port (`nDefaultPort`).
     fn default_port(&self) -> u16;
 
@@ -398,6 +401,9 @@ impl NetworkParams for Mainnet {
     fn genesis_hash(&self) -> BlockHash {
         hash("00052461a5006c2e3b74ce48992a08695607912d5604c3eb8da25749b0900444")
     }
+    fn genesis_time(&self) -> u32 {
+        1_516_980_000
+    }
     fn default_port(&self) -> u16 {
         16125
     }
@@ -437,6 +443,9 @@ impl NetworkParams for Testnet {
     fn genesis_hash(&self) -> BlockHash {
         hash("0042202a64a929fc25cc10e68615ddbe38007b1b40da08acd3f530f83c79b9d1")
     }
+    fn genesis_time(&self) -> u32 {
+        1_582_228_940
+    }
     fn default_port(&self) -> u16 {
         26125
     }
@@ -475,6 +484,9 @@ impl NetworkParams for Regtest {
     }
     fn genesis_hash(&self) -> BlockHash {
         hash("01998760a88dc2b5715f69d2f18c1d90e0b604612242d9099eaff3048dd1e0ce")
+    }
+    fn genesis_time(&self) -> u32 {
+        1_296_688_602
     }
     fn default_port(&self) -> u16 {
         26126
@@ -608,6 +620,9 @@ impl NetworkParams for Devnet {
     }
     fn genesis_hash(&self) -> BlockHash {
         self.genesis_block().hash()
+    }
+    fn genesis_time(&self) -> u32 {
+        Devnet::GENESIS_TIME
     }
     fn default_port(&self) -> u16 {
         36125

@@ -1,7 +1,8 @@
 //! The validation rules, one function per daemon rule: [`header`] (`CheckBlockHeader`,
 //! `ContextualCheckBlockHeader`), [`transaction`] (`CheckTransaction`,
 //! `ContextualCheckTransaction`, `CheckTxInputs`) and [`block`] (`CheckBlock`,
-//! `ContextualCheckBlock`, the coinbase and fluxnode payout checks of `ConnectBlock`), and
+//! `ContextualCheckBlock`, the coinbase and fluxnode payout checks of `ConnectBlock`), [`pon`]
+//! (the proof-of-node header rules that need no fluxnode list), and
 //! [`utxo`], the fallible view of the UTXO set the contextual rules read.
 //!
 //! Nothing here reads a database: the rules take the chain state as arguments (ancestor
@@ -9,5 +10,6 @@
 
 pub mod block;
 pub mod header;
+pub mod pon;
 pub mod transaction;
 pub mod utxo;

@@ -1,0 +1,121 @@
+//! Proof-of-node header rules that need no fluxnode list: the signature's size, the PON hash
+//! against the target, the time after the parent, and the two special collaterals
+//! (`CheckBlockHeader`, `ContextualCheckBlockHeader`, `ContextualCheckPONBlockHeader`, fluxd
+//! `main.cpp:5318-5601`, `pon/pon.cpp:197-327`, `emergencyblock.cpp`).
+//!
+//! Who signed the block (the operator key of a confirmed node) needs the fluxnode list and is
+//! not checked here; until it is, the chain refuses proof-of-node blocks
+//! ([`HeaderError::ProofOfNodeUnsupported`]).
+
+use flux_pow::BlockHeight;
+use flux_pow::difficulty::check_proof_of_node;
+use flux_tx::pon::{Slot, pon_hash};
+use flux_tx::{BlockHeader, BlockProof, OutPoint, PonHash, Txid};
+
+use crate::error::HeaderError;
+use crate::params::NetworkParams;
+
+/// `MAX_BLOCK_SIGNATURE_SIZE` (`consensus/consensus.h:27`): a DER ECDSA signature.
+pub const MAX_PON_SIGNATURE_SIZE: usize = 73;
+
+/// `MAX_EMERGENCY_BLOCK_SIGNATURE_SIZE` (`consensus/consensus.h:29`): an emergency block's set of
+/// signatures.
+pub const MAX_EMERGENCY_SIGNATURE_SIZE: usize = 512;
+
+/// The collateral an emergency block names (`emergencyblock.cpp:18-40`): 32 bytes of 0x11 and
+/// index 0. Such a block is signed by the network's emergency multisig keys, not by a node.
+pub const EMERGENCY_COLLATERAL: OutPoint = OutPoint {
+    txid: Txid([0x11; 32]),
+    index: 0,
+};
+
+/// The collateral and signature of a proof-of-node header; `None` for proof of work.
+fn collateral_of(header: &BlockHeader) -> Option<(&OutPoint, &[u8])> {
+    match &header.proof {
+        BlockProof::Node {
+            collateral,
+            signature,
+        } => Some((collateral, signature)),
+        BlockProof::Work { .. } => None,
+    }
+}
+
+/// Whether `header` is an emergency block (`IsEmergencyBlock`): proof of node with the
+/// [`EMERGENCY_COLLATERAL`].
+pub fn is_emergency_block(header: &BlockHeader) -> bool {
+    collateral_of(header).is_some_and(|(collateral, _)| *collateral == EMERGENCY_COLLATERAL)
+}
+
+/// The PON hash of a proof-of-node header (`GetPONHash` of its collateral, its parent and the slot
+/// of its time on `params`' network), or `None` for a proof-of-work header.
+pub fn header_pon_hash(params: &dyn NetworkParams, header: &BlockHeader) -> Option<PonHash> {
+    let (collateral, _) = collateral_of(header)?;
+    let slot = Slot::of_time(header.time, params.genesis_time());
+    Some(pon_hash(collateral, &header.prev_block, slot))
+}
+
+/// `bad-pon-sig-size` (`main.cpp:5330-5340`): the signature fits [`MAX_PON_SIGNATURE_SIZE`], or
+/// [`MAX_EMERGENCY_SIGNATURE_SIZE`] for an emergency block. Nothing to check for proof of work.
+///
+/// # Errors
+///
+/// [`HeaderError::PonSignatureTooLarge`].
+pub fn check_pon_signature_size(header: &BlockHeader) -> Result<(), HeaderError> {
+    let Some((_, signature)) = collateral_of(header) else {
+        return Ok(());
+    };
+    let max = if is_emergency_block(header) {
+        MAX_EMERGENCY_SIGNATURE_SIZE
+    } else {
+        MAX_PON_SIGNATURE_SIZE
+    };
+    if signature.len() > max {
+        return Err(HeaderError::PonSignatureTooLarge {
+            len: signature.len(),
+            max,
+        });
+    }
+    Ok(())
+}
+
+/// `CheckProofOfNode` on the header's PON hash and `nBits` (`main.cpp:5342-5350` without a
+/// height, `pon/pon.cpp:214-222` with the block's height): the target is valid and within the
+/// PON limit in force, and the PON hash is at most the target. Emergency blocks and
+/// proof-of-work headers skip it.
+///
+/// # Errors
+///
+/// [`HeaderError::PonHighHash`].
+pub fn check_pon_target(
+    params: &dyn NetworkParams,
+    header: &BlockHeader,
+    height: Option<BlockHeight>,
+) -> Result<(), HeaderError> {
+    if is_emergency_block(header) {
+        return Ok(());
+    }
+    let Some(hash) = header_pon_hash(params, header) else {
+        return Ok(());
+    };
+    check_proof_of_node(&params.difficulty_params(), &hash.0, header.bits, height)
+        .map_err(HeaderError::PonHighHash)
+}
+
+/// `time-too-old` for proof of node (`main.cpp:5563-5567`): a PON block's time is strictly after
+/// its parent's (proof of work compares with the median time past instead).
+///
+/// # Errors
+///
+/// [`HeaderError::PonTimeNotAfterParent`].
+pub fn check_pon_time_after_parent(
+    header: &BlockHeader,
+    parent_time: u32,
+) -> Result<(), HeaderError> {
+    if header.is_proof_of_node() && header.time <= parent_time {
+        return Err(HeaderError::PonTimeNotAfterParent {
+            time: header.time,
+            parent_time,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,192 @@
+//! The proof-of-node header rules that need no fluxnode list, each against a header that breaks
+//! only that rule, with the PON hash pinned to the value derived in `shared/spec/pon.md` §10
+//! (outside this code) for the inputs of fluxd's `gtest/test_pon.cpp`.
+
+use flux_consensus::check::pon::{
+    EMERGENCY_COLLATERAL, MAX_EMERGENCY_SIGNATURE_SIZE, MAX_PON_SIGNATURE_SIZE,
+    check_pon_signature_size, check_pon_target, check_pon_time_after_parent, header_pon_hash,
+    is_emergency_block,
+};
+use flux_consensus::{HeaderError, Mainnet, NetworkParams, Regtest, Testnet};
+use flux_pow::BlockHeight;
+use flux_pow::difficulty::{Compact, DifficultyError};
+use flux_tx::{BlockHash, BlockHeader, BlockProof, MerkleRoot, OutPoint, SaplingRoot, Txid};
+
+/// `uint256S("0x1234567890abcdef" x4)` and `uint256S("0xfedcba0987654321" x4)` in internal order,
+/// as in `test_pon.cpp:242-246`.
+fn test_pon_inputs() -> (OutPoint, BlockHash) {
+    let collateral: [u8; 32] = hex::decode("efcdab9078563412".repeat(4))
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let prev: [u8; 32] = hex::decode("2143658709badcfe".repeat(4))
+        .unwrap()
+        .try_into()
+        .unwrap();
+    (
+        OutPoint {
+            txid: Txid(collateral),
+            index: 1,
+        },
+        BlockHash(prev),
+    )
+}
+
+fn pon_header(collateral: OutPoint, prev: BlockHash, time: u32, bits: u32) -> BlockHeader {
+    BlockHeader {
+        version: 100,
+        prev_block: prev,
+        merkle_root: MerkleRoot([3; 32]),
+        final_sapling_root: SaplingRoot::ZERO,
+        time,
+        bits: Compact(bits),
+        proof: BlockProof::Node {
+            collateral,
+            signature: vec![0x30; 71],
+        },
+    }
+}
+
+#[test]
+fn genesis_times_are_the_genesis_blocks() {
+    let networks: [Box<dyn NetworkParams>; 4] = [
+        Box::new(Mainnet),
+        Box::new(Testnet),
+        Box::new(Regtest),
+        Box::new(flux_consensus::Devnet),
+    ];
+    for params in networks {
+        assert_eq!(
+            params.genesis_time(),
+            params.genesis_block().header.time,
+            "{}",
+            params.name()
+        );
+    }
+}
+
+#[test]
+fn pon_hash_counts_slots_from_the_network_genesis() {
+    let (collateral, prev) = test_pon_inputs();
+    // Slot 12345 on mainnet: 12345 * 30 s after its genesis time 1516980000 (+29 s stays in it).
+    for offset in [0, 29] {
+        let header = pon_header(
+            collateral,
+            prev,
+            1_516_980_000 + 12_345 * 30 + offset,
+            0x200f_ffff,
+        );
+        assert_eq!(
+            header_pon_hash(&Mainnet, &header).unwrap().to_string(),
+            "76e69d3f0102d0bda77b2de3ecb7f80f8f57b780f0a95f93f1d714479125d02a"
+        );
+    }
+    let next_slot = pon_header(collateral, prev, 1_516_980_000 + 12_346 * 30, 0x200f_ffff);
+    assert_ne!(
+        header_pon_hash(&Mainnet, &next_slot).unwrap().to_string(),
+        "76e69d3f0102d0bda77b2de3ecb7f80f8f57b780f0a95f93f1d714479125d02a"
+    );
+    // Testnet counts from its own genesis (1582228940).
+    let header = pon_header(collateral, prev, 1_582_228_940 + 12_345 * 30, 0x200f_ffff);
+    assert_eq!(
+        header_pon_hash(&Testnet, &header).unwrap().to_string(),
+        "76e69d3f0102d0bda77b2de3ecb7f80f8f57b780f0a95f93f1d714479125d02a"
+    );
+}
+
+#[test]
+fn the_pon_hash_must_meet_the_target() {
+    let (collateral, prev) = test_pon_inputs();
+    let mut time = 1_516_980_000 + 12_345 * 30;
+    let header = pon_header(collateral, prev, time, 0x200f_ffff);
+    let hash = header_pon_hash(&Mainnet, &header).unwrap();
+    // The pinned hash 76e6.. is above ponLimit 0x0fffff00..: rejected with high-hash.
+    assert_eq!(
+        check_pon_target(&Mainnet, &header, None),
+        Err(HeaderError::PonHighHash(DifficultyError::HashAboveTarget))
+    );
+    assert!(hash.0[31] >= 0x10);
+    assert_eq!(
+        HeaderError::PonHighHash(DifficultyError::HashAboveTarget).misbehavior_score(),
+        50
+    );
+    // A later slot whose hash is under the limit (about one slot in 16) is accepted.
+    let accepted = loop {
+        time += 30;
+        let candidate = pon_header(collateral, prev, time, 0x200f_ffff);
+        if header_pon_hash(&Mainnet, &candidate).unwrap().0[31] < 0x0f {
+            break candidate;
+        }
+    };
+    assert_eq!(check_pon_target(&Mainnet, &accepted, None), Ok(()));
+    // In the first window after activation only the start limit 0x1f0bffff is allowed.
+    assert_eq!(
+        check_pon_target(&Mainnet, &accepted, Some(BlockHeight(2_020_010))),
+        Err(HeaderError::PonHighHash(DifficultyError::TargetAboveLimit(
+            Compact(0x200f_ffff)
+        )))
+    );
+    assert_eq!(
+        check_pon_target(&Mainnet, &accepted, Some(BlockHeight(2_020_030))),
+        Ok(())
+    );
+    // An emergency block is signed by the multisig keys instead: no hash check.
+    let mut emergency = header.clone();
+    emergency.proof = BlockProof::Node {
+        collateral: EMERGENCY_COLLATERAL,
+        signature: vec![0; 200],
+    };
+    assert!(is_emergency_block(&emergency));
+    assert_eq!(check_pon_target(&Mainnet, &emergency, None), Ok(()));
+    // Regtest checks nothing (pon.cpp:28-30).
+    assert_eq!(check_pon_target(&Regtest, &header, None), Ok(()));
+}
+
+#[test]
+fn signature_sizes() {
+    let (collateral, prev) = test_pon_inputs();
+    let sized = |collateral: OutPoint, len: usize| {
+        let mut header = pon_header(collateral, prev, 1_600_000_000, 0x200f_ffff);
+        header.proof = BlockProof::Node {
+            collateral,
+            signature: vec![0x30; len],
+        };
+        header
+    };
+    assert_eq!(
+        check_pon_signature_size(&sized(collateral, MAX_PON_SIGNATURE_SIZE)),
+        Ok(())
+    );
+    let too_long = HeaderError::PonSignatureTooLarge { len: 74, max: 73 };
+    assert_eq!(
+        check_pon_signature_size(&sized(collateral, 74)),
+        Err(too_long.clone())
+    );
+    assert_eq!(too_long.misbehavior_score(), 100);
+    assert!(too_long.to_string().contains("bad-pon-sig-size"));
+    // An emergency block carries a set of signatures: up to 512 bytes.
+    assert_eq!(
+        check_pon_signature_size(&sized(EMERGENCY_COLLATERAL, MAX_EMERGENCY_SIGNATURE_SIZE)),
+        Ok(())
+    );
+    assert_eq!(
+        check_pon_signature_size(&sized(EMERGENCY_COLLATERAL, 513)),
+        Err(HeaderError::PonSignatureTooLarge { len: 513, max: 512 })
+    );
+}
+
+#[test]
+fn time_strictly_after_the_parent() {
+    let (collateral, prev) = test_pon_inputs();
+    let header = pon_header(collateral, prev, 1_600_000_000, 0x200f_ffff);
+    assert_eq!(check_pon_time_after_parent(&header, 1_599_999_999), Ok(()));
+    for parent_time in [1_600_000_000, 1_600_000_001] {
+        assert_eq!(
+            check_pon_time_after_parent(&header, parent_time),
+            Err(HeaderError::PonTimeNotAfterParent {
+                time: 1_600_000_000,
+                parent_time,
+            })
+        );
+    }
+}
