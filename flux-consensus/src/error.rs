@@ -109,11 +109,22 @@ pub enum HeaderError {
         /// The most allowed for this kind of block.
         max: usize,
     },
-    /// `high-hash` for a proof-of-node header (`CheckProofOfNode`, `pon/pon.cpp:26-60`, called
-    /// at `main.cpp:5342-5350` and `pon/pon.cpp:214-222`): the node's PON hash for the parent
-    /// and slot is above the target, or the target is invalid or above the PON limit.
+    /// `high-hash` for a proof-of-node header (`CheckProofOfNode` without a height,
+    /// `main.cpp:5339-5343`): the node's PON hash for the parent and slot is above the target, or
+    /// the target is invalid or above the looser PON limit.
     #[error("proof-of-node hash check failed: {0} (high-hash)")]
     PonHighHash(DifficultyError),
+    /// `bad-pon-header` (`ContextualCheckPONBlockHeader`, `main.cpp:5518-5523`,
+    /// `pon/pon.cpp:197-222`): with the block's height, the PON hash or target fails the limit
+    /// in force (`ponStartLimit` in the first window after activation).
+    #[error("proof-of-node header fails at its height: {0} (bad-pon-header)")]
+    PonBadHeader(DifficultyError),
+    /// `bad-pon-block` with a signature failure (`main.cpp:5612-5621`, `pon/pon.cpp:309-319`):
+    /// the block signature is not the node operator's over the block hash. The signature is
+    /// not part of the hash, so fluxd does not mark the block hash invalid for good: the same
+    /// block may arrive again, properly signed.
+    #[error("block signature does not verify with the node's operator key (bad-pon-block)")]
+    PonBadSignature,
     /// `time-too-old` for a proof-of-node header (`main.cpp:5563-5567`): its time is not
     /// strictly after its parent's.
     #[error("block time {time} is not after its parent's {parent_time} (time-too-old)")]
@@ -151,6 +162,7 @@ impl HeaderError {
     pub fn misbehavior_score(&self) -> u32 {
         match self {
             HeaderError::HighHash(_) | HeaderError::PonHighHash(_) => 50,
+            HeaderError::PonBadHeader(_) | HeaderError::PonBadSignature => 100,
             HeaderError::ForkTooDeep { .. } => 10,
             HeaderError::TimeTooNew { .. }
             | HeaderError::TimeTooOld { .. }

@@ -4,8 +4,8 @@
 
 use flux_consensus::check::pon::{
     EMERGENCY_COLLATERAL, MAX_EMERGENCY_SIGNATURE_SIZE, MAX_PON_SIGNATURE_SIZE,
-    check_pon_signature_size, check_pon_target, check_pon_time_after_parent, header_pon_hash,
-    is_emergency_block,
+    check_pon_signature, check_pon_signature_size, check_pon_target, check_pon_target_for_height,
+    check_pon_time_after_parent, header_pon_hash, is_emergency_block, test_bypass_collateral,
 };
 use flux_consensus::{HeaderError, Mainnet, NetworkParams, Regtest, Testnet};
 use flux_pow::BlockHeight;
@@ -102,7 +102,7 @@ fn the_pon_hash_must_meet_the_target() {
     let hash = header_pon_hash(&Mainnet, &header).unwrap();
     // The pinned hash 76e6.. is above ponLimit 0x0fffff00..: rejected with high-hash.
     assert_eq!(
-        check_pon_target(&Mainnet, &header, None),
+        check_pon_target(&Mainnet, &header),
         Err(HeaderError::PonHighHash(DifficultyError::HashAboveTarget))
     );
     assert!(hash.0[31] >= 0x10);
@@ -118,16 +118,20 @@ fn the_pon_hash_must_meet_the_target() {
             break candidate;
         }
     };
-    assert_eq!(check_pon_target(&Mainnet, &accepted, None), Ok(()));
+    assert_eq!(check_pon_target(&Mainnet, &accepted), Ok(()));
     // In the first window after activation only the start limit 0x1f0bffff is allowed.
+    // With its height (ContextualCheckBlockHeader), the first window after activation only
+    // allows the start limit 0x1f0bffff: bad-pon-header, scored 100.
+    let early = check_pon_target_for_height(&Mainnet, &accepted, BlockHeight(2_020_010));
     assert_eq!(
-        check_pon_target(&Mainnet, &accepted, Some(BlockHeight(2_020_010))),
-        Err(HeaderError::PonHighHash(DifficultyError::TargetAboveLimit(
-            Compact(0x200f_ffff)
-        )))
+        early,
+        Err(HeaderError::PonBadHeader(
+            DifficultyError::TargetAboveLimit(Compact(0x200f_ffff))
+        ))
     );
+    assert_eq!(early.unwrap_err().misbehavior_score(), 100);
     assert_eq!(
-        check_pon_target(&Mainnet, &accepted, Some(BlockHeight(2_020_030))),
+        check_pon_target_for_height(&Mainnet, &accepted, BlockHeight(2_020_030)),
         Ok(())
     );
     // An emergency block is signed by the multisig keys instead: no hash check.
@@ -137,9 +141,9 @@ fn the_pon_hash_must_meet_the_target() {
         signature: vec![0; 200],
     };
     assert!(is_emergency_block(&emergency));
-    assert_eq!(check_pon_target(&Mainnet, &emergency, None), Ok(()));
+    assert_eq!(check_pon_target(&Mainnet, &emergency), Ok(()));
     // Regtest checks nothing (pon.cpp:28-30).
-    assert_eq!(check_pon_target(&Regtest, &header, None), Ok(()));
+    assert_eq!(check_pon_target(&Regtest, &header), Ok(()));
 }
 
 #[test]
@@ -189,4 +193,52 @@ fn time_strictly_after_the_parent() {
             })
         );
     }
+}
+
+#[test]
+fn the_operator_key_signs_the_block() {
+    use flux_tx::keys::PrivateKey;
+    use flux_tx::pon::sign_block;
+    let (collateral, prev) = test_pon_inputs();
+    let operator = PrivateKey::from_secret_bytes([21; 32], true).unwrap();
+    let mut header = pon_header(collateral, prev, 1_600_000_000, 0x200f_ffff);
+    header.proof = BlockProof::Node {
+        collateral,
+        signature: sign_block(&header, &operator),
+    };
+    let public = operator.public_key().to_bytes();
+    assert_eq!(check_pon_signature(&Mainnet, &header, &public), Ok(()));
+    // The collateral's owner, or any other key, is not the operator.
+    let stranger = PrivateKey::from_secret_bytes([22; 32], true).unwrap();
+    let refused = check_pon_signature(&Mainnet, &header, &stranger.public_key().to_bytes());
+    assert_eq!(refused, Err(HeaderError::PonBadSignature));
+    assert!(refused.unwrap_err().to_string().contains("bad-pon-block"));
+    // A signature moved onto another block does not verify either.
+    let mut moved = header.clone();
+    moved.time += 30;
+    assert_eq!(
+        check_pon_signature(&Mainnet, &moved, &public),
+        Err(HeaderError::PonBadSignature)
+    );
+}
+
+#[test]
+fn the_test_networks_bypass_collateral() {
+    // uint256S("544553544e4f44" + 50 zeros): the raw bytes end in "DONTSET" (pon.md section 6).
+    let bypass = test_bypass_collateral(flux_pow::Network::Testnet).unwrap();
+    assert_eq!(
+        hex::encode(bypass.txid.0),
+        format!("{}444f4e54534554", "00".repeat(25))
+    );
+    assert_eq!(bypass.index, 0);
+    assert_eq!(test_bypass_collateral(flux_pow::Network::Mainnet), None);
+    assert_eq!(test_bypass_collateral(flux_pow::Network::Devnet), None);
+    let (_, prev) = test_pon_inputs();
+    let unsigned = pon_header(bypass, prev, 1_600_000_000, 0x200f_ffff);
+    assert_eq!(check_pon_signature(&Testnet, &unsigned, &[]), Ok(()));
+    assert_eq!(check_pon_signature(&Regtest, &unsigned, &[]), Ok(()));
+    assert_eq!(
+        check_pon_signature(&Mainnet, &unsigned, &[]),
+        Err(HeaderError::PonBadSignature)
+    );
 }

@@ -17,9 +17,13 @@
 //! assert_ne!(hash, pon_hash(&collateral, &BlockHash([9; 32]), Slot(21)));
 //! ```
 
+use alloc::vec::Vec;
+
+use crate::block::{BlockHeader, BlockProof};
 use crate::hash::{BlockHash, PonHash};
-use crate::keys::sha256d;
+use crate::keys::{PrivateKey, sha256d};
 use crate::outpoint::OutPoint;
+use crate::sign::verify_ecdsa;
 
 /// `nPonTargetSpacing`: seconds per slot, the same on every network (`chainparams.cpp`).
 pub const PON_TARGET_SPACING: i64 = 30;
@@ -47,6 +51,28 @@ pub fn pon_hash(collateral: &OutPoint, prev_block: &BlockHash, slot: Slot) -> Po
     preimage[36..68].copy_from_slice(&prev_block.0);
     preimage[68..].copy_from_slice(&slot.0.to_le_bytes());
     PonHash(sha256d(&preimage))
+}
+
+/// The block signature a fluxnode's operator key makes (`pon/pon-minter.cpp:29-51`, `CKey::Sign`):
+/// DER ECDSA with an RFC 6979 nonce over the 32 bytes of the block hash in internal order. The
+/// hash leaves the signature out, so signing does not change it.
+pub fn sign_block(header: &BlockHeader, operator_key: &PrivateKey) -> Vec<u8> {
+    operator_key
+        .sign_digest(header.hash().0)
+        .serialize_der()
+        .to_vec()
+}
+
+/// Whether a proof-of-node header's signature is the operator key's over its block hash
+/// (`pubKey.Verify(block.GetHash(), vchBlockSig)`, `pon/pon.cpp:309-319`: strict DER, high S
+/// accepted after normalising). `false` for a proof-of-work header or an unusable key.
+pub fn verify_block_signature(header: &BlockHeader, operator_public_key: &[u8]) -> bool {
+    match &header.proof {
+        BlockProof::Node { signature, .. } => {
+            verify_ecdsa(operator_public_key, signature, header.hash().0)
+        }
+        BlockProof::Work { .. } => false,
+    }
 }
 
 #[cfg(test)]

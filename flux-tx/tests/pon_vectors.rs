@@ -69,3 +69,47 @@ fn pon_header_round_trips_and_hashes_without_its_signature() {
     assert_eq!(resigned.hash().to_string(), expected);
     assert_ne!(resigned.encoded(), raw);
 }
+
+#[test]
+fn block_signatures_are_the_operator_keys_over_the_block_hash() {
+    use flux_tx::keys::PrivateKey;
+    use flux_tx::pon::{sign_block, verify_block_signature};
+    let v = &vectors()["header"];
+    let raw = hex::decode(v["hex"].as_str().unwrap()).unwrap();
+    let mut header = BlockHeader::decode_exact(&raw).unwrap();
+    let BlockProof::Node { collateral, .. } = header.proof.clone() else {
+        panic!("PON layout");
+    };
+    let operator = PrivateKey::from_secret_bytes([5; 32], true).unwrap();
+    let signature = sign_block(&header, &operator);
+    // Independently of the library's verifier: secp256k1 over the internal-order hash bytes.
+    let message = secp256k1::Message::from_digest(header.hash().0);
+    let parsed = secp256k1::ecdsa::Signature::from_der(&signature).unwrap();
+    let key = secp256k1::PublicKey::from_slice(&operator.public_key().to_bytes()).unwrap();
+    assert!(secp256k1::ecdsa::verify(&parsed, message, &key).is_ok());
+    assert!(signature.len() <= 72);
+
+    header.proof = BlockProof::Node {
+        collateral,
+        signature: signature.clone(),
+    };
+    let public = operator.public_key().to_bytes();
+    assert!(verify_block_signature(&header, &public));
+    // Another key, another block, a flipped byte: all refused.
+    let other = PrivateKey::from_secret_bytes([6; 32], true).unwrap();
+    assert!(!verify_block_signature(
+        &header,
+        &other.public_key().to_bytes()
+    ));
+    let mut moved = header.clone();
+    moved.time += 1;
+    assert!(!verify_block_signature(&moved, &public));
+    let mut flipped = signature;
+    let last = flipped.len() - 1;
+    flipped[last] ^= 1;
+    header.proof = BlockProof::Node {
+        collateral,
+        signature: flipped,
+    };
+    assert!(!verify_block_signature(&header, &public));
+}

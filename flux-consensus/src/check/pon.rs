@@ -7,9 +7,9 @@
 //! not checked here; until it is, the chain refuses proof-of-node blocks
 //! ([`HeaderError::ProofOfNodeUnsupported`]).
 
-use flux_pow::BlockHeight;
 use flux_pow::difficulty::check_proof_of_node;
-use flux_tx::pon::{Slot, pon_hash};
+use flux_pow::{BlockHeight, Network};
+use flux_tx::pon::{Slot, pon_hash, verify_block_signature};
 use flux_tx::{BlockHeader, BlockProof, OutPoint, PonHash, Txid};
 
 use crate::error::HeaderError;
@@ -78,10 +78,10 @@ pub fn check_pon_signature_size(header: &BlockHeader) -> Result<(), HeaderError>
     Ok(())
 }
 
-/// `CheckProofOfNode` on the header's PON hash and `nBits` (`main.cpp:5342-5350` without a
-/// height, `pon/pon.cpp:214-222` with the block's height): the target is valid and within the
-/// PON limit in force, and the PON hash is at most the target. Emergency blocks and
-/// proof-of-work headers skip it.
+/// `CheckProofOfNode` on the header's PON hash and `nBits` without a height, as
+/// `CheckBlockHeader` runs it (`main.cpp:5339-5343`): the target is valid and within the looser
+/// PON limit, and the PON hash is at most the target. Emergency blocks and proof-of-work headers
+/// skip it.
 ///
 /// # Errors
 ///
@@ -89,8 +89,31 @@ pub fn check_pon_signature_size(header: &BlockHeader) -> Result<(), HeaderError>
 pub fn check_pon_target(
     params: &dyn NetworkParams,
     header: &BlockHeader,
-    height: Option<BlockHeight>,
 ) -> Result<(), HeaderError> {
+    pon_target(params, header, None).map_err(HeaderError::PonHighHash)
+}
+
+/// `CheckPONBlockHeader` with the block's height, as `ContextualCheckBlockHeader` runs it
+/// (`main.cpp:5518-5523`, `pon/pon.cpp:197-222`): the PON limit in force at `height`
+/// (`ponStartLimit` during the first window after activation) applies. Emergency blocks and
+/// proof-of-work headers skip it.
+///
+/// # Errors
+///
+/// [`HeaderError::PonBadHeader`].
+pub fn check_pon_target_for_height(
+    params: &dyn NetworkParams,
+    header: &BlockHeader,
+    height: BlockHeight,
+) -> Result<(), HeaderError> {
+    pon_target(params, header, Some(height)).map_err(HeaderError::PonBadHeader)
+}
+
+fn pon_target(
+    params: &dyn NetworkParams,
+    header: &BlockHeader,
+    height: Option<BlockHeight>,
+) -> Result<(), flux_pow::difficulty::DifficultyError> {
     if is_emergency_block(header) {
         return Ok(());
     }
@@ -98,7 +121,49 @@ pub fn check_pon_target(
         return Ok(());
     };
     check_proof_of_node(&params.difficulty_params(), &hash.0, header.bits, height)
-        .map_err(HeaderError::PonHighHash)
+}
+
+/// The collateral with which testnet and regtest accept a proof-of-node block without a node
+/// or a signature (`pon/pon.cpp:254-266`): `uint256S("544553544e4f44" + 50 zeros)` ("TESTNOD"
+/// at the top of the number), index 0. Mainnet and the devnet have none.
+pub fn test_bypass_collateral(network: Network) -> Option<OutPoint> {
+    let mut txid = [0u8; 32];
+    txid[25..].copy_from_slice(b"DONTSET");
+    let bypass = OutPoint {
+        txid: Txid(txid),
+        index: 0,
+    };
+    match network {
+        Network::Mainnet => None,
+        Network::Testnet => Some(bypass),
+        Network::Regtest => Some(bypass),
+        Network::Devnet => None,
+    }
+}
+
+/// `bad-pon-block` (`pon/pon.cpp:268-319`): the signature of a proof-of-node block is its node
+/// operator's over the block hash. `operator_public_key` is the key the node's START announced
+/// (not the collateral's). Emergency blocks are signed by the multisig set instead, and the
+/// testnet/regtest [`test_bypass_collateral`] needs no signature; both pass here.
+///
+/// # Errors
+///
+/// [`HeaderError::PonBadSignature`].
+pub fn check_pon_signature(
+    params: &dyn NetworkParams,
+    header: &BlockHeader,
+    operator_public_key: &[u8],
+) -> Result<(), HeaderError> {
+    let Some((collateral, _)) = collateral_of(header) else {
+        return Ok(());
+    };
+    if is_emergency_block(header) || test_bypass_collateral(params.network()) == Some(*collateral) {
+        return Ok(());
+    }
+    if !verify_block_signature(header, operator_public_key) {
+        return Err(HeaderError::PonBadSignature);
+    }
+    Ok(())
 }
 
 /// `time-too-old` for proof of node (`main.cpp:5563-5567`): a PON block's time is strictly after
