@@ -134,6 +134,12 @@ pub enum HeaderError {
         /// The parent's time.
         parent_time: u32,
     },
+    /// `bad-pon-header` / `bad-pon-block` for an emergency block (`ValidateEmergencyBlockSignatures`,
+    /// `emergencyblock.cpp:61-158`; `IsEmergencyBlockAllowed`, `:183-191`): its signature set does
+    /// not carry enough valid signatures of the network's emergency keys, or it comes before
+    /// proof of node.
+    #[error("emergency block refused: {0} (bad-pon-header)")]
+    EmergencyBlock(crate::check::pon::EmergencyBlockError),
     /// Proof-of-node headers are recognised but not validated by this crate.
     #[error("proof-of-node blocks are not supported by this validator")]
     ProofOfNodeUnsupported,
@@ -162,7 +168,9 @@ impl HeaderError {
     pub fn misbehavior_score(&self) -> u32 {
         match self {
             HeaderError::HighHash(_) | HeaderError::PonHighHash(_) => 50,
-            HeaderError::PonBadHeader(_) | HeaderError::PonBadSignature => 100,
+            HeaderError::PonBadHeader(_)
+            | HeaderError::PonBadSignature
+            | HeaderError::EmergencyBlock(_) => 100,
             HeaderError::ForkTooDeep { .. } => 10,
             HeaderError::TimeTooNew { .. }
             | HeaderError::TimeTooOld { .. }

@@ -22,6 +22,8 @@ use core::fmt;
 use std::sync::OnceLock;
 
 use flux_nodes::{RewardSplit, Tier, TierExt};
+
+use crate::check::pon::EmergencyKeys;
 use flux_pow::difficulty::{
     Compact, DifficultyError, DifficultyParams, HeaderInfo, U256, next_work_required,
 };
@@ -112,6 +114,9 @@ pub trait NetworkParams: Send + Sync + fmt::Debug {
 
     /// The genesis block's `nTime`: proof-of-node slots count from it (`GetSlotFromTime`).
     fn genesis_time(&self) -> u32;
+
+    /// Who may sign emergency blocks (`vecEmergencyPublicKeys`, `nEmergencyMinSignatures`).
+    fn emergency_keys(&self) -> EmergencyKeys;
 
     /// The peer-to-peer port (`nDefaultPort`).
     fn default_port(&self) -> u16;
@@ -362,6 +367,14 @@ const MAIN_CHECKPOINTS: [(u32, &str); 25] = [
     ),
 ];
 
+/// Testnet's emergency keys, which regtest shares (`chainparams.cpp:513-518, 718-722`).
+const TEST_EMERGENCY_KEYS: [&str; 4] = [
+    "029a1c55fa7e69dd99087f7ca799797052ae21327b94159e60b8cc5704eb188583",
+    "023c806b01f35a18b42b08f23f5c7e8490801a7da8fd6f6e77708d9f26f22c423e",
+    "02615c78e21078c21a63cb21cc4d29eaa148d97c3dcbe7be5d9d4dda4e969bb05a",
+    "033d301dc7ef7ab653da36da1285063ea9be1448d601e3c9f99185476b9d4ae1d1",
+];
+
 /// Testnet checkpoints (`chainparams.cpp:473-474`).
 const TEST_CHECKPOINTS: [(u32, &str); 2] = [
     (
@@ -403,6 +416,19 @@ impl NetworkParams for Mainnet {
     }
     fn genesis_time(&self) -> u32 {
         1_516_980_000
+    }
+    /// `chainparams.cpp:242-253`: 2 of 4.
+    fn emergency_keys(&self) -> EmergencyKeys {
+        EmergencyKeys {
+            public_keys: &[
+                "025ee73f72d6996f94fe6ec9fac3f9ba6dcb947ed46dfbda530fc73ff99c667a4e",
+                "026f4281124d10eb90589831bac405d715ad79051ac5243d21c322d2abf2fd81e2",
+                "03083d65c2f57cfe4d1c34eb575bd9d836f5111dd0de86405d48211bf42ea30403",
+                "03674c29f348124e998fd838228a3ff050ca26fe0c13ad98698585cbbf796b461e",
+            ],
+            min_signatures: 2,
+            verify: true,
+        }
     }
     fn default_port(&self) -> u16 {
         16125
@@ -446,6 +472,14 @@ impl NetworkParams for Testnet {
     fn genesis_time(&self) -> u32 {
         1_582_228_940
     }
+    /// `chainparams.cpp:513-522`: 2 of 4.
+    fn emergency_keys(&self) -> EmergencyKeys {
+        EmergencyKeys {
+            public_keys: &TEST_EMERGENCY_KEYS,
+            min_signatures: 2,
+            verify: true,
+        }
+    }
     fn default_port(&self) -> u16 {
         26125
     }
@@ -487,6 +521,15 @@ impl NetworkParams for Regtest {
     }
     fn genesis_time(&self) -> u32 {
         1_296_688_602
+    }
+    /// `chainparams.cpp:715-722`: testnet's keys, 1 signature, none verified
+    /// (`emergencyblock.cpp:82-86`).
+    fn emergency_keys(&self) -> EmergencyKeys {
+        EmergencyKeys {
+            public_keys: &TEST_EMERGENCY_KEYS,
+            min_signatures: 1,
+            verify: false,
+        }
     }
     fn default_port(&self) -> u16 {
         26126
@@ -623,6 +666,14 @@ impl NetworkParams for Devnet {
     }
     fn genesis_time(&self) -> u32 {
         Devnet::GENESIS_TIME
+    }
+    /// None: the devnet has no emergency signers, so it has no emergency blocks.
+    fn emergency_keys(&self) -> EmergencyKeys {
+        EmergencyKeys {
+            public_keys: &[],
+            min_signatures: 1,
+            verify: true,
+        }
     }
     fn default_port(&self) -> u16 {
         36125

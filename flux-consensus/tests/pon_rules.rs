@@ -242,3 +242,226 @@ fn the_test_networks_bypass_collateral() {
         Err(HeaderError::PonBadSignature)
     );
 }
+
+mod emergency {
+    use super::*;
+    use flux_consensus::check::pon::{EmergencyBlockError, EmergencyKeys, check_emergency_block};
+    use flux_tx::keys::PrivateKey;
+
+    const HEIGHT: BlockHeight = BlockHeight(2_030_000);
+
+    fn keys() -> Vec<PrivateKey> {
+        (31..35)
+            .map(|seed| PrivateKey::from_secret_bytes([seed; 32], true).unwrap())
+            .collect()
+    }
+
+    /// A 2-of-4 key set of keys this test holds (mainnet's are fluxd's own, unknown here).
+    fn key_set(keys: &[PrivateKey]) -> EmergencyKeys {
+        let hex: Vec<&'static str> = keys
+            .iter()
+            .map(|key| &*Box::leak(hex::encode(key.public_key().to_bytes()).into_boxed_str()))
+            .collect();
+        EmergencyKeys {
+            public_keys: Box::leak(hex.into_boxed_slice()),
+            min_signatures: 2,
+            verify: true,
+        }
+    }
+
+    fn unsigned() -> BlockHeader {
+        let (_, prev) = test_pon_inputs();
+        let mut header = pon_header(EMERGENCY_COLLATERAL, prev, 1_700_000_000, 0x200f_ffff);
+        header.proof = BlockProof::Node {
+            collateral: EMERGENCY_COLLATERAL,
+            signature: Vec::new(),
+        };
+        header
+    }
+
+    /// `EncodeMultiSig`: CompactSize(count), then CompactSize(len) ‖ DER for each.
+    fn with_set(header: &BlockHeader, signatures: &[Vec<u8>]) -> BlockHeader {
+        let mut set = vec![signatures.len() as u8];
+        for signature in signatures {
+            set.push(signature.len() as u8);
+            set.extend_from_slice(signature);
+        }
+        let mut signed = header.clone();
+        signed.proof = BlockProof::Node {
+            collateral: EMERGENCY_COLLATERAL,
+            signature: set,
+        };
+        signed
+    }
+
+    fn sign(header: &BlockHeader, key: &PrivateKey) -> Vec<u8> {
+        flux_tx::pon::sign_block(header, key)
+    }
+
+    fn refused(reason: EmergencyBlockError) -> Result<(), HeaderError> {
+        Err(HeaderError::EmergencyBlock(reason))
+    }
+
+    #[test]
+    fn two_distinct_keys_are_enough() {
+        let keys = keys();
+        let set = key_set(&keys);
+        let header = unsigned();
+        let both = with_set(&header, &[sign(&header, &keys[2]), sign(&header, &keys[0])]);
+        assert_eq!(check_emergency_block(&Mainnet, &set, &both, HEIGHT), Ok(()));
+        // A bad signature ahead of two good ones is skipped, as fluxd only counts the good.
+        let noisy = with_set(
+            &header,
+            &[
+                vec![0x30; 70],
+                sign(&header, &keys[1]),
+                sign(&header, &keys[3]),
+            ],
+        );
+        assert_eq!(
+            check_emergency_block(&Mainnet, &set, &noisy, HEIGHT),
+            Ok(())
+        );
+        // A block that is not an emergency block is not this rule's business.
+        let (collateral, prev) = test_pon_inputs();
+        let ordinary = pon_header(collateral, prev, 1_700_000_000, 0x200f_ffff);
+        assert_eq!(
+            check_emergency_block(&Mainnet, &set, &ordinary, HEIGHT),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn one_key_twice_counts_once() {
+        let keys = keys();
+        let set = key_set(&keys);
+        let header = unsigned();
+        let twice = with_set(&header, &[sign(&header, &keys[0]), sign(&header, &keys[0])]);
+        let result = check_emergency_block(&Mainnet, &set, &twice, HEIGHT);
+        assert_eq!(
+            result,
+            refused(EmergencyBlockError::NotEnoughValidSignatures { valid: 1, min: 2 })
+        );
+        assert_eq!(result.unwrap_err().misbehavior_score(), 100);
+    }
+
+    #[test]
+    fn too_few_too_many_and_strangers() {
+        let keys = keys();
+        let set = key_set(&keys);
+        let header = unsigned();
+        let one = with_set(&header, &[sign(&header, &keys[0])]);
+        assert_eq!(
+            check_emergency_block(&Mainnet, &set, &one, HEIGHT),
+            refused(EmergencyBlockError::TooFewSignatures { count: 1, min: 2 })
+        );
+        let five: Vec<Vec<u8>> = (0..5).map(|i| sign(&header, &keys[i % 4])).collect();
+        assert_eq!(
+            check_emergency_block(&Mainnet, &set, &with_set(&header, &five), HEIGHT),
+            refused(EmergencyBlockError::TooManySignatures { count: 5, keys: 4 })
+        );
+        let stranger = PrivateKey::from_secret_bytes([99; 32], true).unwrap();
+        let foreign = with_set(
+            &header,
+            &[sign(&header, &stranger), sign(&header, &keys[0])],
+        );
+        assert_eq!(
+            check_emergency_block(&Mainnet, &set, &foreign, HEIGHT),
+            refused(EmergencyBlockError::NotEnoughValidSignatures { valid: 1, min: 2 })
+        );
+        // Signatures made for another block do not count.
+        let mut other = header.clone();
+        other.time += 1;
+        let moved = with_set(&header, &[sign(&other, &keys[0]), sign(&other, &keys[1])]);
+        assert_eq!(
+            check_emergency_block(&Mainnet, &set, &moved, HEIGHT),
+            refused(EmergencyBlockError::NotEnoughValidSignatures { valid: 0, min: 2 })
+        );
+        // An empty or undecodable set has no signatures at all.
+        assert_eq!(
+            check_emergency_block(&Mainnet, &set, &header, HEIGHT),
+            refused(EmergencyBlockError::TooFewSignatures { count: 0, min: 2 })
+        );
+    }
+
+    #[test]
+    fn an_oversized_signature_is_refused_only_before_the_threshold() {
+        let keys = keys();
+        let set = key_set(&keys);
+        let header = unsigned();
+        let mut oversized = sign(&header, &keys[0]);
+        oversized.resize(74, 0);
+        let first = with_set(&header, &[oversized.clone(), sign(&header, &keys[1])]);
+        assert_eq!(
+            check_emergency_block(&Mainnet, &set, &first, HEIGHT),
+            refused(EmergencyBlockError::OversizedSignature { len: 74 })
+        );
+        // After two valid signatures fluxd stops looking.
+        let last = with_set(
+            &header,
+            &[sign(&header, &keys[0]), sign(&header, &keys[1]), oversized],
+        );
+        assert_eq!(check_emergency_block(&Mainnet, &set, &last, HEIGHT), Ok(()));
+    }
+
+    #[test]
+    fn a_truncated_set_keeps_what_was_read() {
+        let keys = keys();
+        let set = key_set(&keys);
+        let header = unsigned();
+        // Three announced, two complete, the third cut short: the two are enough for fluxd.
+        let mut cut = with_set(
+            &header,
+            &[
+                sign(&header, &keys[0]),
+                sign(&header, &keys[1]),
+                vec![0x30; 70],
+            ],
+        );
+        if let BlockProof::Node { signature, .. } = &mut cut.proof {
+            signature.truncate(signature.len() - 10);
+        }
+        assert_eq!(check_emergency_block(&Mainnet, &set, &cut, HEIGHT), Ok(()));
+    }
+
+    #[test]
+    fn only_once_proof_of_node_is_active() {
+        let keys = keys();
+        let set = key_set(&keys);
+        let header = unsigned();
+        let both = with_set(&header, &[sign(&header, &keys[0]), sign(&header, &keys[1])]);
+        assert_eq!(
+            check_emergency_block(&Mainnet, &set, &both, BlockHeight(2_019_999)),
+            refused(EmergencyBlockError::BeforeProofOfNode)
+        );
+    }
+
+    #[test]
+    fn network_key_tables() {
+        for params in [&Mainnet as &dyn NetworkParams, &Testnet] {
+            let set = params.emergency_keys();
+            assert_eq!((set.public_keys.len(), set.min_signatures), (4, 2));
+            assert!(set.verify);
+            for key in set.public_keys {
+                let bytes = hex::decode(key).unwrap();
+                assert!(
+                    flux_tx::keys::PublicKey::from_slice(&bytes).is_ok(),
+                    "{key}"
+                );
+            }
+        }
+        // Regtest: testnet's keys, one signature, nothing verified.
+        let regtest = Regtest.emergency_keys();
+        assert_eq!(regtest.public_keys, Testnet.emergency_keys().public_keys);
+        assert_eq!((regtest.min_signatures, regtest.verify), (1, false));
+        let header = unsigned();
+        let garbage = with_set(&header, &[vec![1, 2, 3]]);
+        assert_eq!(
+            check_emergency_block(&Regtest, &regtest, &garbage, BlockHeight(1)),
+            Ok(())
+        );
+        // The devnet has no emergency signers.
+        let devnet = flux_consensus::Devnet.emergency_keys();
+        assert!(devnet.public_keys.is_empty());
+    }
+}

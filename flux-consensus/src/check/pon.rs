@@ -9,7 +9,9 @@
 
 use flux_pow::difficulty::check_proof_of_node;
 use flux_pow::{BlockHeight, Network};
+use flux_tx::encode::read_compact_size;
 use flux_tx::pon::{Slot, pon_hash, verify_block_signature};
+use flux_tx::sign::verify_ecdsa;
 use flux_tx::{BlockHeader, BlockProof, OutPoint, PonHash, Txid};
 
 use crate::error::HeaderError;
@@ -183,4 +185,189 @@ pub fn check_pon_time_after_parent(
         });
     }
     Ok(())
+}
+
+/// Who may sign emergency blocks on a network (`vecEmergencyPublicKeys`,
+/// `nEmergencyMinSignatures`, `chainparams.cpp:242-253, 513-522, 715-722`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmergencyKeys {
+    /// The authorised compressed public keys, as hex.
+    pub public_keys: &'static [&'static str],
+    /// How many distinct keys must have signed.
+    pub min_signatures: usize,
+    /// Whether the signatures are verified at all (regtest accepts any set of the right size,
+    /// `emergencyblock.cpp:82-86`).
+    pub verify: bool,
+}
+
+/// Why an emergency block's signatures or timing are refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmergencyBlockError {
+    /// More signatures than authorised keys (`emergencyblock.cpp:66-71`).
+    #[error("{count} signatures for {keys} emergency keys")]
+    TooManySignatures {
+        /// Entries in the signature set.
+        count: u64,
+        /// Authorised keys.
+        keys: usize,
+    },
+    /// Fewer signatures than required (`:73-77`).
+    #[error("{count} signatures, {min} required")]
+    TooFewSignatures {
+        /// Entries in the signature set.
+        count: u64,
+        /// Required signatures.
+        min: usize,
+    },
+    /// A signature examined before the threshold was reached is longer than a DER signature
+    /// (`:98-102`).
+    #[error("a signature of {len} bytes is longer than {MAX_PON_SIGNATURE_SIZE}")]
+    OversizedSignature {
+        /// Its length as the set claims it.
+        len: u64,
+    },
+    /// Not enough distinct emergency keys signed the block hash (`:145-147`).
+    #[error("{valid} valid signatures of distinct emergency keys, {min} required")]
+    NotEnoughValidSignatures {
+        /// Distinct keys whose signature verified.
+        valid: usize,
+        /// Required.
+        min: usize,
+    },
+    /// An emergency block below the proof-of-node activation (`IsEmergencyBlockAllowed`).
+    #[error("emergency blocks are only allowed once proof of node is active")]
+    BeforeProofOfNode,
+}
+
+/// One entry of an emergency block's signature set as fluxd's deserialiser leaves it: a
+/// complete signature, or (after a read that ran out of bytes) an entry of the claimed length
+/// whose bytes are not all there, which can never verify.
+enum SetEntry<'a> {
+    Complete(&'a [u8]),
+    Incomplete { claimed_len: u64 },
+}
+
+/// `DecodeMultiSig` (`emergencyblock.cpp:31-45`): a `vector<vector<unsigned char>>`. fluxd
+/// catches a decoding error and keeps what it had: the outer vector is already sized to its
+/// count, so the entries after the failure are empty and the failing one has its claimed size.
+/// Returns the count and the entries that were reached.
+fn decode_signature_set(bytes: &[u8]) -> (u64, Vec<SetEntry<'_>>) {
+    let mut input = bytes;
+    let Ok(count) = read_compact_size(&mut input) else {
+        return (0, Vec::new());
+    };
+    let mut entries = Vec::new();
+    for _ in 0..count.min(MAX_EMERGENCY_SIGNATURE_SIZE as u64) {
+        let Ok(len) = read_compact_size(&mut input) else {
+            break;
+        };
+        match usize::try_from(len).ok().filter(|len| *len <= input.len()) {
+            Some(len) => {
+                let (signature, rest) = input.split_at(len);
+                entries.push(SetEntry::Complete(signature));
+                input = rest;
+            }
+            None => {
+                entries.push(SetEntry::Incomplete { claimed_len: len });
+                break;
+            }
+        }
+    }
+    (count, entries)
+}
+
+/// `ValidateEmergencyBlockSignatures` and `IsEmergencyBlockAllowed` (`emergencyblock.cpp`): an
+/// emergency block at `height` carries at most one signature per key of `keys`, at least
+/// `min_signatures` of them, and (where `keys.verify`) `min_signatures` distinct keys signed the
+/// block hash; every signature examined before that threshold is at most 73 bytes. Signatures
+/// are examined in order and each is matched against the keys not used yet, as fluxd does.
+/// Nothing to check for a block that is not an emergency block.
+///
+/// # Errors
+///
+/// [`HeaderError::EmergencyBlock`] with the reason.
+pub fn check_emergency_block(
+    params: &dyn NetworkParams,
+    keys: &EmergencyKeys,
+    header: &BlockHeader,
+    height: BlockHeight,
+) -> Result<(), HeaderError> {
+    let Some((_, signature_set)) = collateral_of(header) else {
+        return Ok(());
+    };
+    if !is_emergency_block(header) {
+        return Ok(());
+    }
+    emergency_signatures(keys, header, signature_set).map_err(HeaderError::EmergencyBlock)?;
+    if !params.is_pon_active(height) {
+        return Err(HeaderError::EmergencyBlock(
+            EmergencyBlockError::BeforeProofOfNode,
+        ));
+    }
+    Ok(())
+}
+
+fn emergency_signatures(
+    keys: &EmergencyKeys,
+    header: &BlockHeader,
+    signature_set: &[u8],
+) -> Result<(), EmergencyBlockError> {
+    let (count, entries) = decode_signature_set(signature_set);
+    if count > keys.public_keys.len() as u64 {
+        return Err(EmergencyBlockError::TooManySignatures {
+            count,
+            keys: keys.public_keys.len(),
+        });
+    }
+    if count < keys.min_signatures as u64 {
+        return Err(EmergencyBlockError::TooFewSignatures {
+            count,
+            min: keys.min_signatures,
+        });
+    }
+    if !keys.verify {
+        return Ok(());
+    }
+    let hash = header.hash().0;
+    let public_keys: Vec<Vec<u8>> = keys
+        .public_keys
+        .iter()
+        .map(|key| hex::decode(key).unwrap_or_default())
+        .collect();
+    let mut used = vec![false; public_keys.len()];
+    let mut valid = 0;
+    // Entries the decoder never reached are empty: they fail to verify like any bad signature.
+    for index in 0..count as usize {
+        let signature = match entries.get(index) {
+            Some(SetEntry::Complete(signature)) => Some(*signature),
+            Some(SetEntry::Incomplete { claimed_len }) => {
+                if *claimed_len > MAX_PON_SIGNATURE_SIZE as u64 {
+                    return Err(EmergencyBlockError::OversizedSignature { len: *claimed_len });
+                }
+                None
+            }
+            None => None,
+        };
+        if let Some(signature) = signature {
+            if signature.len() > MAX_PON_SIGNATURE_SIZE {
+                return Err(EmergencyBlockError::OversizedSignature {
+                    len: signature.len() as u64,
+                });
+            }
+            let signer = (0..public_keys.len())
+                .find(|key| !used[*key] && verify_ecdsa(&public_keys[*key], signature, hash));
+            if let Some(key) = signer {
+                used[key] = true;
+                valid += 1;
+            }
+        }
+        if valid >= keys.min_signatures {
+            return Ok(());
+        }
+    }
+    Err(EmergencyBlockError::NotEnoughValidSignatures {
+        valid,
+        min: keys.min_signatures,
+    })
 }
