@@ -166,9 +166,11 @@ pub fn check_proof_kind(
     Ok(())
 }
 
-/// Everything a proof-of-work header must satisfy on its own, given the height it claims: the
-/// version, the era (not proof of node), the Equihash parameter set of that height, the solution
-/// and the target. This is what a light client checks for each header it is handed.
+/// Everything a header must satisfy on its own, given the height it claims: the version and the
+/// era; for proof of work the Equihash parameter set of that height, the solution and the
+/// target; for proof of node the rules of [`crate::check::pon::check_pon_header_for_height`]
+/// (everything but the signer, which needs the fluxnode list). This is what a light client
+/// checks for each header it is handed.
 ///
 /// The network's genesis header skips the era and parameter-set rules, as
 /// `ContextualCheckBlockHeader` returns early for `hashGenesisBlock` (`main.cpp:5476`): the
@@ -189,7 +191,7 @@ pub fn check_header_for_height(
         check_proof_kind(params, header, height)?;
     }
     if header.is_proof_of_node() {
-        return Err(HeaderError::ProofOfNodeUnsupported);
+        return crate::check::pon::check_pon_header_for_height(params, header, height);
     }
     if !genesis {
         check_solution_size_for_height(params, header, height)?;

@@ -187,6 +187,27 @@ pub fn check_pon_time_after_parent(
     Ok(())
 }
 
+/// The proof-of-node rules a header meets on its own at `height`, in fluxd's order
+/// (`CheckBlockHeader`, then `ContextualCheckPONBlockHeader` without the signature): the
+/// signature's size, the PON hash against the looser limit, then against the limit in force at
+/// `height`, and an emergency block's signature set. Not checked: the signer (it needs the
+/// fluxnode list, see [`check_pon_signature`]), `nBits` against the retarget and the time
+/// against the parent (they need the ancestors).
+///
+/// # Errors
+///
+/// The [`HeaderError`] of the first rule broken.
+pub fn check_pon_header_for_height(
+    params: &dyn NetworkParams,
+    header: &BlockHeader,
+    height: BlockHeight,
+) -> Result<(), HeaderError> {
+    check_pon_signature_size(header)?;
+    check_pon_target(params, header)?;
+    check_pon_target_for_height(params, header, height)?;
+    check_emergency_block(params, &params.emergency_keys(), header, height)
+}
+
 /// Who may sign emergency blocks on a network (`vecEmergencyPublicKeys`,
 /// `nEmergencyMinSignatures`, `chainparams.cpp:242-253, 513-522, 715-722`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
