@@ -169,6 +169,73 @@ fn probe_bits(net: &mut MinedChain, on_time_bits: Compact, limit_bits: Compact) 
     assert_eq!(net.chain.tip(), tip);
 }
 
+/// The last block of fluxd's testnet difficulty chain mined below: testnet's checkpoint at 320
+/// names a block of the real testnet.
+const LAST_DAEMON_BLOCK: u32 = 319;
+
+/// fluxd's own difficulty over a testnet chain (`difficulty_chains.json`, chain `test_full`: each
+/// block's bits computed by the daemon's `pow.cpp` for random block times): every block is mined
+/// with the vector's time and bits and the chain must accept it, through the min-difficulty
+/// rule, Digishield, LWMA, the 144,5 fade window, LWMA3 with its wrapping clamps and the start
+/// of the ZelHash ramp. Bits the chain computed differently from the daemon would refuse a block.
+#[test]
+fn the_daemons_testnet_difficulty_chain_is_accepted() {
+    let started = Instant::now();
+    let vectors = common::vectors::json("difficulty_chains.json");
+    let blocks = vectors["chains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|chain| chain["name"] == "test_full")
+        .unwrap()["blocks"]
+        .as_array()
+        .unwrap();
+    let field = |height: u32, index: usize| -> i64 {
+        let block = &blocks[height as usize];
+        assert_eq!(block[0].as_u64(), Some(u64::from(height)));
+        match block[index].as_str() {
+            Some(hex) => i64::from_str_radix(hex, 16).unwrap(),
+            None => block[index].as_i64().unwrap(),
+        }
+    };
+    let mut net = MinedChain::open(Testnet);
+    let genesis = net.tip_header();
+    assert_eq!(
+        (genesis.time, i64::from(genesis.bits.0)),
+        (field(0, 1), field(0, 2))
+    );
+
+    let limit_bits = Compact::from_target(Testnet.difficulty_params().pow_limit);
+    let mut retargeted = 0;
+    for height in 1..=LAST_DAEMON_BLOCK {
+        let time = field(height, 1);
+        let bits = Compact(u32::try_from(field(height, 2)).unwrap());
+        assert_eq!(field(height, 3), 4);
+        let parent = net.tip_header();
+        if time <= parent.time + 2 * SPACING {
+            // Not late: the template, which knows no block time, agrees with the daemon.
+            assert_eq!(net.template().bits, bits, "template bits at {height}");
+        }
+        if bits != limit_bits {
+            retargeted += 1;
+        }
+        let block = net.mine_block(time, bits, Vec::new(), Amount::ZERO);
+        assert_eq!(
+            net.accept(&block),
+            Ok(AcceptOutcome::Extended {
+                height: BlockHeight(height)
+            }),
+            "the daemon's block {height}"
+        );
+    }
+    assert!(retargeted >= 20, "only {retargeted} blocks above powLimit");
+    eprintln!(
+        "{LAST_DAEMON_BLOCK} blocks of the daemon's chain, {retargeted} above powLimit, {} nonces, {:.1} s",
+        net.nonces_tried,
+        started.elapsed().as_secs_f64()
+    );
+}
+
 #[test]
 fn testnet_chain_retargets_and_crosses_the_upgrades() {
     let started = Instant::now();
