@@ -66,11 +66,6 @@ impl MinedChain {
         *self.headers.last().unwrap()
     }
 
-    /// The header of the best-chain block at `height`.
-    pub fn header_at(&self, height: u32) -> HeaderInfo {
-        self.headers[height as usize]
-    }
-
     /// The `nBits` the rules require of the next block if its time is `time`.
     pub fn required_bits(&self, time: i64) -> Compact {
         let start = self
