@@ -7,7 +7,8 @@ mod common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
 use common::{key, list_snapshot, script_of};
 use flux_consensus::{Chain, Devnet};
@@ -81,6 +82,40 @@ fn child(path: &str) {
     }
 }
 
+/// How long one round may take to see its blocks committed: far more than the fraction of a
+/// second an idle machine needs, so that only a stuck child fails the test.
+const ROUND_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// Waits until the child has reported `needed` commits on `receiver`, moving each into
+/// `committed`. Panics with the round's progress when the child exits or `ROUND_TIMEOUT` passes.
+fn wait_for_commits(
+    round: u32,
+    receiver: &Receiver<(u32, BlockHash)>,
+    committed: &mut Vec<(u32, BlockHash)>,
+    needed: usize,
+) {
+    let start = Instant::now();
+    let mut seen = 0;
+    while seen < needed {
+        let left = ROUND_TIMEOUT.saturating_sub(start.elapsed());
+        match receiver.recv_timeout(left) {
+            Ok(commit) => {
+                committed.push(commit);
+                seen += 1;
+            }
+            Err(RecvTimeoutError::Timeout) => panic!(
+                "round {round}: the child committed {seen} of {needed} blocks in {} s \
+                 (highest height {:?})",
+                ROUND_TIMEOUT.as_secs(),
+                committed.iter().map(|(height, _)| *height).max()
+            ),
+            Err(RecvTimeoutError::Disconnected) => {
+                panic!("round {round}: the child exited after {seen} of {needed} commits")
+            }
+        }
+    }
+}
+
 #[test]
 fn kill_9_at_random_moments_loses_nothing_committed() {
     if let Ok(path) = std::env::var(CHILD_ENV) {
@@ -93,11 +128,19 @@ fn kill_9_at_random_moments_loses_nothing_committed() {
     // A fixed linear congruential sequence: the kill moments vary from round to round but the
     // test is reproducible.
     let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-    for round in 0..6 {
+    let mut next_random = || {
         state = state
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
-        let delay = 300 + (state >> 33) % 700;
+        state >> 33
+    };
+    for round in 0..6 {
+        // Each round waits for progress rather than a fixed time, so a busy machine makes the
+        // test slower, never red: at least 20 new blocks a round take the six rounds past
+        // height 102, where the child's blocks start spending coins. The kill then lands a
+        // pseudo-random moment later, anywhere in the next block or so.
+        let needed = 20 + (next_random() % 30) as usize;
+        let jitter = Duration::from_millis(next_random() % 15);
         let mut process = Command::new(std::env::current_exe().unwrap())
             .args(["--exact", TEST_NAME, "--nocapture", "--test-threads=1"])
             .env(CHILD_ENV, &path)
@@ -106,8 +149,9 @@ fn kill_9_at_random_moments_loses_nothing_committed() {
             .spawn()
             .unwrap();
         let stdout = process.stdout.take().unwrap();
+        let (sender, receiver) = mpsc::channel();
         let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
+            let commits = BufReader::new(stdout)
                 .lines()
                 .map_while(Result::ok)
                 .filter_map(|line| {
@@ -115,18 +159,32 @@ fn kill_9_at_random_moments_loses_nothing_committed() {
                     let height = parts.next()?.parse::<u32>().ok()?;
                     let hash = parts.next()?.parse::<BlockHash>().ok()?;
                     Some((height, hash))
-                })
-                .collect::<Vec<_>>()
+                });
+            for commit in commits {
+                if sender.send(commit).is_err() {
+                    break;
+                }
+            }
         });
-        std::thread::sleep(Duration::from_millis(delay));
+        let waited = Instant::now();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            wait_for_commits(round, &receiver, &mut committed, needed);
+        }));
+        std::thread::sleep(jitter);
         process.kill().unwrap();
         let status = process.wait().unwrap();
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
+        }
         assert!(
             !status.success(),
             "round {round}: the child must be killed, not exit"
         );
-        let reported = reader.join().unwrap();
-        committed.extend(reported);
+        // The pipe is closed: the reader sends what the child reported before the kill and
+        // stops.
+        reader.join().unwrap();
+        committed.extend(receiver.try_iter());
+        let elapsed = waited.elapsed();
 
         let chain = Chain::open(&path, Devnet).unwrap();
         let (tip, _) = chain.tip();
@@ -162,7 +220,11 @@ fn kill_9_at_random_moments_loses_nothing_committed() {
             list_snapshot(replay.fluxnode_list()),
             list_snapshot(chain.fluxnode_list())
         );
-        eprintln!("round {round}: killed after {delay} ms at tip {tip}");
+        eprintln!(
+            "round {round}: killed {} ms after {needed} commits ({} ms in all) at tip {tip}",
+            jitter.as_millis(),
+            elapsed.as_millis()
+        );
     }
     assert!(
         committed.len() > 50,
