@@ -486,6 +486,22 @@ pub enum BlockError {
         /// The amount due.
         amount: Amount,
     },
+    /// `tx-coinbase-missing-dev-funding` (`main.cpp:1229-1249`): a coinbase after the PON
+    /// upgrade lacks an output paying the dev fund its minimum.
+    #[error("coinbase pays the dev fund less than {amount} (tx-coinbase-missing-dev-funding)")]
+    MissingDevFundOutput {
+        /// The minimum (`GetMinDevFundAmount`).
+        amount: Amount,
+    },
+    /// `bad-txns-not-paying-correct-fluxnodes` for the dev fund (`fluxnode.cpp:866-876`): no
+    /// coinbase output besides the fluxnode payouts pays the dev fund what the payouts leave.
+    #[error(
+        "coinbase pays the dev fund less than the {amount} the payouts leave (bad-txns-not-paying-correct-fluxnodes)"
+    )]
+    MissingDevFundPayout {
+        /// The subsidy less the payouts due.
+        amount: Amount,
+    },
     /// The fluxnode list refuses the block's transactions (`ConnectBlock`, `main.cpp:3955-4000`).
     #[error("fluxnode list: {0}")]
     FluxnodeList(ListError),
@@ -509,7 +525,7 @@ impl BlockError {
         match self {
             BlockError::Header(error) => error.misbehavior_score(),
             BlockError::Transaction { error, .. } => error.misbehavior_score(),
-            BlockError::MissingFluxnodePayout { .. } => 1,
+            BlockError::MissingFluxnodePayout { .. } | BlockError::MissingDevFundPayout { .. } => 1,
             BlockError::UnknownParent(_) => 10,
             BlockError::KnownInvalid(_) => 0,
             _ => 100,

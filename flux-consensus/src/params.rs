@@ -196,6 +196,8 @@ pub struct FundScripts {
     pub foundation: Option<Script>,
     /// The swap pool outputs' script.
     pub swap_pool: Option<Script>,
+    /// The dev fund's script (`strDevFundAddress`), which every proof-of-node coinbase pays.
+    pub dev_fund: Option<Script>,
 }
 
 fn fund_scripts(
@@ -203,6 +205,7 @@ fn fund_scripts(
     exchange: &str,
     foundation: &str,
     swap_pool: &str,
+    dev_fund: &str,
 ) -> FundScripts {
     // The addresses are the daemon's constants; the tests parse every one of them.
     let script = |address: &str| {
@@ -214,6 +217,7 @@ fn fund_scripts(
         exchange: script(exchange),
         foundation: script(foundation),
         swap_pool: script(swap_pool),
+        dev_fund: script(dev_fund),
     }
 }
 
@@ -445,13 +449,14 @@ impl NetworkParams for Mainnet {
     fn fluxnode_payments_start(&self) -> BlockHeight {
         BlockHeight(560_000)
     }
-    /// `chainparams.cpp:292-300`.
+    /// `chainparams.cpp:292-306`.
     fn fund_scripts(&self) -> FundScripts {
         fund_scripts(
             Network::Mainnet,
             "t3PMbbA5YBMrjSD3dD16SSdXKuKovwmj6tS",
             "t3XjYMBvwxnXVv9jqg4CgokZ3f7kAoXPQL8",
             "t3ThbWogDoAjGuS6DEnmN1GWJBRbVjSUK4T",
+            "t3hPu1YDeGUCp8m7BQCnnNUmRMJBa5RadyA",
         )
     }
 }
@@ -495,13 +500,14 @@ impl NetworkParams for Testnet {
     fn fluxnode_payments_start(&self) -> BlockHeight {
         BlockHeight(350)
     }
-    /// `chainparams.cpp:485-493`.
+    /// `chainparams.cpp:485-499`.
     fn fund_scripts(&self) -> FundScripts {
         fund_scripts(
             Network::Testnet,
             "tmRucHD85zgSigtA4sJJBDbPkMUJDcw5XDE",
             "tmRucHD85zgSigtA4sJJBDbPkMUJDcw5XDE",
             "tmRucHD85zgSigtA4sJJBDbPkMUJDcw5XDE",
+            "t2GoxS2SRmLQDnTyWePHjKD3izvFsKUAjrH",
         )
     }
 }
@@ -549,13 +555,14 @@ impl NetworkParams for Regtest {
     fn fluxnode_payments_start(&self) -> BlockHeight {
         BlockHeight(100)
     }
-    /// `chainparams.cpp:687-695`.
+    /// `chainparams.cpp:687-701`.
     fn fund_scripts(&self) -> FundScripts {
         fund_scripts(
             Network::Regtest,
             "tmRucHD85zgSigtA4sJJBDbPkMUJDcw5XDE",
             "t2DFGpj2tciojsGKKrGVwQ92hUwAxWQQgJ9",
             "t2Dsexh4v5g2dpL2LLCsR1p9TshMm63jSBM",
+            "t2GoxS2SRmLQDnTyWePHjKD3izvFsKUAjrH",
         )
     }
 }

@@ -465,3 +465,150 @@ mod emergency {
         assert!(devnet.public_keys.is_empty());
     }
 }
+
+/// The dev fund of a proof-of-node coinbase, with pon.md §7's mainnet table (fluxd's numbers):
+/// 14 FLUX blocks, tiers 1 / 3.5 / 9, dev fund 0.5 FLUX in year 0 and 0.45 FLUX in year 1.
+mod dev_fund {
+    use super::*;
+    use flux_consensus::BlockError;
+    use flux_consensus::RequiredPayout;
+    use flux_consensus::check::block::{check_dev_fund_output, check_dev_fund_payout};
+    use flux_tx::transaction::{StandardTx, TxBody, TxIn};
+    use flux_tx::{Amount, Script, Transaction, TxOut};
+
+    const PON: BlockHeight = BlockHeight(2_020_000);
+
+    fn dev_script() -> Script {
+        flux_tx::address::Address::parse(
+            "t3hPu1YDeGUCp8m7BQCnnNUmRMJBa5RadyA",
+            flux_pow::Network::Mainnet,
+        )
+        .unwrap()
+        .script_pubkey()
+    }
+
+    fn other_script(seed: u8) -> Script {
+        Script::from(flux_tx::script::standard::p2pkh(&[seed; 20]))
+    }
+
+    fn coinbase(outputs: Vec<(i64, Script)>) -> Transaction {
+        Transaction {
+            overwintered: false,
+            version: 1,
+            version_group_id: 0,
+            body: TxBody::Standard(StandardTx {
+                inputs: vec![TxIn {
+                    prevout: OutPoint::NULL,
+                    script_sig: Script::from(vec![3, 1, 2, 3]),
+                    sequence: u32::MAX,
+                }],
+                outputs: outputs
+                    .into_iter()
+                    .map(|(value, script)| TxOut {
+                        value,
+                        script_pubkey: script,
+                    })
+                    .collect(),
+                lock_time: 0,
+                expiry_height: 0,
+                sapling: Default::default(),
+                join_splits: None,
+            }),
+        }
+    }
+
+    fn missing_output(zat: i64) -> Result<(), BlockError> {
+        Err(BlockError::MissingDevFundOutput {
+            amount: Amount::from_zat(zat).unwrap(),
+        })
+    }
+
+    #[test]
+    fn the_coinbase_pays_the_dev_fund_its_minimum() {
+        let paid = coinbase(vec![(50_000_000, dev_script())]);
+        assert_eq!(check_dev_fund_output(&Mainnet, &paid, PON), Ok(()));
+        let short = coinbase(vec![(49_999_999, dev_script())]);
+        assert_eq!(
+            check_dev_fund_output(&Mainnet, &short, PON),
+            missing_output(50_000_000)
+        );
+        let elsewhere = coinbase(vec![(50_000_000, other_script(1))]);
+        assert_eq!(
+            check_dev_fund_output(&Mainnet, &elsewhere, PON),
+            missing_output(50_000_000)
+        );
+        // Year 1: 12.6 FLUX blocks leave 0.45 FLUX.
+        let year_one = BlockHeight(2_020_000 + 1_051_200);
+        assert_eq!(check_dev_fund_output(&Mainnet, &short, year_one), Ok(()));
+        let error = check_dev_fund_output(&Mainnet, &coinbase(Vec::new()), year_one).unwrap_err();
+        assert_eq!(error, missing_output(45_000_000).unwrap_err());
+        assert!(
+            error
+                .to_string()
+                .contains("tx-coinbase-missing-dev-funding")
+        );
+        // Before the upgrade there is no such rule, and on regtest the upgrade never activates
+        // although every block is proof of node (fluxd's two activation checks disagree).
+        assert_eq!(
+            check_dev_fund_output(&Mainnet, &coinbase(Vec::new()), BlockHeight(2_019_999)),
+            Ok(())
+        );
+        assert_eq!(
+            check_dev_fund_output(&Regtest, &coinbase(Vec::new()), BlockHeight(500)),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_tier_without_payee_leaves_its_share_to_the_dev_fund() {
+        let payout = |tier, zat, seed| RequiredPayout {
+            tier,
+            payee: OutPoint {
+                txid: Txid([seed; 32]),
+                index: 0,
+            },
+            output: TxOut {
+                value: zat,
+                script_pubkey: other_script(seed),
+            },
+        };
+        // No Stratus node: 14 - 1 - 3.5 = 9.5 FLUX to the dev fund.
+        let required = [
+            payout(flux_tx::Tier::Cumulus, 100_000_000, 1),
+            payout(flux_tx::Tier::Nimbus, 350_000_000, 2),
+        ];
+        let full = coinbase(vec![
+            (100_000_000, other_script(1)),
+            (350_000_000, other_script(2)),
+            (950_000_000, dev_script()),
+        ]);
+        assert_eq!(
+            check_dev_fund_payout(&Mainnet, &full, PON, &required),
+            Ok(())
+        );
+        let minimum_only = coinbase(vec![
+            (100_000_000, other_script(1)),
+            (350_000_000, other_script(2)),
+            (50_000_000, dev_script()),
+        ]);
+        let error = check_dev_fund_payout(&Mainnet, &minimum_only, PON, &required).unwrap_err();
+        assert_eq!(
+            error,
+            BlockError::MissingDevFundPayout {
+                amount: Amount::from_zat(950_000_000).unwrap()
+            }
+        );
+        assert_eq!(error.misbehavior_score(), 1);
+        // An output that pays a node is not also the dev fund's, even with the dev fund script.
+        let shared = [payout(flux_tx::Tier::Cumulus, 1_300_000_000, 9)];
+        let mut shared_required = shared.clone();
+        shared_required[0].output.script_pubkey = dev_script();
+        let one_output = coinbase(vec![(1_300_000_000, dev_script())]);
+        assert!(check_dev_fund_payout(&Mainnet, &one_output, PON, &shared_required).is_err());
+        // Proof of work blocks pay no dev fund.
+        assert_eq!(
+            check_dev_fund_payout(&Mainnet, &coinbase(Vec::new()), BlockHeight(2_019_999), &[]),
+            Ok(())
+        );
+    }
+}

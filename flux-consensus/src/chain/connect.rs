@@ -15,7 +15,8 @@ use super::AcceptBlockError;
 use super::tables::{get_block, node_key};
 use super::view::UtxoTable;
 use crate::check::block::{
-    check_block_for_height, check_coinbase_amount, check_fluxnode_payouts, required_payouts,
+    check_block_for_height, check_coinbase_amount, check_dev_fund_payout, check_fluxnode_payouts,
+    required_payouts,
 };
 use crate::check::transaction::{
     check_benchmark_tier, check_confirm_signature, check_fluxnode_collateral, check_inputs,
@@ -167,7 +168,10 @@ impl Connection<'_> {
             }
         }
         let required = required_payouts(self.params, list, &view, self.height)?;
-        check_fluxnode_payouts(&self.block.transactions[0], &required).map_err(|e| self.invalid(e))
+        let coinbase = &self.block.transactions[0];
+        check_fluxnode_payouts(coinbase, &required)
+            .and_then(|()| check_dev_fund_payout(self.params, coinbase, self.height, &required))
+            .map_err(|e| self.invalid(e))
     }
 
     /// Each CONFIRM's signature and benchmark tier. The key is the one of the START before this

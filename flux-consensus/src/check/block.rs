@@ -265,6 +265,7 @@ pub fn check_block_for_height(
     check_coinbase_height(block, height)?;
     check_sapling_root(params, block, height)?;
     check_fund_outputs(params, coinbase, height)?;
+    check_dev_fund_output(params, coinbase, height)?;
     let time = i64::from(block.header.time);
     for (index, tx) in block.transactions.iter().enumerate() {
         check_transaction_at_height(params, tx, height)
@@ -325,16 +326,10 @@ pub fn required_payouts<V: UtxoView + ?Sized>(
     Ok(payouts)
 }
 
-/// `bad-txns-not-paying-correct-fluxnodes` (`main.cpp:3877-3884`): each required payout appears
-/// as its own coinbase output with the exact script and amount.
-///
-/// # Errors
-///
-/// [`BlockError::MissingFluxnodePayout`] for the first tier not paid.
-pub fn check_fluxnode_payouts(
-    coinbase: &Transaction,
-    required: &[RequiredPayout],
-) -> Result<(), BlockError> {
+/// Which coinbase outputs pay which required payout, as `CheckFluxnodePayout` pairs them
+/// (`fluxnode.cpp:851-865`): in output order, each output pays the first payout not yet paid
+/// with the same script and amount. Returns the outputs used and the payouts paid.
+fn pair_payouts(coinbase: &Transaction, required: &[RequiredPayout]) -> (Vec<bool>, Vec<bool>) {
     let mut used = vec![false; coinbase.outputs().len()];
     let mut paid = vec![false; required.len()];
     for (index, output) in coinbase.outputs().iter().enumerate() {
@@ -347,6 +342,20 @@ pub fn check_fluxnode_payouts(
             used[index] = true;
         }
     }
+    (used, paid)
+}
+
+/// `bad-txns-not-paying-correct-fluxnodes` (`main.cpp:3877-3884`): each required payout appears
+/// as its own coinbase output with the exact script and amount.
+///
+/// # Errors
+///
+/// [`BlockError::MissingFluxnodePayout`] for the first tier not paid.
+pub fn check_fluxnode_payouts(
+    coinbase: &Transaction,
+    required: &[RequiredPayout],
+) -> Result<(), BlockError> {
+    let (_, paid) = pair_payouts(coinbase, required);
     match required.iter().zip(&paid).find(|(_, paid)| !**paid) {
         Some((payout, _)) => Err(BlockError::MissingFluxnodePayout {
             tier: payout.tier,
@@ -355,6 +364,84 @@ pub fn check_fluxnode_payouts(
         }),
         None => Ok(()),
     }
+}
+
+/// `bad-txns-not-paying-correct-fluxnodes` for the dev fund (`CheckFluxnodePayout`,
+/// `fluxnode.cpp:841-876`): once blocks are proof of node (`IsPONActive`), some coinbase output
+/// not used for a fluxnode payout pays the dev fund at least the subsidy less the payouts due
+/// (a tier with no payee leaves its share to the dev fund). fluxd's own producer adds all fees
+/// there, but only this minimum is a rule.
+///
+/// # Errors
+///
+/// [`BlockError::MissingDevFundPayout`].
+pub fn check_dev_fund_payout(
+    params: &dyn NetworkParams,
+    coinbase: &Transaction,
+    height: BlockHeight,
+    required: &[RequiredPayout],
+) -> Result<(), BlockError> {
+    if !params.is_pon_active(height) {
+        return Ok(());
+    }
+    let Some(script) = params.fund_scripts().dev_fund else {
+        return Ok(());
+    };
+    let due = required.iter().map(|payout| payout.output.value).fold(
+        params.reward_split(height).subsidy.zat(),
+        i64::saturating_sub,
+    );
+    let (used, _) = pair_payouts(coinbase, required);
+    let paid = coinbase
+        .outputs()
+        .iter()
+        .zip(&used)
+        .any(|(output, used)| !used && output.script_pubkey == script && output.value >= due);
+    if !paid {
+        return Err(BlockError::MissingDevFundPayout {
+            amount: Amount::from_zat(due).unwrap_or(Amount::ZERO),
+        });
+    }
+    Ok(())
+}
+
+/// `tx-coinbase-missing-dev-funding` (`ContextualCheckTransaction`, `main.cpp:1229-1249`): once
+/// the PON upgrade is active (`NetworkUpgradeActive`, so never on regtest, where PON blocks come
+/// without the upgrade) the coinbase pays the dev fund at least the subsidy less all three tier
+/// payouts (`GetMinDevFundAmount`, `main.cpp:2877-2884`), whether or not the tiers have payees.
+///
+/// # Errors
+///
+/// [`BlockError::MissingDevFundOutput`].
+pub fn check_dev_fund_output(
+    params: &dyn NetworkParams,
+    coinbase: &Transaction,
+    height: BlockHeight,
+) -> Result<(), BlockError> {
+    if !params.is_active(flux_pow::NetworkUpgrade::ProofOfNode, height) {
+        return Ok(());
+    }
+    let Some(script) = params.fund_scripts().dev_fund else {
+        return Ok(());
+    };
+    let split = params.reward_split(height);
+    let minimum = split
+        .tiers
+        .iter()
+        .fold(split.subsidy.zat(), |rest, tier| rest - tier.zat());
+    if minimum <= 0 {
+        return Ok(());
+    }
+    let paid = coinbase
+        .outputs()
+        .iter()
+        .any(|output| output.script_pubkey == script && output.value >= minimum);
+    if !paid {
+        return Err(BlockError::MissingDevFundOutput {
+            amount: Amount::from_zat(minimum).unwrap_or(Amount::ZERO),
+        });
+    }
+    Ok(())
 }
 
 /// `bad-cb-amount` (`main.cpp:4150-4160`): above height 2 the coinbase pays at most the subsidy,
@@ -459,6 +546,7 @@ mod tests {
                 scripts.exchange.is_some()
                     && scripts.foundation.is_some()
                     && scripts.swap_pool.is_some()
+                    && scripts.dev_fund.is_some()
             );
         }
     }
