@@ -27,6 +27,7 @@ struct ReadmeDoctests;
 pub mod calculator;
 pub mod list;
 pub mod subsidy;
+pub mod supply;
 pub mod tier;
 pub mod titan;
 

@@ -21,6 +21,7 @@ mod node;
 mod parallel;
 mod pow;
 mod rewards;
+mod supply;
 mod titan;
 mod tx;
 
@@ -58,6 +59,9 @@ enum Command {
     Header(header::HeaderCommand),
     /// Node rewards: FLUX per block, per node and APR for a tier (flux-nodes).
     Rewards(rewards::RewardsArgs),
+    /// The coins emitted up to a height, by recipient class, and the share locked in fluxnodes
+    /// (flux-nodes).
+    Supply(supply::SupplyArgs),
     /// App specs: validate, canonical JSON and price like FluxOS (flux-apps).
     #[command(subcommand)]
     App(app::AppCommand),
@@ -80,6 +84,7 @@ fn main() -> ExitCode {
         Command::App(command) => app::run(command),
         Command::Parallel(command) => parallel::run(command),
         Command::Rewards(args) => rewards::run(args),
+        Command::Supply(args) => supply::run(args),
         Command::Titan(command) => titan::run(command),
         Command::Node(args) => node::run_node(args),
         Command::Tx(command) => tx::run_tx(command),
