@@ -16,7 +16,7 @@
 //!
 //! // Block 1 pays the 13,020,000 FLUX premine; the slow start follows.
 //! let supply = emitted(Network::Mainnet, BlockHeight(1), BlockHeight(560_000)).unwrap();
-//! assert_eq!(supply.premine.to_string(), "13020000 FLUX");
+//! assert_eq!(supply.premine.zat(), 13_020_000 * 100_000_000);
 //! assert_eq!(supply.total().unwrap(), supply.premine);
 //! ```
 
