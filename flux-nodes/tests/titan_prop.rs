@@ -9,6 +9,8 @@
 
 #![allow(clippy::print_stdout)]
 
+use std::cell::Cell;
+
 use flux_nodes::titan::{
     EarlyExit, LockTerm, MAX_APR_BPS, PoolEvent, PoolParams, ScheduledEvent, StakeId, StakeRequest,
     StratusRotation, TitanError, TitanPool,
@@ -17,7 +19,6 @@ use flux_pow::{BlockHeight, Network};
 use flux_tx::{Amount, COIN, MAX_MONEY};
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
-use std::cell::Cell;
 
 fn zat(n: i64) -> Amount {
     Amount::from_zat(n.clamp(0, MAX_MONEY)).unwrap()
