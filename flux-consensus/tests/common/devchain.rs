@@ -95,17 +95,7 @@ impl Devchain {
 
     /// The miner's output of the coinbase of the best-chain block at `height`.
     pub fn coinbase_utxo(&self, height: u32) -> Utxo {
-        let hash = self.chain.block_hash(BlockHeight(height)).unwrap().unwrap();
-        let block = self.chain.block(&hash).unwrap().unwrap();
-        let coinbase = &block.transactions[0];
-        Utxo {
-            outpoint: OutPoint {
-                txid: coinbase.txid(),
-                index: 0,
-            },
-            amount: coinbase.outputs()[0].amount().unwrap(),
-            script_pubkey: coinbase.outputs()[0].script_pubkey.clone(),
-        }
+        coinbase_utxo(&self.chain, height)
     }
 
     /// A signed transaction spending `utxos` of `from`, paying `payments`, change back.
@@ -353,4 +343,19 @@ pub fn block_on(parent: &Block, parent_height: u32, tag: u64) -> Block {
     let coinbase =
         template.coinbase_transaction(&Script::from(vec![0x51]), Amount::ZERO, &tag.to_le_bytes());
     flux_consensus::devnet::solve(template.block(template.min_time, vec![coinbase])).unwrap()
+}
+
+/// The miner's output (the first) of the coinbase of `chain`'s best-chain block at `height`.
+pub fn coinbase_utxo(chain: &Chain, height: u32) -> Utxo {
+    let hash = chain.block_hash(BlockHeight(height)).unwrap().unwrap();
+    let block = chain.block(&hash).unwrap().unwrap();
+    let coinbase = &block.transactions[0];
+    Utxo {
+        outpoint: OutPoint {
+            txid: coinbase.txid(),
+            index: 0,
+        },
+        amount: coinbase.outputs()[0].amount().unwrap(),
+        script_pubkey: coinbase.outputs()[0].script_pubkey.clone(),
+    }
 }

@@ -12,7 +12,7 @@ use flux_pow::{BlockHeight, Network};
 use flux_tx::address::Address;
 use flux_tx::builder::Utxo;
 use flux_tx::keys::PrivateKey;
-use flux_tx::{Amount, Block, OutPoint, Script, Transaction};
+use flux_tx::{Amount, Block, Script, Transaction};
 
 use super::key;
 
@@ -148,16 +148,6 @@ impl MinedChain {
 
     /// The miner's output of the coinbase of the best-chain block at `height`.
     pub fn coinbase_utxo(&self, height: u32) -> Utxo {
-        let hash = self.chain.block_hash(BlockHeight(height)).unwrap().unwrap();
-        let block = self.chain.block(&hash).unwrap().unwrap();
-        let coinbase = &block.transactions[0];
-        Utxo {
-            outpoint: OutPoint {
-                txid: coinbase.txid(),
-                index: 0,
-            },
-            amount: coinbase.outputs()[0].amount().unwrap(),
-            script_pubkey: coinbase.outputs()[0].script_pubkey.clone(),
-        }
+        super::devchain::coinbase_utxo(&self.chain, height)
     }
 }
