@@ -17,7 +17,7 @@ use flux_tx::{Amount, FluxEncode, OutPoint, Script, Txid};
 use serde_json::{Value, json};
 
 mod common;
-use common::http_get;
+use common::docker::{http_get, skip_without_docker};
 
 /// A free loopback port (bound and released; the node binds it right after).
 fn free_port() -> u16 {
@@ -181,10 +181,10 @@ fn devnet_node_end_to_end() {
     let docker = docker_unavailable();
     match &docker {
         None => println!("the devnet app runs on the local Docker engine"),
-        Some(reason) if std::env::var_os("FLUX_REQUIRE_DOCKER").is_some() => {
-            panic!("FLUX_REQUIRE_DOCKER is set but Docker cannot run the app: {reason}")
-        }
-        Some(reason) => println!("SKIP (Docker part): {reason}; the app runs in memory"),
+        Some(reason) => skip_without_docker(
+            "the Docker part of the devnet node test (its app runs in memory)",
+            reason,
+        ),
     }
     let runtime = if docker.is_none() { "docker" } else { "memory" };
     let dir = tempfile::tempdir().unwrap();

@@ -4,12 +4,11 @@
 //! volume it made.
 //!
 //! Without a reachable engine (or without `/bin/busybox`, Debian's busybox-static) the test prints
-//! why and returns; with `FLUX_REQUIRE_DOCKER=1` (as in CI) it fails instead.
+//! a `SKIPPED:` line and returns; with `FLUX_REQUIRE_DOCKER=1` (as in CI) it fails instead.
 #![cfg(feature = "docker")]
 #![allow(clippy::print_stderr)]
 
-use std::io::{Read, Write};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -22,13 +21,16 @@ use flux_apps::reconcile::{
 use flux_apps::runtime::docker::{BuildContext, DockerEngine, DockerRuntime};
 use flux_apps::runtime::{LABEL_OWNER, PortMapping};
 
+mod common;
+use common::docker::{http_get, skip_without_docker};
+
 const IMAGE: &str = "flux-rs-test/busybox-httpd:1";
 const IMAGE_V2: &str = "flux-rs-test/busybox-httpd:2";
 const PORT: u16 = 31_080;
 
-/// The local engine, or `None` after printing why the test cannot run here.
+/// The local engine, or `None` after saying why the test cannot run here (a failure under
+/// `FLUX_REQUIRE_DOCKER=1`).
 async fn engine_or_skip() -> Option<DockerEngine> {
-    let required = std::env::var("FLUX_REQUIRE_DOCKER").is_ok_and(|v| v == "1");
     let reason = if !Path::new("/bin/busybox").exists() {
         "no /bin/busybox (apt-get install busybox-static)".to_owned()
     } else {
@@ -37,19 +39,8 @@ async fn engine_or_skip() -> Option<DockerEngine> {
             Err(error) => format!("no Docker engine reachable: {error}"),
         }
     };
-    assert!(!required, "FLUX_REQUIRE_DOCKER=1 but {reason}");
-    eprintln!("skipping the Docker engine test: {reason}");
+    skip_without_docker("the Docker engine test", &reason);
     None
-}
-
-fn http_get(ip: IpAddr, port: u16) -> Option<String> {
-    let mut stream =
-        TcpStream::connect_timeout(&SocketAddr::new(ip, port), Duration::from_millis(300)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
-    stream.write_all(b"GET / HTTP/1.0\r\n\r\n").ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    response.starts_with("HTTP/1.").then_some(response)
 }
 
 async fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> Option<Duration> {

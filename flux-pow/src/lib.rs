@@ -37,7 +37,7 @@
 //! assert!(matches!(verify(&params, &header, &solution), Err(PowError::Collision { .. })));
 //! # Ok::<(), hex::FromHexError>(())
 //! ```
-#![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(not(any(feature = "std", test)), no_std)]
 
 extern crate alloc;
 

@@ -1,4 +1,5 @@
-//! What the integration tests share: the app-spec vectors of `shared/vectors`, read in one place.
+//! What the integration tests share: the app-spec vectors of `shared/vectors`, read in one place,
+//! and when a test that needs Docker fails or skips without it (`docker`).
 
 // Each test crate compiles this module and uses only some of it.
 #![allow(dead_code)]
@@ -7,6 +8,8 @@ use std::path::PathBuf;
 
 use flux_pow::BlockHeight;
 use serde_json::Value;
+
+pub mod docker;
 
 /// The real specs with FluxOS's evaluation of each (`app_specs.json`).
 pub const APP_SPECS: &str = "app_specs.json";
