@@ -14,7 +14,7 @@ use rayon::prelude::*;
 fn devnet_headers(count: u32) -> Vec<BlockHeader> {
     let dir = tempfile::tempdir().expect("temporary directory");
     let mut chain =
-        flux_consensus::Chain::open(dir.path().join("bench.redb"), Devnet).expect("open store");
+        flux_consensus::Chain::open(dir.path().join("bench.redb"), Devnet::default()).expect("open store");
     let miner = Script::from(vec![0x51]);
     let mut headers = Vec::new();
     for height in 1..=count {
@@ -36,13 +36,13 @@ fn devnet_headers(count: u32) -> Vec<BlockHeader> {
 
 fn bench_headers(c: &mut Criterion) {
     let headers = devnet_headers(1_000);
-    let genesis = Devnet.genesis_block().header;
+    let genesis = Devnet::default().genesis_block().header;
     let window = vec![header_info(&genesis, BlockHeight(0))];
     let mut group = c.benchmark_group("header_chain");
     group.throughput(Throughput::Elements(headers.len() as u64));
     group.bench_function("devnet_48_5_parallel", |b| {
         b.iter(|| {
-            validate_header_chain(&Devnet, &headers, BlockHeight(1), &window).expect("valid")
+            validate_header_chain(&Devnet::default(), &headers, BlockHeight(1), &window).expect("valid")
         });
     });
     // The same proof checks one after another on one core: the baseline of the parallel run.
@@ -50,7 +50,7 @@ fn bench_headers(c: &mut Criterion) {
         b.iter(|| {
             for (i, header) in headers.iter().enumerate() {
                 let height = BlockHeight(i as u32 + 1);
-                check_header_for_height(&Devnet, header, height).expect("valid");
+                check_header_for_height(&Devnet::default(), header, height).expect("valid");
             }
         });
     });

@@ -31,7 +31,7 @@ pub enum MineError {
 ///
 /// [`MineError`].
 pub fn solve(block: Block) -> Result<Block, MineError> {
-    let params = Devnet.equihash_params_at(BlockHeight(1));
+    let params = Devnet::default().equihash_params_at(BlockHeight(1));
     solve_with(
         block,
         params.first().copied().unwrap_or(EquihashParams::EH48_5),

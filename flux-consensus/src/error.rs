@@ -140,9 +140,28 @@ pub enum HeaderError {
     /// proof of node.
     #[error("emergency block refused: {0} (bad-pon-header)")]
     EmergencyBlock(crate::check::pon::EmergencyBlockError),
-    /// Proof-of-node headers are recognised but not validated by this crate.
-    #[error("proof-of-node blocks are not supported by this validator")]
-    ProofOfNodeUnsupported,
+    /// `bad-pon-diffbits` (`main.cpp:5525-5534`): a proof-of-node header's `nBits` is not
+    /// `GetNextPONWorkRequired` of its parent.
+    #[error("nBits {got:08x} is not the required proof-of-node target {expected:08x} (bad-pon-diffbits)")]
+    PonBadDiffBits {
+        /// The required bits.
+        expected: u32,
+        /// The header's bits.
+        got: u32,
+    },
+    /// `bad-pon-block` (`pon/pon.cpp:286-303`): the collateral the block names is no fluxnode's
+    /// (started, in DoS protection or confirmed) in the list the block's parent left, so nobody
+    /// may sign with it. Unlike a bad signature this is decided by the committed header, so the
+    /// block is invalid for good.
+    #[error(
+        "collateral {}:{} is not a fluxnode's at the block's parent (bad-pon-block)",
+        .0.txid,
+        .0.index
+    )]
+    PonUnknownNode(OutPoint),
+    /// An Equihash check was asked of a proof-of-node header, which has no solution.
+    #[error("a proof-of-node header has no Equihash solution to verify")]
+    NotProofOfWork,
     /// `CheckBlockAgaintCheckpoint` (`main.cpp:5582`): a checkpointed height with another hash.
     #[error("block {hash} at height {height} contradicts the checkpoint {expected}")]
     CheckpointMismatch {
@@ -170,6 +189,8 @@ impl HeaderError {
             HeaderError::HighHash(_) | HeaderError::PonHighHash(_) => 50,
             HeaderError::PonBadHeader(_)
             | HeaderError::PonBadSignature
+            | HeaderError::PonBadDiffBits { .. }
+            | HeaderError::PonUnknownNode(_)
             | HeaderError::EmergencyBlock(_) => 100,
             HeaderError::ForkTooDeep { .. } => 10,
             HeaderError::TimeTooNew { .. }
@@ -177,9 +198,24 @@ impl HeaderError {
             | HeaderError::PonTimeNotAfterParent { .. }
             | HeaderError::CheckpointMismatch { .. }
             | HeaderError::Difficulty(_)
-            | HeaderError::ProofOfNodeUnsupported => 0,
+            | HeaderError::NotProofOfWork => 0,
             _ => 100,
         }
+    }
+
+    /// Whether the failure is in the block signature, which the block hash does not commit to
+    /// (fluxd's `fSignatureFailure`, `main.cpp:5612-5621`): the same block may arrive again
+    /// properly signed, so its hash must not be marked invalid (an attacker could otherwise
+    /// poison a good block by relaying it first with a bad signature).
+    pub fn is_signature_failure(&self) -> bool {
+        matches!(
+            self,
+            HeaderError::PonBadSignature
+                | HeaderError::EmergencyBlock(
+                    crate::check::pon::EmergencyBlockError::NotEnoughValidSignatures { .. }
+                        | crate::check::pon::EmergencyBlockError::OversizedSignature { .. }
+                )
+        )
     }
 }
 
@@ -520,6 +556,12 @@ pub enum BlockError {
 }
 
 impl BlockError {
+    /// Whether the failure is a block signature's (see [`HeaderError::is_signature_failure`]):
+    /// the block hash is then not marked invalid.
+    pub fn is_signature_failure(&self) -> bool {
+        matches!(self, BlockError::Header(error) if error.is_signature_failure())
+    }
+
     /// fluxd's peer penalty for the rule.
     pub fn misbehavior_score(&self) -> u32 {
         match self {

@@ -101,8 +101,8 @@
 //! use flux_pow::BlockHeight;
 //!
 //! let dir = tempfile::tempdir().unwrap();
-//! let mut chain = Chain::open(dir.path().join("chain.redb"), Devnet).unwrap();
-//! assert_eq!(chain.tip(), (BlockHeight(0), Devnet.genesis_hash()));
+//! let mut chain = Chain::open(dir.path().join("chain.redb"), Devnet::default()).unwrap();
+//! assert_eq!(chain.tip(), (BlockHeight(0), Devnet::default().genesis_hash()));
 //!
 //! // The template says what block 1 must pay; the premine goes to the miner's script.
 //! let template = chain.block_template(BlockHeight(1)).unwrap().unwrap();

@@ -4,7 +4,8 @@
 //!
 //! [`Mainnet`], [`Testnet`] and [`Regtest`] are the daemon's three networks. [`Devnet`] is a local
 //! network of this SDK (no daemon counterpart): proof of work with Equihash 48,5 at an easy fixed
-//! target, fluxnodes from block 1, mainnet's launch subsidy. Each is one [`Network`] value, and
+//! target, fluxnodes from block 1, mainnet's launch subsidy, then proof of node in short slots
+//! from height 250. Each is one [`Network`] value, and
 //! every table below has an arm of its own for each of the four, so a network's value for any
 //! parameter is found by its own name in one place:
 //!
@@ -19,13 +20,15 @@
 //! | genesis block, ports, message start bytes, checkpoints, fund scripts, payments start | the [`NetworkParams`] impl of [`Mainnet`], [`Testnet`], [`Regtest`], [`Devnet`] |
 
 use core::fmt;
+use core::num::NonZeroU32;
 use std::sync::OnceLock;
 
 use flux_nodes::{RewardSplit, Tier, TierExt};
 
 use crate::check::pon::EmergencyKeys;
 use flux_pow::difficulty::{
-    Compact, DifficultyError, DifficultyParams, HeaderInfo, U256, next_work_required,
+    Compact, DEVNET_SLOT_SECONDS, DifficultyError, DifficultyParams, HeaderInfo, U256,
+    next_work_required,
 };
 use flux_pow::{BlockHeight, EquihashParams, Network, NetworkUpgrade, ProofOfNodeStart};
 use flux_tx::block::BlockProof;
@@ -114,6 +117,14 @@ pub trait NetworkParams: Send + Sync + fmt::Debug {
 
     /// The genesis block's `nTime`: proof-of-node slots count from it (`GetSlotFromTime`).
     fn genesis_time(&self) -> u32;
+
+    /// How long a proof-of-node slot lasts (`nPonTargetSpacing`): 30 s on fluxd's networks.
+    fn pon_slot_seconds(&self) -> NonZeroU32 {
+        u32::try_from(self.difficulty_params().pon_target_spacing)
+            .ok()
+            .and_then(NonZeroU32::new)
+            .unwrap_or(NonZeroU32::MIN)
+    }
 
     /// Who may sign emergency blocks (`vecEmergencyPublicKeys`, `nEmergencyMinSignatures`).
     fn emergency_keys(&self) -> EmergencyKeys;
@@ -568,23 +579,30 @@ impl NetworkParams for Regtest {
 }
 
 /// A local development network of this SDK (no daemon counterpart), [`Network::Devnet`], for a
-/// node that mines its own blocks in well under a second. Its rows in the lower crates' tables:
+/// node that mines its own blocks in well under a second, then hands block production to its
+/// fluxnodes. Its rows in the lower crates' tables:
 ///
 /// - Difficulty (`flux-pow`): Equihash 48,5 at a fixed target, `powLimit` `7fffff00…` (compact
 ///   [`Devnet::POW_LIMIT_BITS`]): about every other solution is a block. There is no retargeting
-///   (every block's `nBits` is exactly that), as on Bitcoin's regtest, so a fast local miner never
-///   makes the chain harder.
+///   (every proof-of-work block's `nBits` is exactly that), as on Bitcoin's regtest, so a fast
+///   local miner never makes the chain harder.
+/// - Proof of node from height [`Devnet::PON_HEIGHT`]: blocks are signed by a fluxnode whose PON
+///   hash for the parent and the slot meets the target (`ponLimit` = `ponStartLimit` =
+///   `7fffff00…`, retargeted over 10 blocks), in slots of [`Devnet::slot_seconds`] seconds
+///   (default [`DEVNET_SLOT_SECONDS`], fluxd's networks use 30). The slot length is part of
+///   the PON hash, so every node of one devnet must use the same.
 /// - Upgrades (`flux-pow`): LWMA through Kamata are active from height 1 (v4 Sapling-format
-///   transactions committing to Flux's branch id, fluxnode START/CONFIRM); Flux, Halving, P2SH
-///   nodes and proof of node never activate, so the fluxnode list follows the Kamata-era rules
-///   (START expires after 60 blocks, DoS removal after 180, confirmations expire after 60 blocks
-///   and may be updated after 40).
+///   transactions committing to Flux's branch id, fluxnode START/CONFIRM); Flux, Halving and
+///   P2SH nodes never activate; proof of node at [`Devnet::PON_HEIGHT`], which also switches the
+///   fluxnode timing to fluxd's PON constants (START expires after 240 blocks, confirmations after
+///   640, updates after 500, DoS removal after 720).
 /// - Addresses and keys (`flux-tx`): the test networks' prefixes, `tm…` (P2PKH), `t2…` (P2SH)
 ///   and WIF version 0xef, so a devnet address is never a valid mainnet one.
 /// - Money (`flux-nodes`): mainnet's launch schedule (block 1 pays the 13,020,000 FLUX premine
 ///   that funds collaterals, then the slow start toward 150 FLUX at 5000), V1 collaterals
 ///   10,000 / 25,000 / 100,000 FLUX at every height, tiers paid 3.75 % / 6.25 % / 15 % of the
-///   subsidy, no one-off fund outputs.
+///   subsidy, no one-off fund outputs; from the PON height mainnet's PON schedule (14 FLUX,
+///   1 / 3.5 / 9 to the tiers, the rest and the fees to [`Devnet::DEV_FUND_ADDRESS`]).
 /// - A collateral must be 100 blocks deep before its START (as everywhere): fund it from the
 ///   block-1 premine once that is mature (height 101), START from height 201.
 /// - The coinbase must pay the fluxnodes from height [`Devnet::FLUXNODE_PAYMENTS_START`].
@@ -592,10 +610,54 @@ impl NetworkParams for Regtest {
 ///   360 s after LWMA), so a fast local miner is never refused for outrunning the median time.
 /// - Its genesis block is the mainnet genesis coinbase in a header of its own (time
 ///   [`Devnet::GENESIS_TIME`], the devnet bits), solved with 48,5.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Devnet;
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Devnet {
+    slot_seconds: NonZeroU32,
+}
+
+impl Default for Devnet {
+    fn default() -> Devnet {
+        Devnet {
+            slot_seconds: NonZeroU32::new(DEVNET_SLOT_SECONDS as u32).unwrap_or(NonZeroU32::MIN),
+        }
+    }
+}
+
+/// A devnet slot length out of range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a devnet slot must last 1 to {max} seconds, not {seconds}", max = Devnet::MAX_SLOT_SECONDS)]
+pub struct SlotLengthError {
+    /// The length asked for.
+    pub seconds: u32,
+}
 
 impl Devnet {
+    /// The longest devnet slot: an hour (a slot longer than the 2-hour future drift would let
+    /// no block through).
+    pub const MAX_SLOT_SECONDS: u32 = 3600;
+    /// The first proof-of-node height (the devnet's `UPGRADE_PON`).
+    pub const PON_HEIGHT: BlockHeight = BlockHeight(250);
+    /// Where the dev-fund share of every proof-of-node coinbase goes (`strDevFundAddress`): the
+    /// devnet P2PKH address of the key the reference node derives for its `dev-fund` label.
+    pub const DEV_FUND_ADDRESS: &'static str = DEVNET_DEV_FUND_ADDRESS;
+
+    /// A devnet whose proof-of-node slots last `seconds`.
+    ///
+    /// # Errors
+    ///
+    /// [`SlotLengthError`] for 0 or more than [`Devnet::MAX_SLOT_SECONDS`].
+    pub fn with_slot_seconds(seconds: u32) -> Result<Devnet, SlotLengthError> {
+        match NonZeroU32::new(seconds) {
+            Some(slot_seconds) if seconds <= Devnet::MAX_SLOT_SECONDS => Ok(Devnet { slot_seconds }),
+            _ => Err(SlotLengthError { seconds }),
+        }
+    }
+
+    /// How long a proof-of-node slot lasts on this devnet.
+    pub fn slot_seconds(&self) -> NonZeroU32 {
+        self.slot_seconds
+    }
+
     /// Compact form of the devnet `powLimit`; every devnet block carries it.
     pub const POW_LIMIT_BITS: Compact = Compact(0x207f_ffff);
     /// `nTime` of the devnet genesis block (2025-12-01 00:00:00 UTC).
@@ -631,6 +693,10 @@ impl Devnet {
     }
 }
 
+/// `tm` address of the secret `sha256d("flux-rs devnet key dev-fund")` (compressed key), the
+/// reference node's `dev-fund` wallet key: the devnet's dev fund can be spent on the devnet.
+const DEVNET_DEV_FUND_ADDRESS: &str = "tmRSD3DJ1aU3Ae4fFscrhPH92QdS7pLVshV";
+
 const DEVNET_GENESIS_NONCE: [u8; 32] = {
     let mut nonce = [0u8; 32];
     nonce[0] = 3;
@@ -649,6 +715,21 @@ impl NetworkParams for Devnet {
     }
     fn network(&self) -> Network {
         Network::Devnet
+    }
+    /// The devnet's row with this devnet's slot length as `nPonTargetSpacing`.
+    fn difficulty_params(&self) -> DifficultyParams {
+        let mut params = DifficultyParams::for_network(Network::Devnet);
+        params.pon_target_spacing = i64::from(self.slot_seconds.get());
+        params
+    }
+    fn fund_scripts(&self) -> FundScripts {
+        let dev_fund = flux_tx::address::Address::parse(DEVNET_DEV_FUND_ADDRESS, Network::Devnet)
+            .ok()
+            .map(|address| address.script_pubkey());
+        FundScripts {
+            dev_fund,
+            ..FundScripts::default()
+        }
     }
     /// Two hours at every height: a devnet miner may make blocks faster than the median time
     /// past advances (about six blocks per second of chain time), running the chain's times
@@ -710,7 +791,7 @@ pub fn for_network(network: Network) -> Box<dyn NetworkParams> {
         Network::Mainnet => Box::new(Mainnet),
         Network::Testnet => Box::new(Testnet),
         Network::Regtest => Box::new(Regtest),
-        Network::Devnet => Box::new(Devnet),
+        Network::Devnet => Box::new(Devnet::default()),
     }
 }
 

@@ -23,7 +23,7 @@ const TEST_NAME: &str = "kill_9_at_random_moments_loses_nothing_committed";
 /// The child: mine on the store's tip forever, spending a mature coinbase in every other block
 /// so that blocks also remove coins and write undo data.
 fn child(path: &str) {
-    let mut chain = Chain::open(path, Devnet).expect("child opens the store");
+    let mut chain = Chain::open(path, Devnet::default()).expect("child opens the store");
     let miner = key(1);
     let miner_script = script_of(&miner);
     let address = Address::from_public_key(&miner.public_key(), Network::Devnet);
@@ -186,7 +186,7 @@ fn kill_9_at_random_moments_loses_nothing_committed() {
         committed.extend(receiver.try_iter());
         let elapsed = waited.elapsed();
 
-        let chain = Chain::open(&path, Devnet).unwrap();
+        let chain = Chain::open(&path, Devnet::default()).unwrap();
         let (tip, _) = chain.tip();
         let highest = committed.iter().map(|(h, _)| *h).max().unwrap_or(0);
         assert!(
@@ -202,7 +202,7 @@ fn kill_9_at_random_moments_loses_nothing_committed() {
         }
         // The reopened state equals a store that replays its best chain from scratch.
         let replay_dir = tempfile::tempdir().unwrap();
-        let mut replay = Chain::open(replay_dir.path().join("replay.redb"), Devnet).unwrap();
+        let mut replay = Chain::open(replay_dir.path().join("replay.redb"), Devnet::default()).unwrap();
         for height in 1..=tip.0 {
             let hash = chain.block_hash(BlockHeight(height)).unwrap().unwrap();
             let block = chain.block(&hash).unwrap().unwrap();

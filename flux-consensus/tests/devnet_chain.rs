@@ -9,7 +9,7 @@ use flux_pow::BlockHeight;
 #[test]
 fn a_mined_devnet_chain_is_accepted_and_survives_reopening() {
     let mut dev = Devchain::new();
-    assert_eq!(dev.chain.tip(), (BlockHeight(0), Devnet.genesis_hash()));
+    assert_eq!(dev.chain.tip(), (BlockHeight(0), Devnet::default().genesis_hash()));
     let blocks = dev.mine(5);
     assert_eq!(dev.chain.tip(), (BlockHeight(5), blocks[4].hash()));
     // Block 1 pays the mainnet premine to the miner.
@@ -27,7 +27,7 @@ fn a_mined_devnet_chain_is_accepted_and_survives_reopening() {
     let tip = dev.chain.tip();
     let utxos = dev.chain.utxo_set().unwrap();
     drop(dev.chain);
-    let reopened = Chain::open(&path, Devnet).unwrap();
+    let reopened = Chain::open(&path, Devnet::default()).unwrap();
     assert_eq!(reopened.tip(), tip);
     assert_eq!(reopened.utxo_set().unwrap(), utxos);
     assert_eq!(
@@ -52,13 +52,13 @@ fn a_chain_can_be_shared_between_threads() {
 
 #[test]
 fn the_devnet_genesis_is_the_first_solution_of_its_header() {
-    let genesis = Devnet.genesis_block();
+    let genesis = Devnet::default().genesis_block();
     let solved = flux_consensus::devnet::solve(Devnet::unsolved_genesis()).unwrap();
     assert_eq!(genesis, solved);
-    assert_eq!(Devnet.genesis_hash(), genesis.hash());
+    assert_eq!(Devnet::default().genesis_hash(), genesis.hash());
     assert_eq!(
         flux_consensus::check::header::check_header_for_height(
-            &Devnet,
+            &Devnet::default(),
             &genesis.header,
             BlockHeight(0)
         ),
@@ -94,7 +94,7 @@ fn a_store_failure_is_reported_apart_from_the_rules() {
     txn.commit().unwrap();
     drop(db);
 
-    let mut chain = Chain::open(&path, Devnet).unwrap();
+    let mut chain = Chain::open(&path, Devnet::default()).unwrap();
     let error = chain
         .accept_block_at(&next, i64::from(next.header.time))
         .unwrap_err();

@@ -20,7 +20,7 @@ proptest! {
         order_seed in any::<u64>(),
     ) {
         // Grow a tree: each fork starts at a random earlier block and adds 1-3 blocks.
-        let genesis = Devnet.genesis_block();
+        let genesis = Devnet::default().genesis_block();
         let mut nodes: Vec<(Block, u32)> = vec![(genesis, 0)];
         let mut tag = 0u64;
         for (start, length) in &forks {
@@ -37,7 +37,7 @@ proptest! {
         let mut feed: Vec<(Block, u32)> = nodes[1..].to_vec();
         feed.sort_by_key(|(block, height)| (*height, block.hash().0[0] ^ (order_seed as u8)));
         let dir = tempfile::tempdir().unwrap();
-        let mut chain = Chain::open(dir.path().join("tree.redb"), Devnet).unwrap();
+        let mut chain = Chain::open(dir.path().join("tree.redb"), Devnet::default()).unwrap();
         let mut best: Option<(u32, flux_tx::BlockHash)> = None;
         for (block, height) in &feed {
             let outcome = chain.accept_block_at(block, i64::from(block.header.time)).unwrap();
@@ -53,7 +53,7 @@ proptest! {
         prop_assert_eq!(chain.tip(), (BlockHeight(height), hash));
 
         let replay_dir = tempfile::tempdir().unwrap();
-        let mut replay = Chain::open(replay_dir.path().join("replay.redb"), Devnet).unwrap();
+        let mut replay = Chain::open(replay_dir.path().join("replay.redb"), Devnet::default()).unwrap();
         for h in 1..=height {
             let block = chain.block(&chain.block_hash(BlockHeight(h)).unwrap().unwrap()).unwrap().unwrap();
             replay.accept_block_at(&block, i64::from(block.header.time)).unwrap();
@@ -75,10 +75,10 @@ fn header_chains_validate_in_parallel_and_name_the_first_bad_header() {
     let mut dev = Devchain::new();
     let blocks = dev.mine(40);
     let headers: Vec<_> = blocks.iter().map(|b| b.header.clone()).collect();
-    let genesis = Devnet.genesis_block().header;
+    let genesis = Devnet::default().genesis_block().header;
     let window = vec![header_info(&genesis, BlockHeight(0))];
     assert_eq!(
-        validate_header_chain(&Devnet, &headers, BlockHeight(1), &window),
+        validate_header_chain(&Devnet::default(), &headers, BlockHeight(1), &window),
         Ok(())
     );
 
@@ -89,12 +89,12 @@ fn header_chains_validate_in_parallel_and_name_the_first_bad_header() {
     if let BlockProof::Work { solution, .. } = &mut broken[31].proof {
         solution[0] ^= 0x80;
     }
-    let error = validate_header_chain(&Devnet, &broken, BlockHeight(1), &window).unwrap_err();
+    let error = validate_header_chain(&Devnet::default(), &broken, BlockHeight(1), &window).unwrap_err();
     assert_eq!((error.index, error.height), (25, 26));
     assert!(matches!(error.error, HeaderChainRule::Header(_)), "{error}");
 
     let mut unlinked = headers.clone();
     unlinked.remove(10);
-    let error = validate_header_chain(&Devnet, &unlinked, BlockHeight(1), &window).unwrap_err();
+    let error = validate_header_chain(&Devnet::default(), &unlinked, BlockHeight(1), &window).unwrap_err();
     assert_eq!((error.index, error.error), (10, HeaderChainRule::NotLinked));
 }

@@ -53,7 +53,7 @@ fn genesis_times_are_the_genesis_blocks() {
         Box::new(Mainnet),
         Box::new(Testnet),
         Box::new(Regtest),
-        Box::new(flux_consensus::Devnet),
+        Box::new(flux_consensus::Devnet::default()),
     ];
     for params in networks {
         assert_eq!(
@@ -461,7 +461,7 @@ mod emergency {
             Ok(())
         );
         // The devnet has no emergency signers.
-        let devnet = flux_consensus::Devnet.emergency_keys();
+        let devnet = flux_consensus::Devnet::default().emergency_keys();
         assert!(devnet.public_keys.is_empty());
     }
 }

@@ -144,7 +144,7 @@ fn a_heavier_branch_takes_over_with_exact_state_and_back() {
         list_snapshot(main.chain.fluxnode_list()),
     );
     drop(main.chain);
-    let reopened = Chain::open(&path, Devnet).unwrap();
+    let reopened = Chain::open(&path, Devnet::default()).unwrap();
     assert_eq!(
         (
             reopened.tip(),
@@ -177,7 +177,7 @@ fn a_branch_with_an_invalid_block_is_refused_whole() {
     template.height = BlockHeight(103);
     template.prev_block = c102.hash();
     template.min_time = c102.header.time + 1;
-    template.reward = Devnet.reward_split(BlockHeight(103));
+    template.reward = Devnet::default().reward_split(BlockHeight(103));
     let coinbase =
         template.coinbase_transaction(&common::script_of(&branch.miner), Amount::ZERO, b"c103");
     let c103 =

@@ -120,7 +120,9 @@ impl NetworkUpgrade {
                 _ => return None,
             },
             // The SDK's devnet: every rule up to deterministic fluxnodes from block 1 (v4
-            // Sapling-format transactions, fluxnode START/CONFIRM), nothing after Kamata.
+            // Sapling-format transactions, fluxnode START/CONFIRM), then proof of node once its
+            // three fluxnodes can be confirmed (premine mature at 101, collaterals 100 deep at
+            // 201, START and CONFIRM right after). Flux, Halving and P2SHNodes never activate.
             Network::Devnet => match self {
                 NetworkUpgrade::Base => 0,
                 NetworkUpgrade::Lwma
@@ -128,10 +130,10 @@ impl NetworkUpgrade {
                 | NetworkUpgrade::Acadia
                 | NetworkUpgrade::Kamiooka
                 | NetworkUpgrade::Kamata => 1,
-                NetworkUpgrade::Flux
-                | NetworkUpgrade::Halving
-                | NetworkUpgrade::P2shNodes
-                | NetworkUpgrade::ProofOfNode => return None,
+                NetworkUpgrade::ProofOfNode => 250,
+                NetworkUpgrade::Flux | NetworkUpgrade::Halving | NetworkUpgrade::P2shNodes => {
+                    return None;
+                }
             },
         };
         Some(BlockHeight(height))
@@ -213,8 +215,8 @@ impl NetworkUpgrade {
 ///
 /// fluxd compares a height with the PON upgrade's raw activation height, so an upgrade left at
 /// `NO_ACTIVATION_HEIGHT` (-1) reads as active from genesis even though `NetworkUpgradeActive`
-/// says it never activates: that is regtest. The SDK's devnet, which fluxd does not know, never
-/// switches. Formulas that count blocks from the activation (the PON subsidy reductions, the PON
+/// says it never activates: that is regtest. The SDK's devnet switches at its own PON upgrade
+/// height, like mainnet and testnet. Formulas that count blocks from the activation (the PON subsidy reductions, the PON
 /// difficulty window) use the raw height, -1 included; [`ProofOfNodeStart::raw_activation`] gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -230,16 +232,15 @@ pub enum ProofOfNodeStart {
 
 impl ProofOfNodeStart {
     /// The network's proof-of-node start: the PON upgrade's activation where the network
-    /// activates it, fluxd's raw-comparison quirk on regtest, never on the devnet.
+    /// activates it, fluxd's raw-comparison quirk on regtest.
     pub const fn for_network(network: Network) -> ProofOfNodeStart {
         let activation = NetworkUpgrade::ProofOfNode.activation_height(network);
         match network {
-            Network::Mainnet | Network::Testnet => match activation {
+            Network::Mainnet | Network::Testnet | Network::Devnet => match activation {
                 Some(height) => ProofOfNodeStart::At(height),
                 None => ProofOfNodeStart::Never,
             },
             Network::Regtest => ProofOfNodeStart::UnactivatedUpgrade,
-            Network::Devnet => ProofOfNodeStart::Never,
         }
     }
 
@@ -341,7 +342,7 @@ mod tests {
     }
 
     #[test]
-    fn devnet_has_fluxnodes_from_block_one_and_never_proof_of_node() {
+    fn devnet_has_fluxnodes_from_block_one_and_proof_of_node_from_250() {
         let devnet = Network::Devnet;
         assert_eq!(
             NetworkUpgrade::current(devnet, BlockHeight(0)),
@@ -352,9 +353,16 @@ mod tests {
             NetworkUpgrade::Kamata
         );
         assert_eq!(
-            NetworkUpgrade::current(devnet, BlockHeight::MAX),
+            NetworkUpgrade::current(devnet, BlockHeight(249)),
             NetworkUpgrade::Kamata
         );
+        assert_eq!(
+            NetworkUpgrade::current(devnet, BlockHeight(250)),
+            NetworkUpgrade::ProofOfNode
+        );
+        let start = ProofOfNodeStart::for_network(devnet);
+        assert!(!start.is_active(BlockHeight(249)));
+        assert!(start.is_active(BlockHeight(250)));
         assert_eq!(
             NetworkUpgrade::branch_id_at(devnet, BlockHeight(1)),
             FLUX_BRANCH_ID

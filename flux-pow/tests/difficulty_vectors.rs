@@ -316,7 +316,9 @@ fn devnet_difficulty_never_moves() {
         Ok(Compact(0x207f_ffff)),
         "the same window retargets once the flag is off"
     );
-    assert!(!params.is_pon_active(BlockHeight::MAX));
+    // Proof of work up to its PON upgrade at 250, proof of node from there.
+    assert!(!params.is_pon_active(BlockHeight(249)));
+    assert!(params.is_pon_active(BlockHeight(250)));
     for height in [0, 1, 11, 12, 100_000] {
         let sets = params.equihash_params_at(BlockHeight(height));
         assert!(

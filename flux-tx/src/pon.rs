@@ -18,6 +18,7 @@
 //! ```
 
 use alloc::vec::Vec;
+use core::num::NonZeroU32;
 
 use crate::block::{BlockHeader, BlockProof};
 use crate::hash::{BlockHash, PonHash};
@@ -25,8 +26,15 @@ use crate::keys::{PrivateKey, sha256d};
 use crate::outpoint::OutPoint;
 use crate::sign::verify_ecdsa;
 
-/// `nPonTargetSpacing`: seconds per slot, the same on every network (`chainparams.cpp`).
+/// `nPonTargetSpacing`: seconds per slot, the same on fluxd's three networks (`chainparams.cpp`).
 pub const PON_TARGET_SPACING: i64 = 30;
+
+/// [`PON_TARGET_SPACING`] as the slot functions take it.
+pub const PON_TARGET_SPACING_SECONDS: NonZeroU32 = match NonZeroU32::new(PON_TARGET_SPACING as u32)
+{
+    Some(spacing) => spacing,
+    None => NonZeroU32::MIN,
+};
 
 /// A proof-of-node slot: 30-second steps counted from the genesis block's time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -37,8 +45,22 @@ impl Slot {
     /// divided as a signed 64-bit number and then cast, so a time before genesis wraps as it does
     /// in fluxd.
     pub const fn of_time(time: u32, genesis_time: u32) -> Slot {
+        Slot::of_time_with_spacing(time, genesis_time, PON_TARGET_SPACING_SECONDS)
+    }
+
+    /// [`Slot::of_time`] for a network whose slots last `spacing` seconds instead of 30 (the
+    /// SDK's devnet).
+    pub const fn of_time_with_spacing(time: u32, genesis_time: u32, spacing: NonZeroU32) -> Slot {
         let elapsed = time as i64 - genesis_time as i64;
-        Slot((elapsed / PON_TARGET_SPACING) as u32)
+        Slot((elapsed / spacing.get() as i64) as u32)
+    }
+
+    /// The first second of the slot (the inverse of [`Slot::of_time_with_spacing`] for slots
+    /// after genesis), `None` past `u32` time.
+    pub fn start_time(self, genesis_time: u32, spacing: NonZeroU32) -> Option<u32> {
+        self.0
+            .checked_mul(spacing.get())
+            .and_then(|offset| offset.checked_add(genesis_time))
     }
 }
 
@@ -88,6 +110,15 @@ mod tests {
         // 31 s before genesis: -31 / 30 = -1 (truncated toward zero), cast to u32.
         assert_eq!(Slot::of_time(1_516_979_969, 1_516_980_000), Slot(u32::MAX));
         assert_eq!(Slot::of_time(1_516_979_990, 1_516_980_000), Slot(0));
+    }
+
+    #[test]
+    fn short_slots_for_the_devnet() {
+        let four = NonZeroU32::new(4).unwrap();
+        assert_eq!(Slot::of_time_with_spacing(1_003, 1_000, four), Slot(0));
+        assert_eq!(Slot::of_time_with_spacing(1_004, 1_000, four), Slot(1));
+        assert_eq!(Slot(1).start_time(1_000, four), Some(1_004));
+        assert_eq!(Slot(u32::MAX).start_time(1_000, four), None);
     }
 
     #[test]

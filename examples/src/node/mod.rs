@@ -238,7 +238,7 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
         what: format!("cannot create {}", config.data_dir.display()),
         source,
     })?;
-    let chain = Chain::open(config.data_dir.join("chain.redb"), Devnet)?;
+    let chain = Chain::open(config.data_dir.join("chain.redb"), Devnet::default())?;
     let state = Arc::new(Mutex::new(NodeState::new(chain)?));
     {
         let guard = lock(&state);

@@ -9,13 +9,19 @@ use flux_tx::{Block, BlockHash, BlockHeader};
 use redb::WriteTransaction;
 
 use super::connect::connect_block;
-use super::tables::{BytesTable, ancestor_window, get_index, put_index, set_tip};
+use super::tables::{
+    BytesTable, ancestor_window, get_block, get_index, main_hash_at, put_index, set_tip,
+};
 use super::{AcceptBlockError, AcceptOutcome, Chain, Tip};
 use crate::check::block::check_block_body;
 use crate::check::header::{
     check_checkpoint, check_difficulty_bits, check_equihash_solution, check_future_time,
     check_proof_kind, check_proof_of_work_target, check_reorg_depth,
     check_solution_size_for_height, check_time_after_median, check_version,
+};
+use crate::check::pon::{
+    check_emergency_block, check_pon_difficulty_bits, check_pon_signature_size, check_pon_target,
+    check_pon_target_for_height, check_pon_time_after_parent, header_pon_hash,
 };
 use crate::error::{BlockError, HeaderError};
 use crate::params::DIFFICULTY_WINDOW;
@@ -54,15 +60,15 @@ impl Chain {
     ) -> Result<AcceptOutcome, AcceptBlockError> {
         let hash = block.hash();
         let txn = self.db.begin_write().map_err(StoreError::from)?;
+        let known = {
+            let index = txn.open_table(INDEX).map_err(StoreError::from)?;
+            get_index(&index, &hash)?
+        };
+        if let Some(known) = known {
+            return self.accept_known_block(txn, block, hash, known);
+        }
         let entry = {
             let index = txn.open_table(INDEX).map_err(StoreError::from)?;
-            if let Some(known) = get_index(&index, &hash)? {
-                return if known.status == BlockStatus::Invalid {
-                    Err(BlockError::KnownInvalid(hash).into())
-                } else {
-                    Ok(AcceptOutcome::AlreadyKnown)
-                };
-            }
             let parent = valid_parent(&index, hash, &block.header)?;
             self.check_header(&index, &block.header, hash, &parent, now)?;
             // CheckBlock.
@@ -71,7 +77,7 @@ impl Chain {
         };
         store_block(&txn, hash, block, &entry)?;
 
-        if entry.chain_work <= self.tip.chain_work {
+        if !self.beats_tip(&txn, &block.header, &entry)? {
             txn.commit().map_err(StoreError::from)?;
             return Ok(AcceptOutcome::SideChain {
                 height: BlockHeight(entry.height),
@@ -81,6 +87,69 @@ impl Chain {
             return self.extend_tip(txn, block, hash, entry);
         }
         self.reorganize(txn, block, hash, entry)
+    }
+
+    /// A block whose hash is already stored. A proof-of-node block's signature is not part of its
+    /// hash, so the copy may differ from the stored one: off the best chain the new signature
+    /// replaces the stored one (fluxd `main.cpp:5756-5764`; a branch that failed on a bad
+    /// signature can then be connected). A stored block heavier than the tip (its branch failed
+    /// to connect for such a reason) is tried again, as `ActivateBestChain` would.
+    fn accept_known_block(
+        &mut self,
+        txn: WriteTransaction,
+        block: &Block,
+        hash: BlockHash,
+        known: IndexEntry,
+    ) -> Result<AcceptOutcome, AcceptBlockError> {
+        if known.status == BlockStatus::Invalid {
+            return Err(BlockError::KnownInvalid(hash).into());
+        }
+        let on_best_chain = main_hash_at(&txn, BlockHeight(known.height))? == Some(hash);
+        if on_best_chain {
+            return Ok(AcceptOutcome::AlreadyKnown);
+        }
+        let stored = get_block(&txn.open_table(BLOCKS).map_err(StoreError::from)?, &hash)?;
+        let resigned = block.header.is_proof_of_node() && stored.header.proof != block.header.proof;
+        if resigned {
+            txn.open_table(BLOCKS)
+                .map_err(StoreError::from)?
+                .insert(hash.0.as_slice(), encode_block(block).as_slice())
+                .map_err(StoreError::from)?;
+        }
+        if self.beats_tip(&txn, &block.header, &known)? {
+            return self.reorganize(txn, block, hash, known);
+        }
+        if resigned {
+            txn.commit().map_err(StoreError::from)?;
+        }
+        Ok(AcceptOutcome::AlreadyKnown)
+    }
+
+    /// Whether a block with `header` and index `entry` should become the tip: more work than the
+    /// tip, or, for two proof-of-node blocks at one height with equal work, the lower PON hash
+    /// (`CBlockIndexWorkComparator`, `main.cpp:149-187`: `uint256::operator<`, a `memcmp` of the
+    /// raw bytes, not the numeric order of the target check). Equal hashes keep the block that
+    /// came first, the tip.
+    fn beats_tip(
+        &self,
+        txn: &WriteTransaction,
+        header: &BlockHeader,
+        entry: &IndexEntry,
+    ) -> Result<bool, StoreError> {
+        if entry.chain_work != self.tip.chain_work {
+            return Ok(entry.chain_work > self.tip.chain_work);
+        }
+        if !header.is_proof_of_node() || entry.height != self.tip.height.0 {
+            return Ok(false);
+        }
+        let tip = get_block(&txn.open_table(BLOCKS)?, &self.tip.hash)?;
+        let params = self.params.as_ref();
+        Ok(
+            match (header_pon_hash(params, header), header_pon_hash(params, &tip.header)) {
+                (Some(candidate), Some(tip)) => candidate.0 < tip.0,
+                _ => false,
+            },
+        )
     }
 
     /// `CheckBlockHeader` and `ContextualCheckBlockHeader` for a header whose parent is `parent`.
@@ -99,7 +168,7 @@ impl Chain {
         check_version(header)?;
         check_proof_kind(params, header, height)?;
         if header.is_proof_of_node() {
-            return Err(HeaderError::ProofOfNodeUnsupported.into());
+            return self.check_pon_header(index, header, hash, parent, now);
         }
         check_equihash_solution(header)?;
         check_proof_of_work_target(params, header)?;
@@ -111,6 +180,36 @@ impl Chain {
         let window = ancestor_window(index, header.prev_block, DIFFICULTY_WINDOW)?;
         check_difficulty_bits(params, header, &window)?;
         check_time_after_median(header, &window)?;
+        self.check_checkpoints(height, hash)?;
+        Ok(())
+    }
+
+    /// The proof-of-node path of `CheckBlockHeader` and `ContextualCheckBlockHeader`
+    /// (`main.cpp:5318-5601`), in fluxd's order. The signer needs the fluxnode list the parent
+    /// left and is checked when the block is connected.
+    fn check_pon_header(
+        &self,
+        index: &impl BytesTable,
+        header: &BlockHeader,
+        hash: BlockHash,
+        parent: &IndexEntry,
+        now: i64,
+    ) -> Result<(), AcceptBlockError> {
+        let params = self.params.as_ref();
+        let height = BlockHeight(parent.height + 1);
+
+        // CheckBlockHeader.
+        check_pon_signature_size(header)?;
+        check_pon_target(params, header)?;
+        check_future_time(params, header, self.tip.height, now)?;
+
+        // ContextualCheckBlockHeader.
+        check_reorg_depth(params, self.tip.height, BlockHeight(parent.height))?;
+        check_pon_target_for_height(params, header, height)?;
+        check_emergency_block(params, &params.emergency_keys(), header, height)?;
+        let window = ancestor_window(index, header.prev_block, DIFFICULTY_WINDOW)?;
+        check_pon_difficulty_bits(params, header, &window)?;
+        check_pon_time_after_parent(header, parent.time)?;
         self.check_checkpoints(height, hash)?;
         Ok(())
     }

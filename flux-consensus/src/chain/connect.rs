@@ -8,7 +8,7 @@ use flux_nodes::list::BlockUndo;
 use flux_nodes::{BlockChanges, FluxnodeList};
 use flux_pow::BlockHeight;
 use flux_tx::fluxnode::FluxnodeTx;
-use flux_tx::{Amount, Block, BlockHash, OutPoint, Transaction};
+use flux_tx::{Amount, Block, BlockHash, BlockProof, OutPoint, Transaction};
 use redb::WriteTransaction;
 
 use super::AcceptBlockError;
@@ -21,6 +21,7 @@ use crate::check::block::{
 use crate::check::transaction::{
     check_benchmark_tier, check_confirm_signature, check_fluxnode_collateral, check_inputs,
 };
+use crate::check::pon::check_pon_block_signer;
 use crate::check::utxo::{Coin, UtxoCheckError, UtxoView};
 use crate::error::{BlockError, TransactionError};
 use crate::params::NetworkParams;
@@ -90,6 +91,7 @@ pub(super) fn connect_block(
         hash,
         height,
     };
+    connection.check_signer(list)?;
     check_block_for_height(params, block, height).map_err(|error| connection.invalid(error))?;
     connection.check_against_utxos(list)?;
     connection.check_confirms(list)?;
@@ -152,6 +154,21 @@ impl Connection<'_> {
             UtxoCheckError::Invalid(error) => self.invalid_tx(index, tx, error),
             UtxoCheckError::View(error) => ConnectFailure::Store(error),
         }
+    }
+
+    /// `bad-pon-block`: a proof-of-node block is signed by the operator key of the node its
+    /// collateral names, in the list as the parent left it (`ConnectBlock` ->
+    /// `ContextualCheckBlock` with the signature flag, `main.cpp:3818`).
+    fn check_signer(&self, list: &FluxnodeList) -> Result<(), ConnectFailure> {
+        let BlockProof::Node { collateral, .. } = &self.block.header.proof else {
+            return Ok(());
+        };
+        let operator_key = match list.get(collateral) {
+            Some(_) => node_key(&self.txn.open_table(NODE_KEYS)?, collateral)?,
+            None => None,
+        };
+        check_pon_block_signer(self.params, &self.block.header, operator_key.as_deref())
+            .map_err(|error| self.invalid(error.into()))
     }
 
     /// `bad-txns-BIP30` (no transaction may overwrite one with unspent outputs) and the

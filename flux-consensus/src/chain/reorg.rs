@@ -90,8 +90,11 @@ impl Chain {
                 // and its undo records be.
                 self.list = list_before;
                 self.list_undo.extend(progress.popped.into_iter().rev());
-                if let ConnectFailure::Invalid { block, .. } = &failure
+                // A bad block signature is not committed by the hash: the block may come again
+                // properly signed (`accept_known_block` then replaces the stored copy).
+                if let ConnectFailure::Invalid { block, error } = &failure
                     && *block != hash
+                    && !error.is_signature_failure()
                 {
                     self.mark_invalid(block)?;
                 }

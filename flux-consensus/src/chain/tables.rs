@@ -95,3 +95,14 @@ pub(super) fn set_tip(txn: &WriteTransaction, hash: &BlockHash) -> Result<(), St
     txn.open_table(META)?.insert("tip", hash.0.as_slice())?;
     Ok(())
 }
+
+/// The best chain's block at `height`, `None` above the tip.
+pub(super) fn main_hash_at(
+    txn: &WriteTransaction,
+    height: BlockHeight,
+) -> Result<Option<BlockHash>, StoreError> {
+    match txn.open_table(crate::store::MAIN)?.get(height.0)? {
+        Some(bytes) => Ok(Some(crate::store::decode_hash(bytes.value())?)),
+        None => Ok(None),
+    }
+}

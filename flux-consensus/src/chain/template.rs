@@ -42,10 +42,18 @@ pub struct BlockTemplate {
     pub sapling_coinbase: bool,
     /// The one-off exchange, foundation or swap-pool outputs due at this height (usually none).
     pub fund_outputs: Vec<TxOut>,
+    /// Whether the block is proof of node (`IsPONActive`): a header of version 100 naming the
+    /// producing node's collateral and signed by its operator key, instead of a mined one.
+    pub proof_of_node: bool,
+    /// Where the remainder of the subsidy and the fees go when consensus fixes it: the dev fund
+    /// under proof of node (the producing node gets nothing, `pon/pon-minter.cpp:288-314`);
+    /// `None` when the miner chooses.
+    pub remainder_script: Option<Script>,
 }
 
 impl BlockTemplate {
-    /// What the miner may take: the subsidy plus `fees`, less the fluxnode payouts.
+    /// What the miner (under proof of node, the dev fund) may take: the subsidy plus `fees`, less
+    /// the fluxnode payouts.
     pub fn miner_amount(&self, fees: Amount) -> Amount {
         let paid = self
             .fluxnode_payouts
@@ -60,9 +68,12 @@ impl BlockTemplate {
             .unwrap_or(Amount::ZERO)
     }
 
-    /// The coinbase outputs: the miner's first, then each fluxnode payout, then any fund output.
+    /// The coinbase outputs: the remainder first (to `miner_script`, or to
+    /// [`BlockTemplate::remainder_script`] where consensus fixes it), then each fluxnode payout,
+    /// then any fund output.
     pub fn coinbase_outputs(&self, miner_script: &Script, fees: Amount) -> Vec<TxOut> {
-        let mut outputs = vec![TxOut::new(self.miner_amount(fees), miner_script.clone())];
+        let remainder = self.remainder_script.as_ref().unwrap_or(miner_script);
+        let mut outputs = vec![TxOut::new(self.miner_amount(fees), remainder.clone())];
         outputs.extend(self.fluxnode_payouts.iter().map(|p| p.output.clone()));
         outputs.extend(self.fund_outputs.iter().cloned());
         outputs
@@ -108,6 +119,24 @@ impl BlockTemplate {
             },
             body: TxBody::Standard(body),
         }
+    }
+
+    /// A proof-of-node block with `transactions` (the coinbase first) on this template, produced
+    /// by the node whose collateral is `collateral`: version 100, merkle root filled in, the
+    /// signature empty for [`flux_tx::pon::sign_block`] (which the hash leaves out).
+    pub fn pon_block(
+        &self,
+        time: u32,
+        collateral: OutPoint,
+        transactions: Vec<Transaction>,
+    ) -> Block {
+        let mut block = self.block(time, transactions);
+        block.header.version = flux_pow::difficulty::PON_VERSION;
+        block.header.proof = flux_tx::BlockProof::Node {
+            collateral,
+            signature: Vec::new(),
+        };
+        block
     }
 
     /// A block with `transactions` (the coinbase first) on this template: merkle root filled in,
@@ -163,8 +192,15 @@ impl Chain {
             .params
             .next_work_required(&window, None)
             .map_err(|error| StoreError::Corrupt(format!("difficulty: {error}")))?;
-        let min_time = median_time_past(&window).unwrap_or(0) + 1;
         let params = self.params.as_ref();
+        let proof_of_node = params.is_pon_active(height);
+        // Proof of node needs a time after the parent's, proof of work after the median time past.
+        let floor = if proof_of_node {
+            window.last().map(|parent| parent.time)
+        } else {
+            median_time_past(&window)
+        };
+        let min_time = floor.unwrap_or(0) + 1;
         let acadia = params.is_active(flux_pow::NetworkUpgrade::Acadia, height);
         Ok(Some(BlockTemplate {
             height,
@@ -181,6 +217,12 @@ impl Chain {
             fluxnode_payouts: self.next_payouts()?,
             sapling_coinbase: acadia,
             fund_outputs: fund_outputs(params, height),
+            proof_of_node,
+            remainder_script: if proof_of_node {
+                params.fund_scripts().dev_fund
+            } else {
+                None
+            },
         }))
     }
 }

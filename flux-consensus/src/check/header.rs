@@ -34,10 +34,10 @@ pub fn check_version(header: &BlockHeader) -> Result<(), HeaderError> {
 /// # Errors
 ///
 /// [`HeaderError::UnsupportedSolutionSize`], [`HeaderError::InvalidSolution`], or
-/// [`HeaderError::ProofOfNodeUnsupported`] for a proof-of-node header.
+/// [`HeaderError::NotProofOfWork`] for a proof-of-node header.
 pub fn check_equihash_solution(header: &BlockHeader) -> Result<EquihashParams, HeaderError> {
     let (Some(prefix), Some(solution)) = (header.pow_prefix(), header.solution()) else {
-        return Err(HeaderError::ProofOfNodeUnsupported);
+        return Err(HeaderError::NotProofOfWork);
     };
     let params = EquihashParams::from_solution_len(solution.len()).ok_or(
         HeaderError::UnsupportedSolutionSize {

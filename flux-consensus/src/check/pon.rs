@@ -1,11 +1,10 @@
-//! Proof-of-node header rules that need no fluxnode list: the signature's size, the PON hash
-//! against the target, the time after the parent, and the two special collaterals
-//! (`CheckBlockHeader`, `ContextualCheckBlockHeader`, `ContextualCheckPONBlockHeader`, fluxd
-//! `main.cpp:5318-5601`, `pon/pon.cpp:197-327`, `emergencyblock.cpp`).
-//!
-//! Who signed the block (the operator key of a confirmed node) needs the fluxnode list and is
-//! not checked here; until it is, the chain refuses proof-of-node blocks
-//! ([`HeaderError::ProofOfNodeUnsupported`]).
+//! Proof-of-node header rules (`CheckBlockHeader`, `ContextualCheckBlockHeader`,
+//! `ContextualCheckPONBlockHeader`, fluxd `main.cpp:5318-5601`, `pon/pon.cpp:95-327`,
+//! `emergencyblock.cpp`): the signature's size, the PON hash against the target, `nBits`
+//! against the PON retarget, the time after the parent, the two special collaterals, and the
+//! signer: the operator key of the node the collateral names, looked up by the caller in the
+//! fluxnode list the parent left ([`check_pon_block_signer`]; [`crate::Chain`] does it when it
+//! connects the block).
 
 use flux_pow::difficulty::check_proof_of_node;
 use flux_pow::{BlockHeight, Network};
@@ -52,7 +51,11 @@ pub fn is_emergency_block(header: &BlockHeader) -> bool {
 /// of its time on `params`' network), or `None` for a proof-of-work header.
 pub fn header_pon_hash(params: &dyn NetworkParams, header: &BlockHeader) -> Option<PonHash> {
     let (collateral, _) = collateral_of(header)?;
-    let slot = Slot::of_time(header.time, params.genesis_time());
+    let slot = Slot::of_time_with_spacing(
+        header.time,
+        params.genesis_time(),
+        params.pon_slot_seconds(),
+    );
     Some(pon_hash(collateral, &header.prev_block, slot))
 }
 
@@ -166,6 +169,67 @@ pub fn check_pon_signature(
         return Err(HeaderError::PonBadSignature);
     }
     Ok(())
+}
+
+/// `bad-pon-diffbits` (`main.cpp:5525-5534`): a proof-of-node header carries
+/// `GetNextPONWorkRequired` of its parent, computed from `ancestors` (the window ending at the
+/// parent). fluxd skips the rule on testnet between heights 800 and 1800 (a fix phase of its
+/// first PON blocks). Nothing to check for proof of work.
+///
+/// # Errors
+///
+/// [`HeaderError::PonBadDiffBits`], or [`HeaderError::Difficulty`] when the window cannot
+/// answer.
+pub fn check_pon_difficulty_bits(
+    params: &dyn NetworkParams,
+    header: &BlockHeader,
+    ancestors: &[flux_pow::difficulty::HeaderInfo],
+) -> Result<(), HeaderError> {
+    if !header.is_proof_of_node() {
+        return Ok(());
+    }
+    let height = ancestors.last().map_or(0, |parent| parent.height.0 + 1);
+    if params.network() == Network::Testnet && (800..=1800).contains(&height) {
+        return Ok(());
+    }
+    let expected = params
+        .next_work_required(ancestors, Some(i64::from(header.time)))
+        .map_err(HeaderError::Difficulty)?;
+    if expected != header.bits {
+        return Err(HeaderError::PonBadDiffBits {
+            expected: expected.0,
+            got: header.bits.0,
+        });
+    }
+    Ok(())
+}
+
+/// `bad-pon-block` (`ContextualCheckPONBlockHeader` with the signature flag, `pon/pon.cpp:268-319`):
+/// the block names a fluxnode and is signed by its operator key. `operator_key` is what the
+/// fluxnode list the parent left holds for the block's collateral: the key its START announced,
+/// for a node started, in DoS protection or confirmed (fluxd's `GetFluxnodeData` searches all
+/// three, so a started node that is not yet confirmed may sign), `None` if the list has no such
+/// node. Emergency blocks and the testnet/regtest bypass collateral need no node; proof-of-work
+/// headers pass.
+///
+/// # Errors
+///
+/// [`HeaderError::PonUnknownNode`] or [`HeaderError::PonBadSignature`].
+pub fn check_pon_block_signer(
+    params: &dyn NetworkParams,
+    header: &BlockHeader,
+    operator_key: Option<&[u8]>,
+) -> Result<(), HeaderError> {
+    let Some((collateral, _)) = collateral_of(header) else {
+        return Ok(());
+    };
+    if is_emergency_block(header) || test_bypass_collateral(params.network()) == Some(*collateral) {
+        return Ok(());
+    }
+    let Some(operator_key) = operator_key else {
+        return Err(HeaderError::PonUnknownNode(*collateral));
+    };
+    check_pon_signature(params, header, operator_key)
 }
 
 /// `time-too-old` for proof of node (`main.cpp:5563-5567`): a PON block's time is strictly after

@@ -28,7 +28,7 @@ pub struct Devchain {
 impl Devchain {
     pub fn new() -> Devchain {
         let dir = tempfile::tempdir().unwrap();
-        let chain = Chain::open(dir.path().join("chain.redb"), Devnet).unwrap();
+        let chain = Chain::open(dir.path().join("chain.redb"), Devnet::default()).unwrap();
         Devchain {
             dir,
             chain,
@@ -334,11 +334,13 @@ pub fn block_on(parent: &Block, parent_height: u32, tag: u64) -> Block {
         bits: Devnet::POW_LIMIT_BITS,
         min_time: parent.header.time + 1,
         final_sapling_root: flux_consensus::check::block::empty_sapling_root(),
-        branch_id: flux_consensus::NetworkParams::branch_id_at(&Devnet, height),
-        reward: flux_consensus::NetworkParams::reward_split(&Devnet, height),
+        branch_id: flux_consensus::NetworkParams::branch_id_at(&Devnet::default(), height),
+        reward: flux_consensus::NetworkParams::reward_split(&Devnet::default(), height),
         fluxnode_payouts: Vec::new(),
         sapling_coinbase: true,
         fund_outputs: Vec::new(),
+        proof_of_node: false,
+        remainder_script: None,
     };
     let coinbase =
         template.coinbase_transaction(&Script::from(vec![0x51]), Amount::ZERO, &tag.to_le_bytes());

@@ -171,6 +171,10 @@ impl fmt::Display for DifficultyError {
 #[cfg(feature = "std")]
 impl std::error::Error for DifficultyError {}
 
+/// The devnet's default slot length in seconds (`nPonTargetSpacing` is 30 s on fluxd's
+/// networks): short, so a local devnet shows proof-of-node blocks every few seconds.
+pub const DEVNET_SLOT_SECONDS: i64 = 4;
+
 /// The difficulty constants of a network (`chainparams.cpp`, `consensus/params.h`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DifficultyParams {
@@ -344,8 +348,11 @@ impl DifficultyParams {
                 pon,
             },
             // The SDK's devnet: Equihash 48,5 at a fixed easy target (`powLimit` 7fffff00..,
-            // compact 0x207fffff, about every other solution is a block), 120 s spacing, never
-            // proof of node. Its PON limits are its powLimit until it gets a PON era of its own.
+            // compact 0x207fffff, about every other solution is a block), 120 s spacing; from its
+            // PON height a node's PON hash meets the target about every other slot (`ponLimit`
+            // and `ponStartLimit` 7fffff00.., so with three nodes 7 slots in 8 have a block),
+            // retargeted over 10 blocks of short slots (`DEVNET_SLOT_SECONDS`; a devnet may run
+            // with another slot length, see `flux_consensus::Devnet`).
             Network::Devnet => DifficultyParams {
                 network,
                 pow_limit: target_from_hex(
@@ -358,8 +365,8 @@ impl DifficultyParams {
                     "7fffff0000000000000000000000000000000000000000000000000000000000",
                 ),
                 pow_target_spacing: 120,
-                pon_target_spacing: 30,
-                pon_window: 60,
+                pon_target_spacing: DEVNET_SLOT_SECONDS,
+                pon_window: 10,
                 digishield_window: 17,
                 digishield_max_adjust_up: 16,
                 digishield_max_adjust_down: 32,
