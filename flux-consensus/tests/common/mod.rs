@@ -8,6 +8,8 @@
 mod devchain;
 #[cfg(all(feature = "store", feature = "miner"))]
 mod netchain;
+#[cfg(all(feature = "store", feature = "miner"))]
+mod ponchain;
 pub mod vectors;
 
 #[cfg(all(feature = "store", feature = "miner"))]
@@ -17,3 +19,7 @@ pub use devchain::*;
 #[cfg(all(feature = "store", feature = "miner"))]
 #[allow(unused_imports)]
 pub use netchain::*;
+
+#[cfg(all(feature = "store", feature = "miner"))]
+#[allow(unused_imports)]
+pub use ponchain::*;
