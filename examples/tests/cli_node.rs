@@ -38,7 +38,7 @@ impl Node {
         let port = free_port();
         let bind = format!("127.0.0.1:{port}");
         let child = Command::new(env!("CARGO_BIN_EXE_flux"))
-            .args(["node", "--devnet", "--block-interval-ms", "200"])
+            .args(["node", "--devnet", "--block-interval-ms", "200", "--slot-secs", "1"])
             .args([
                 "--status-interval-ms",
                 "5000",
@@ -231,6 +231,25 @@ fn devnet_node_end_to_end() {
     assert_eq!(a.ok("getfluxnodecount", json!([]))["total"], 3);
     let tip = a.ok("getblockcount", json!([])).as_u64().unwrap();
     let block = a.ok("getblock", json!([tip.to_string(), 2]));
+    // From height 250 the fluxnodes sign the blocks (fluxd's PON fields in the JSON), mined
+    // before it.
+    assert!(tip >= 272, "{tip}");
+    assert_eq!((block["type"].clone(), block["version"].clone()), (json!("PON"), json!(100)));
+    let signer = block["collateral"].as_str().unwrap().to_owned();
+    assert!(
+        nodes.as_array().unwrap().iter().any(|node| {
+            let txid = node["txhash"].as_str().unwrap();
+            signer == format!("COutPoint({}, {})", &txid[..10], node["outidx"])
+        }),
+        "{signer} is no listed node's collateral"
+    );
+    assert!(!block["blocksig"].as_str().unwrap().is_empty());
+    assert_eq!(a.ok("getblock", json!(["249", 1]))["type"], "POW");
+    // pon.md section 7, year 0: 14 FLUX per block.
+    assert_eq!(
+        a.ok("getblocksubsidy", json!([tip]))["miner"].as_f64(),
+        Some(14.0)
+    );
     let coinbase = &block["tx"][0];
     let paid: Vec<String> = coinbase["vout"]
         .as_array()

@@ -62,6 +62,9 @@ pub struct NodeConfig {
     pub app_runtime: apps::RuntimeChoice,
     /// The app spec (FluxOS JSON); `None` runs [`apps::DEFAULT_SPEC`].
     pub app_spec: Option<String>,
+    /// The devnet this node runs (its proof-of-node slot length; every node of one devnet must
+    /// use the same).
+    pub devnet: Devnet,
 }
 
 /// Why the node stopped with an error.
@@ -119,6 +122,167 @@ fn all_nodes_confirmed(state: &NodeState) -> bool {
         .all(|operator| list.confirmed_count(operator.tier) > 0)
 }
 
+/// Puts the operators' wanted transactions (STARTs, CONFIRMs, collateral funding) in the mempool.
+fn queue_operator_transactions(guard: &mut NodeState, next: BlockHeight) {
+    let pending = !guard.mempool().is_empty();
+    let wanted = operators::next_transactions(
+        guard.wallet(),
+        guard.chain().fluxnode_list(),
+        next,
+        now(),
+        pending,
+    );
+    match wanted {
+        Ok(txs) => {
+            for tx in txs {
+                if let Err(error) = guard.submit_transaction(tx) {
+                    eprintln!("node: operator transaction refused: {error}");
+                }
+            }
+        }
+        Err(error) => eprintln!("node: operators: {error}"),
+    }
+}
+
+/// Accepts a block this node made; on refusal the waiting transactions are dropped so the next
+/// block can be made, and the error says so.
+fn accept_own_block(state: &Mutex<NodeState>, block: &Block) -> Result<(), NodeError> {
+    let mut guard = lock(state);
+    if let Err(error) = guard.accept_block(block) {
+        // A waiting transaction the mempool checks let through but the block rules refuse.
+        let dropped = guard.clear_mempool();
+        return Err(NodeError::OwnBlock { error, dropped });
+    }
+    guard.settle()?;
+    Ok(())
+}
+
+/// What one proof-of-node slot gave.
+#[derive(Debug)]
+pub enum MintOutcome {
+    /// The node of `tier` signed `block`, now the tip.
+    Minted {
+        /// The block.
+        block: Block,
+        /// The tier of the node that signed it.
+        tier: Tier,
+    },
+    /// None of the node's fluxnodes is eligible in this slot (or the tip moved while the winner
+    /// waited its turn): try again in the next one.
+    NoBlock,
+}
+
+/// The node's confirmed fluxnodes eligible to sign the block after the tip at `time`: the PON
+/// hash of each for the tip and the slot of `time` meets `bits` (`CheckProofOfNode` at the
+/// block's height), lowest hash first (fluxd's rank, `pon/pon.cpp:400-443`: `memcmp` order).
+fn eligible_nodes(
+    guard: &NodeState,
+    template: &flux_consensus::BlockTemplate,
+    time: u32,
+) -> Vec<(flux_tx::PonHash, &'static operators::Operator, flux_tx::OutPoint)> {
+    let params = guard.chain().params();
+    let slot = flux_tx::pon::Slot::of_time_with_spacing(
+        time,
+        params.genesis_time(),
+        params.pon_slot_seconds(),
+    );
+    let difficulty = params.difficulty_params();
+    let list = guard.chain().fluxnode_list();
+    let mut eligible: Vec<_> = OPERATORS
+        .iter()
+        .filter_map(|operator| {
+            let collateral = operators::collateral_of(guard.wallet(), operator, template.height)?;
+            let confirmed = list
+                .get(&collateral)
+                .is_some_and(|node| node.status == flux_nodes::list::NodeStatus::Confirmed);
+            if !confirmed {
+                return None;
+            }
+            let hash = flux_tx::pon::pon_hash(&collateral, &template.prev_block, slot);
+            flux_pow::difficulty::check_proof_of_node(
+                &difficulty,
+                &hash.0,
+                template.bits,
+                Some(template.height),
+            )
+            .ok()?;
+            Some((hash, operator, collateral))
+        })
+        .collect();
+    eligible.sort_by(|a, b| a.0.0.cmp(&b.0.0));
+    eligible
+}
+
+/// One proof-of-node slot as fluxd's minter runs it (`pon/pon-minter.cpp:105-347`): the node's
+/// confirmed fluxnodes compute their PON hash for the tip and the current slot; the eligible
+/// one of rank r waits r x 4/30 of a slot (4 s of fluxd's 30), gives up if the slot changed or the
+/// tip moved, else builds the block (the remainder and the fees to the dev fund), signs it with
+/// its node key and submits it. The devnet's fluxnodes all live in this process, so rank 1
+/// always wins.
+///
+/// # Errors
+/// [`NodeError`] when the template cannot be built or the chain refuses the block.
+pub fn mint_block(state: &Mutex<NodeState>) -> Result<MintOutcome, NodeError> {
+    let (tip, slot_seconds, rank_wait) = {
+        let mut guard = lock(state);
+        let tip = guard.chain().tip();
+        queue_operator_transactions(&mut guard, BlockHeight(tip.0.0 + 1));
+        let slot_seconds = guard.chain().params().pon_slot_seconds().get();
+        let template = guard
+            .chain()
+            .block_template(BlockHeight(tip.0.0 + 1))?
+            .ok_or_else(|| StoreError::Corrupt("no template for the next height".into()))?;
+        let time = now().max(template.min_time);
+        if eligible_nodes(&guard, &template, time).is_empty() {
+            return Ok(MintOutcome::NoBlock);
+        }
+        (tip, slot_seconds, Duration::from_millis(u64::from(slot_seconds) * 4000 / 30))
+    };
+    let started_slot = now() / slot_seconds;
+    std::thread::sleep(rank_wait);
+    let block = {
+        let guard = lock(state);
+        if guard.chain().tip() != tip || now() / slot_seconds != started_slot {
+            return Ok(MintOutcome::NoBlock);
+        }
+        let template = guard
+            .chain()
+            .block_template(BlockHeight(tip.0.0 + 1))?
+            .ok_or_else(|| StoreError::Corrupt("no template for the next height".into()))?;
+        let time = now().max(template.min_time);
+        let Some((_, operator, collateral)) =
+            eligible_nodes(&guard, &template, time).into_iter().next()
+        else {
+            return Ok(MintOutcome::NoBlock);
+        };
+        let node_key = guard
+            .wallet()
+            .key(operator.node_key)
+            .ok_or(StateError::MissingKey(operator.node_key))?;
+        let (txs, fees) = guard.block_transactions();
+        // Under proof of node the template sends the remainder to the dev fund whatever script
+        // is given here.
+        let miner = guard
+            .wallet()
+            .address(MINER)
+            .ok_or(StateError::MissingKey(MINER))?;
+        let mut transactions =
+            vec![template.coinbase_transaction(&miner.script_pubkey(), fees, b"flux-rs devnet")];
+        transactions.extend(txs);
+        let mut block = template.pon_block(time, collateral, transactions);
+        let signature = flux_tx::pon::sign_block(&block.header, node_key);
+        if let flux_tx::BlockProof::Node { signature: slot, .. } = &mut block.header.proof {
+            *slot = signature;
+        }
+        (block, operator.tier)
+    };
+    accept_own_block(state, &block.0)?;
+    Ok(MintOutcome::Minted {
+        block: block.0,
+        tier: block.1,
+    })
+}
+
 /// Mines one block on the tip: the operators' transactions and the mempool, the coinbase paying
 /// the miner and each tier's next node.
 ///
@@ -129,24 +293,7 @@ pub fn mine_block(state: &Mutex<NodeState>) -> Result<Block, NodeError> {
     let block = {
         let mut guard = lock(state);
         let next = BlockHeight(guard.chain().tip().0.0 + 1);
-        let pending = !guard.mempool().is_empty();
-        let wanted = operators::next_transactions(
-            guard.wallet(),
-            guard.chain().fluxnode_list(),
-            next,
-            now(),
-            pending,
-        );
-        match wanted {
-            Ok(txs) => {
-                for tx in txs {
-                    if let Err(error) = guard.submit_transaction(tx) {
-                        eprintln!("node: operator transaction refused: {error}");
-                    }
-                }
-            }
-            Err(error) => eprintln!("node: operators: {error}"),
-        }
+        queue_operator_transactions(&mut guard, next);
         let template = guard
             .chain()
             .block_template(next)?
@@ -163,15 +310,18 @@ pub fn mine_block(state: &Mutex<NodeState>) -> Result<Block, NodeError> {
     };
     // Solve without holding the lock, so RPC answers while the solver runs.
     let block = solve(block)?;
-    let mut guard = lock(state);
-    if let Err(error) = guard.accept_block(&block) {
-        // A waiting transaction the mempool checks let through but the block rules refuse:
-        // drop the waiting transactions so the next block can be mined, and say so.
-        let dropped = guard.clear_mempool();
-        return Err(NodeError::OwnBlock { error, dropped });
-    }
-    guard.settle()?;
+    accept_own_block(state, &block)?;
     Ok(block)
+}
+
+/// The time left until the next slot starts (by the clock), plus a few milliseconds.
+fn until_next_slot(slot_seconds: u32) -> Duration {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let slot = Duration::from_secs(u64::from(slot_seconds.max(1)));
+    let into = Duration::from_nanos((now.as_nanos() % slot.as_nanos()) as u64);
+    slot.saturating_sub(into) + Duration::from_millis(20)
 }
 
 /// One line of the live summary, with the app's status when one runs.
@@ -192,6 +342,12 @@ pub fn summary_with_app(state: &NodeState, app: &Mutex<Option<apps::AppHost>>) -
 pub fn summary_line(state: &NodeState) -> String {
     let (height, hash) = state.chain().tip();
     let list = state.chain().fluxnode_list();
+    let pon_tip = state.chain().params().is_pon_active(height);
+    let era = match state.tip_signer() {
+        Some(tier) => format!("PON, signed by the {} node", tier.name().to_lowercase()),
+        None if pon_tip => "PON".to_owned(),
+        None => "PoW".to_owned(),
+    };
     let nodes: Vec<String> = Tier::ALL
         .iter()
         .map(|tier| format!("{}:{}", &tier.name()[..1], list.confirmed_count(*tier)))
@@ -201,6 +357,8 @@ pub fn summary_line(state: &NodeState) -> String {
         .iter()
         .map(|payment| {
             let who = match payment.role {
+                // Under proof of node the first output is the dev fund's, not a miner's.
+                economy::PayeeRole::Miner if pon_tip => "dev fund".to_owned(),
                 economy::PayeeRole::Miner => "miner".to_owned(),
                 economy::PayeeRole::Node(tier) => tier.name().to_lowercase(),
             };
@@ -210,7 +368,7 @@ pub fn summary_line(state: &NodeState) -> String {
     let books = state.economy().summary();
     let miner = state.wallet().balance(MINER);
     format!(
-        "height {height} {hash:.12} | paid: {} | fluxnodes {} | miner balance {miner} | titan received {} stakers {} fee {}{} | parallel KDA accrued {} ({} addresses) | mempool {}",
+        "height {height} {hash:.12} | era {era} | paid: {} | fluxnodes {} | miner balance {miner} | titan received {} stakers {} fee {}{} | parallel KDA accrued {} ({} addresses) | mempool {}",
         payees.join(", "),
         nodes.join(" "),
         books.titan_received,
@@ -238,7 +396,7 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
         what: format!("cannot create {}", config.data_dir.display()),
         source,
     })?;
-    let chain = Chain::open(config.data_dir.join("chain.redb"), Devnet::default())?;
+    let chain = Chain::open(config.data_dir.join("chain.redb"), config.devnet)?;
     let state = Arc::new(Mutex::new(NodeState::new(chain)?));
     {
         let guard = lock(&state);
@@ -292,6 +450,24 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
                                 Duration::from_secs(1)
                             }
                         }
+                    }
+                    None if lock(&state).next_is_proof_of_node() => {
+                        let minter_state = Arc::clone(&state);
+                        let minted = tokio::task::spawn_blocking(move || mint_block(&minter_state))
+                            .await
+                            .map_err(|error| NodeError::Io {
+                                what: "minter task".into(),
+                                source: std::io::Error::other(error.to_string()),
+                            })?;
+                        match minted {
+                            Ok(_) => {}
+                            Err(error @ NodeError::OwnBlock { .. }) => {
+                                eprintln!("node: {error}");
+                            }
+                            Err(error) => return Err(error),
+                        }
+                        // fluxd's minter polls every second; one poll per slot, early in it.
+                        until_next_slot(config.devnet.slot_seconds().get())
                     }
                     None => {
                         let miner_state = Arc::clone(&state);

@@ -19,11 +19,6 @@ use flux_tx::transaction::{OutPoint, Transaction};
 use super::wallet::Wallet;
 use flux_pow::Network;
 
-/// Blocks after its last confirmation at which an operator confirms again: past the Kamata-era
-/// minimum distance of 40 blocks between confirmations and well before the 60-block expiry
-/// (`fluxnode.cpp`, `FLUXNODE_CONFIRM_UPDATE_MIN_HEIGHT_V1`, `FLUXNODE_CONFIRMATION_EXPIRATION_V1`).
-pub const RECONFIRM_AFTER: u32 = 45;
-
 /// The fee every operator transaction pays.
 pub const FEE_ZAT: i64 = 10_000;
 
@@ -31,6 +26,9 @@ pub const FEE_ZAT: i64 = 10_000;
 pub const MINER: &str = "miner";
 /// The wallet label of the benchmark key that countersigns CONFIRMs on the devnet.
 pub const BENCHMARK: &str = "benchmark";
+/// The wallet label of the key behind the devnet's dev fund address
+/// ([`flux_consensus::Devnet::DEV_FUND_ADDRESS`]), which every proof-of-node coinbase pays.
+pub const DEV_FUND: &str = "dev-fund";
 
 /// One operator's labels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +67,7 @@ pub const OPERATORS: [Operator; 3] = [
 
 /// Every wallet label the devnet uses.
 pub fn wallet_labels() -> Vec<&'static str> {
-    let mut labels = vec![MINER, BENCHMARK];
+    let mut labels = vec![MINER, BENCHMARK, DEV_FUND];
     for operator in OPERATORS {
         labels.push(operator.collateral_key);
         labels.push(operator.node_key);
@@ -91,7 +89,7 @@ pub enum OperatorError {
 
 /// The collateral of `operator`: the wallet output of its collateral key holding exactly the
 /// tier's collateral (spent or not in the mempool, the wallet drops it only once mined).
-fn collateral_of(
+pub fn collateral_of(
     wallet: &Wallet,
     operator: &Operator,
     next_height: BlockHeight,
@@ -201,10 +199,12 @@ pub fn next_transactions(
                     now,
                 )?);
             }
-            Some((NodeStatus::Confirmed, Some(last)))
-                if next_height
-                    .blocks_since(last)
-                    .is_some_and(|age| age >= RECONFIRM_AFTER) =>
+            // As soon as the era's minimum distance allows (40 blocks before proof of node, 500
+            // under it), well before the confirmation expires (60, then 640 blocks).
+            Some((NodeStatus::Confirmed, Some(_)))
+                if list
+                    .check_update_confirm(next_height, &collateral, operator.ip)
+                    .is_ok() =>
             {
                 txs.push(confirm(
                     wallet,

@@ -101,6 +101,25 @@ fn fresh_books(
 }
 
 impl NodeState {
+    /// Whether the block after the tip is proof of node (signed by a fluxnode, not mined).
+    pub fn next_is_proof_of_node(&self) -> bool {
+        let next = BlockHeight(self.chain.tip().0.0 + 1);
+        self.chain.params().is_pon_active(next)
+    }
+
+    /// The tier of the fluxnode that signed the tip, `None` for a mined tip (or one whose node
+    /// has since left the list).
+    pub fn tip_signer(&self) -> Option<flux_nodes::Tier> {
+        let (_, hash) = self.chain.tip();
+        let block = self.chain.block(&hash).ok().flatten()?;
+        match &block.header.proof {
+            flux_tx::BlockProof::Node { collateral, .. } => {
+                self.chain.fluxnode_list().get(collateral).map(|node| node.tier)
+            }
+            flux_tx::BlockProof::Work { .. } => None,
+        }
+    }
+
     /// The state over `chain`, with the books caught up to its tip.
     ///
     /// # Errors

@@ -28,8 +28,9 @@ pub struct NodeArgs {
     /// Follow the node whose JSON-RPC listens here instead of mining.
     #[arg(long)]
     connect: Option<SocketAddr>,
-    /// Milliseconds between mined blocks once the fluxnodes run.
-    #[arg(long, default_value_t = 1000)]
+    /// Milliseconds between mined blocks once the fluxnodes run, until proof of node starts at
+    /// height 250 (from there a block comes per slot that has an eligible node).
+    #[arg(long, default_value_t = 250)]
     block_interval_ms: u64,
     /// Stop once the tip reaches this height.
     #[arg(long)]
@@ -41,6 +42,10 @@ pub struct NodeArgs {
     /// memory, or none.
     #[arg(long, value_enum, default_value = "auto")]
     app_runtime: RuntimeChoice,
+    /// Seconds per proof-of-node slot once the devnet reaches its PON height (250). Every node of
+    /// one devnet must use the same length: it is part of each block's PON hash.
+    #[arg(long, default_value_t = flux_pow::difficulty::DEVNET_SLOT_SECONDS as u32)]
+    slot_secs: u32,
     /// The FluxOS app spec to deploy (default: examples/data/devnet_app.json, built into the
     /// binary, whose image is built from /bin/busybox).
     #[arg(long)]
@@ -59,7 +64,15 @@ pub fn run_node(args: NodeArgs) -> ExitCode {
         },
         None => None,
     };
+    let devnet = match flux_consensus::Devnet::with_slot_seconds(args.slot_secs) {
+        Ok(devnet) => devnet,
+        Err(error) => {
+            eprintln!("error: --slot-secs: {error}");
+            return ExitCode::from(2);
+        }
+    };
     let config = NodeConfig {
+        devnet,
         data_dir: args.datadir,
         rpc_bind: args.rpc_bind,
         connect: args.connect,
