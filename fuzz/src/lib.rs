@@ -10,6 +10,7 @@ pub mod app;
 pub mod equihash;
 pub mod p2p;
 pub mod parallel;
+pub mod pon;
 pub mod tx;
 
 /// xorshift64*: deterministic pseudo-random inputs for the `tests/` that replay each check over many
