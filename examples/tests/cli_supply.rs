@@ -110,3 +110,46 @@ fn unusable_input_exits_2() {
         Some(2)
     );
 }
+
+/// `--chart`: an SVG with a line per class, the PON activation at 2,020,000 and the reductions
+/// every 1,051,200 blocks after it (pon.md section 7) marked up to the height, and the report as
+/// usual on standard output.
+#[test]
+fn chart_marks_the_activation_and_every_reduction() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("supply.svg");
+    let path_text = path.to_str().unwrap();
+    let (_, value) = json(&[
+        "supply", "--height", "3500000", "--json", "--chart", path_text,
+    ]);
+    assert_eq!(value["height"], 3_500_000);
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(svg.starts_with("<svg"), "{}", &svg[..svg.len().min(200)]);
+    for label in [
+        "proof of node 2020000",
+        "reduction 1",
+        "premine",
+        "miners",
+        "cumulus",
+        "nimbus",
+        "stratus",
+        "dev fund",
+    ] {
+        assert!(svg.contains(label), "{label} missing from the chart");
+    }
+    // 2,020,000 + 1,051,200 = 3,071,200 is below the height, 2,020,000 + 2 x 1,051,200 =
+    // 4,122,400 above it.
+    assert!(!svg.contains("reduction 2"));
+    // One polyline per class (seven), besides the axes and markers.
+    assert!(svg.matches("<polyline").count() >= 7, "{svg:.400}");
+
+    // Before the activation nothing is marked; a directory that does not exist exits 2.
+    let early = dir.path().join("early.svg");
+    let out = flux(&["supply", "--height", "1000000", "--chart", early.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(!std::fs::read_to_string(&early).unwrap().contains("proof of node"));
+    let out = flux(&[
+        "supply", "--height", "1000", "--chart", "/nonexistent-dir/x.svg",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}

@@ -246,3 +246,42 @@ fn decodes_fluxnode_transactions_and_prints_amounts_as_fluxd() {
     assert!(text.contains("\"value\": 0.00000000,"), "{text}");
     assert!(text.contains("\"value_flux\": \"0.00000000\""), "{text}");
 }
+
+/// A PON block: the header derived from fluxd's `test_pon.cpp` inputs (flux-tx's test data) with
+/// the parent and collateral of the derived PON hash vector and its time moved to mainnet slot
+/// 12345 (genesis 1516980000 + 12345 x 30), and no transactions: the hash printed must be the
+/// one Python computed for those inputs.
+#[test]
+fn decodes_a_pon_block_with_its_collateral_signature_and_pon_hash() {
+    const DERIVED: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../flux-tx/tests/data/pon_derived.json"
+    );
+    let derived: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(DERIVED).unwrap()).unwrap();
+    let mut bytes = hex::decode(derived["header"]["hex"].as_str().unwrap()).unwrap();
+    let input = |key: &str| hex::decode(derived["pon_hash"][key].as_str().unwrap()).unwrap();
+    // The PON hash vector's parent and collateral in the header (offsets of pon.md section 2).
+    bytes[4..36].copy_from_slice(&input("prev_block_internal_hex"));
+    bytes[100..104].copy_from_slice(&(1_516_980_000u32 + 12_345 * 30).to_le_bytes());
+    bytes[108..140].copy_from_slice(&input("collateral_txid_internal_hex"));
+    bytes[140..144].copy_from_slice(&1u32.to_le_bytes());
+    bytes.push(0);
+    let block = json_of(&flux(&["block", "decode", &hex::encode(&bytes)]));
+    assert_eq!(block["proof"], "node");
+    assert_eq!(block["type"], "PON");
+    let pon = &block["pon"];
+    assert_eq!(pon["slot"], 12_345);
+    assert_eq!(pon["pon_hash"], derived["pon_hash"]["hash_display_hex"]);
+    assert_eq!(pon["signature_hex"], derived["header"]["signature_hex"]);
+    assert_eq!(pon["collateral"]["vout"], derived["header"]["collateral_index"]);
+    let mut txid = hex::decode(
+        derived["pon_hash"]["collateral_txid_internal_hex"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    txid.reverse();
+    assert_eq!(pon["collateral"]["txid"], hex::encode(txid));
+    assert_eq!(pon["emergency"], false);
+}

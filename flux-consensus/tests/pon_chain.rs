@@ -385,3 +385,60 @@ fn reorganisations_cross_the_boundary_and_stop_at_the_limit() {
         }
     );
 }
+
+/// Regtest as fluxd's `generate` builds it (pon.md section 9): every block after the PoW genesis
+/// is proof of node although the PON upgrade is never activated (`IsPONActive` compares with -1),
+/// with the bypass collateral "TESTNOD" and a 64-byte all-zero signature nobody checks, `nBits`
+/// from the PON retarget, the whole coinbase to the dev fund; the subsidy is reduced 10 % at
+/// height 99, since fluxd counts `h - (-1)` (14 FLUX, then 12.6).
+#[test]
+fn regtest_chain_as_fluxd_generates_it() {
+    use flux_consensus::Regtest;
+    use flux_consensus::check::pon::test_bypass_collateral;
+    let dir = tempfile::tempdir().unwrap();
+    let mut chain = Chain::open(dir.path().join("regtest.redb"), Regtest).unwrap();
+    let bypass = test_bypass_collateral(flux_pow::Network::Regtest).unwrap();
+    let dev_fund = Address::parse("t2GoxS2SRmLQDnTyWePHjKD3izvFsKUAjrH", flux_pow::Network::Regtest)
+        .unwrap()
+        .script_pubkey();
+    let mut time = flux_consensus::NetworkParams::genesis_time(&Regtest) + 1;
+    for height in 1..=101u32 {
+        let template = chain.block_template(BlockHeight(height)).unwrap().unwrap();
+        assert!(template.proof_of_node, "regtest height {height}");
+        time = time.max(template.min_time);
+        let coinbase = template.coinbase_transaction(
+            &Script::from(vec![0x51]),
+            Amount::ZERO,
+            &height.to_le_bytes(),
+        );
+        let mut block = template.pon_block(time, bypass, vec![coinbase]);
+        block.header.proof = BlockProof::Node {
+            collateral: bypass,
+            signature: vec![0; 64],
+        };
+        let outcome = chain.accept_block_at(&block, i64::from(time));
+        assert!(
+            matches!(outcome, Ok(AcceptOutcome::Extended { .. })),
+            "height {height}: {outcome:?}"
+        );
+        let paid = &block.transactions[0].outputs()[0];
+        assert_eq!(paid.script_pubkey, dev_fund);
+        let expected = if height < 99 { 1_400_000_000 } else { 1_260_000_000 };
+        assert_eq!(paid.value, expected, "subsidy at regtest height {height}");
+        time += 1;
+    }
+    // Any other collateral needs a node, and regtest has none.
+    let template = chain.block_template(BlockHeight(102)).unwrap().unwrap();
+    let coinbase = template.coinbase_transaction(&Script::from(vec![0x51]), Amount::ZERO, b"x");
+    let stranger = OutPoint {
+        txid: flux_tx::Txid([5; 32]),
+        index: 0,
+    };
+    let block = template.pon_block(template.min_time, stranger, vec![coinbase]);
+    match chain.accept_block_at(&block, i64::from(template.min_time)) {
+        Err(flux_consensus::AcceptBlockError::Invalid(BlockError::Header(
+            HeaderError::PonUnknownNode(collateral),
+        ))) => assert_eq!(collateral, stranger),
+        other => panic!("expected bad-pon-block, got {other:?}"),
+    }
+}

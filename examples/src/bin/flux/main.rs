@@ -22,6 +22,7 @@ mod parallel;
 mod pow;
 mod rewards;
 mod supply;
+mod supply_chart;
 mod titan;
 mod tx;
 

@@ -10,6 +10,10 @@
 //!   `swap_pool_flux` and `total_flux`; with node counts also `locked_in_nodes_flux` (each tier's
 //!   nodes times its collateral at `H`) and `locked_in_nodes_percent` (of `total_flux`).
 //!
+//! - With `--chart FILE.svg`, the same report, and an SVG line chart of each class's cumulative
+//!   emission from block 1 to `H` (both eras), the PON activation and every reduction marked
+//!   with a labelled vertical line (`proof of node 2020000`, `reduction 1`, ...).
+//!
 //! The classes assume every tier has a node from the network's fluxnode payments start
 //! (`nStartFluxnodePaymentsHeight`) on. A height above the largest block height, or an unknown
 //! network, is reported on stderr with exit code 2.
@@ -47,6 +51,10 @@ pub struct SupplyArgs {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
+    /// Also draw the cumulative emission of each class from block 1 to the height as an SVG
+    /// chart, with the proof-of-node activation and every subsidy reduction marked.
+    #[arg(long, value_name = "FILE.svg")]
+    chart: Option<std::path::PathBuf>,
 }
 
 /// One figure of the report.
@@ -59,6 +67,19 @@ enum Figure {
 
 /// Runs `flux supply`.
 pub fn run(args: SupplyArgs) -> ExitCode {
+    if let Some(path) = &args.chart {
+        let network = Network::from(args.network);
+        let payments_start = for_network(network).fluxnode_payments_start();
+        let drawn = if args.height > BlockHeight::MAX.0 {
+            Err(format!("height {} is above the largest block height", args.height))
+        } else {
+            crate::supply_chart::draw(path, network, BlockHeight(args.height), payments_start)
+        };
+        if let Err(message) = drawn {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    }
     match report(&args) {
         Ok(rows) => {
             if args.json {

@@ -219,7 +219,26 @@ fn block_json(block: &Block, size: usize, network: Network) -> Value {
             value["proof"] = json!("work");
             value["solution_size"] = json!(solution.len());
         }
-        BlockProof::Node { .. } => value["proof"] = json!("node"),
+        BlockProof::Node {
+            collateral,
+            signature,
+        } => {
+            value["proof"] = json!("node");
+            // The PON hash depends on the network's genesis time and slot length.
+            let params = flux_consensus::params::for_network(network);
+            let slot = flux_tx::pon::Slot::of_time_with_spacing(
+                header.time,
+                params.genesis_time(),
+                params.pon_slot_seconds(),
+            );
+            value["pon"] = json!({
+                "collateral": outpoint_json(collateral),
+                "signature_hex": hex::encode(signature),
+                "slot": slot.0,
+                "pon_hash": flux_tx::pon::pon_hash(collateral, &header.prev_block, slot).to_string(),
+                "emergency": flux_consensus::check::pon::is_emergency_block(header),
+            });
+        }
     }
     value
 }
