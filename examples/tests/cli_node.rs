@@ -423,5 +423,26 @@ fn devnet_node_end_to_end() {
         Duration::from_secs(30),
         |n| n.height() > stopped_at,
     );
-    assert_eq!(a2.interrupt().code(), Some(0));
+
+    // SIGKILL in the proof-of-node era: every block the node reported stays, and a node
+    // restarted on the store signs on from there.
+    let seen = a2.height();
+    let seen_hash = a2.ok("getblockhash", json!([seen]));
+    let mut a2 = a2;
+    a2.child.kill().expect("SIGKILL");
+    a2.child.wait().expect("reaped");
+    let a3 = Node::start(&a_dir, &["--app-runtime", "none"]);
+    a3.wait_for("the node restarted after SIGKILL", Duration::from_secs(30), |n| {
+        n.call("getblockcount", json!([])).is_ok()
+    });
+    assert!(a3.height() >= seen);
+    assert_eq!(a3.ok("getblockhash", json!([seen])), seen_hash);
+    a3.wait_for(
+        "a PON block after the SIGKILL",
+        Duration::from_secs(30),
+        |n| n.height() > seen,
+    );
+    let tip = a3.height();
+    assert_eq!(a3.ok("getblock", json!([tip.to_string(), 1]))["type"], "PON");
+    assert_eq!(a3.interrupt().code(), Some(0));
 }
