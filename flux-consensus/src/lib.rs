@@ -31,7 +31,8 @@
 //!
 //! - [`params`]: the [`NetworkParams`] trait and [`Mainnet`], [`Testnet`], [`Regtest`] (the
 //!   daemon's `chainparams.cpp`) and [`Devnet`] (a local network of this SDK: Equihash 48,5 at a
-//!   fixed easy target, fluxnodes from height 1, the mainnet money tables);
+//!   fixed easy target, fluxnodes from height 1, the mainnet money tables, proof of node in short
+//!   slots from height 250);
 //! - [`check`]: the rules, by object: [`check::header`], [`check::transaction`], [`check::block`],
 //!   and [`check::utxo`], the [`Coin`] and [`UtxoView`] the contextual rules read;
 //! - [`error`]: [`HeaderError`], [`TransactionError`], [`BlockError`], one variant per rule;
@@ -64,9 +65,13 @@
     doc = "- [`devnet`] (feature `miner`): a miner for devnet blocks (flux-pow's solver)."
 )]
 //!
+//! Both eras are validated by height: proof of work up to the network's PON activation (mainnet
+//! 2,020,000), proof of node from it ([`check::pon`]: layout, PON hash and target, retarget, the
+//! signer from the fluxnode list, emergency blocks, the dev fund; fluxd's tie-break between
+//! equal-work PON tips in the chain state).
+//!
 //! Not validated here (refused or left out, see each item's docs): shielded transactions (their
-//! proofs), proof-of-node blocks and the proof-of-node dev fund, the benchmark signature of CONFIRMs,
-//! delegate STARTs, P2SH sigops, the maximum reorganisation depth.
+//! proofs), the benchmark signature of CONFIRMs, delegate STARTs, P2SH sigops.
 //!
 //! # Example: the rules alone, on the mainnet genesis block
 //!
