@@ -38,7 +38,14 @@ impl Node {
         let port = free_port();
         let bind = format!("127.0.0.1:{port}");
         let child = Command::new(env!("CARGO_BIN_EXE_flux"))
-            .args(["node", "--devnet", "--block-interval-ms", "200", "--slot-secs", "1"])
+            .args([
+                "node",
+                "--devnet",
+                "--block-interval-ms",
+                "200",
+                "--slot-secs",
+                "1",
+            ])
             .args([
                 "--status-interval-ms",
                 "5000",
@@ -234,7 +241,10 @@ fn devnet_node_end_to_end() {
     // From height 250 the fluxnodes sign the blocks (fluxd's PON fields in the JSON), mined
     // before it.
     assert!(tip >= 272, "{tip}");
-    assert_eq!((block["type"].clone(), block["version"].clone()), (json!("PON"), json!(100)));
+    assert_eq!(
+        (block["type"].clone(), block["version"].clone()),
+        (json!("PON"), json!(100))
+    );
     let signer = block["collateral"].as_str().unwrap().to_owned();
     assert!(
         nodes.as_array().unwrap().iter().any(|node| {
@@ -432,9 +442,11 @@ fn devnet_node_end_to_end() {
     a2.child.kill().expect("SIGKILL");
     a2.child.wait().expect("reaped");
     let a3 = Node::start(&a_dir, &["--app-runtime", "none"]);
-    a3.wait_for("the node restarted after SIGKILL", Duration::from_secs(30), |n| {
-        n.call("getblockcount", json!([])).is_ok()
-    });
+    a3.wait_for(
+        "the node restarted after SIGKILL",
+        Duration::from_secs(30),
+        |n| n.call("getblockcount", json!([])).is_ok(),
+    );
     assert!(a3.height() >= seen);
     assert_eq!(a3.ok("getblockhash", json!([seen])), seen_hash);
     a3.wait_for(
@@ -443,6 +455,9 @@ fn devnet_node_end_to_end() {
         |n| n.height() > seen,
     );
     let tip = a3.height();
-    assert_eq!(a3.ok("getblock", json!([tip.to_string(), 1]))["type"], "PON");
+    assert_eq!(
+        a3.ok("getblock", json!([tip.to_string(), 1]))["type"],
+        "PON"
+    );
     assert_eq!(a3.interrupt().code(), Some(0));
 }

@@ -274,7 +274,10 @@ fn decodes_a_pon_block_with_its_collateral_signature_and_pon_hash() {
     assert_eq!(pon["slot"], 12_345);
     assert_eq!(pon["pon_hash"], derived["pon_hash"]["hash_display_hex"]);
     assert_eq!(pon["signature_hex"], derived["header"]["signature_hex"]);
-    assert_eq!(pon["collateral"]["vout"], derived["header"]["collateral_index"]);
+    assert_eq!(
+        pon["collateral"]["vout"],
+        derived["header"]["collateral_index"]
+    );
     let mut txid = hex::decode(
         derived["pon_hash"]["collateral_txid_internal_hex"]
             .as_str()

@@ -13,8 +13,8 @@ use rayon::prelude::*;
 /// Mines `count` devnet blocks on genesis (coinbase only) and returns their headers.
 fn devnet_headers(count: u32) -> Vec<BlockHeader> {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let mut chain =
-        flux_consensus::Chain::open(dir.path().join("bench.redb"), Devnet::default()).expect("open store");
+    let mut chain = flux_consensus::Chain::open(dir.path().join("bench.redb"), Devnet::default())
+        .expect("open store");
     let miner = Script::from(vec![0x51]);
     let mut headers = Vec::new();
     for height in 1..=count {
@@ -42,7 +42,8 @@ fn bench_headers(c: &mut Criterion) {
     group.throughput(Throughput::Elements(headers.len() as u64));
     group.bench_function("devnet_48_5_parallel", |b| {
         b.iter(|| {
-            validate_header_chain(&Devnet::default(), &headers, BlockHeight(1), &window).expect("valid")
+            validate_header_chain(&Devnet::default(), &headers, BlockHeight(1), &window)
+                .expect("valid")
         });
     });
     // The same proof checks one after another on one core: the baseline of the parallel run.

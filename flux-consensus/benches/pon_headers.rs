@@ -54,7 +54,10 @@ fn signed_headers() -> Vec<(BlockHeader, Vec<u8>)> {
                 header.time += 30;
             }
             let signature = flux_tx::pon::sign_block(&header, key);
-            if let BlockProof::Node { signature: slot, .. } = &mut header.proof {
+            if let BlockProof::Node {
+                signature: slot, ..
+            } = &mut header.proof
+            {
                 *slot = signature;
             }
             (header, key.public_key().to_bytes())

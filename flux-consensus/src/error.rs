@@ -142,7 +142,9 @@ pub enum HeaderError {
     EmergencyBlock(crate::check::pon::EmergencyBlockError),
     /// `bad-pon-diffbits` (`main.cpp:5525-5534`): a proof-of-node header's `nBits` is not
     /// `GetNextPONWorkRequired` of its parent.
-    #[error("nBits {got:08x} is not the required proof-of-node target {expected:08x} (bad-pon-diffbits)")]
+    #[error(
+        "nBits {got:08x} is not the required proof-of-node target {expected:08x} (bad-pon-diffbits)"
+    )]
     PonBadDiffBits {
         /// The required bits.
         expected: u32,

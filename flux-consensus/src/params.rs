@@ -648,7 +648,9 @@ impl Devnet {
     /// [`SlotLengthError`] for 0 or more than [`Devnet::MAX_SLOT_SECONDS`].
     pub fn with_slot_seconds(seconds: u32) -> Result<Devnet, SlotLengthError> {
         match NonZeroU32::new(seconds) {
-            Some(slot_seconds) if seconds <= Devnet::MAX_SLOT_SECONDS => Ok(Devnet { slot_seconds }),
+            Some(slot_seconds) if seconds <= Devnet::MAX_SLOT_SECONDS => {
+                Ok(Devnet { slot_seconds })
+            }
             _ => Err(SlotLengthError { seconds }),
         }
     }

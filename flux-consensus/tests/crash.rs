@@ -202,7 +202,8 @@ fn kill_9_at_random_moments_loses_nothing_committed() {
         }
         // The reopened state equals a store that replays its best chain from scratch.
         let replay_dir = tempfile::tempdir().unwrap();
-        let mut replay = Chain::open(replay_dir.path().join("replay.redb"), Devnet::default()).unwrap();
+        let mut replay =
+            Chain::open(replay_dir.path().join("replay.redb"), Devnet::default()).unwrap();
         for height in 1..=tip.0 {
             let hash = chain.block_hash(BlockHeight(height)).unwrap().unwrap();
             let block = chain.block(&hash).unwrap().unwrap();

@@ -9,7 +9,10 @@ use flux_pow::BlockHeight;
 #[test]
 fn a_mined_devnet_chain_is_accepted_and_survives_reopening() {
     let mut dev = Devchain::new();
-    assert_eq!(dev.chain.tip(), (BlockHeight(0), Devnet::default().genesis_hash()));
+    assert_eq!(
+        dev.chain.tip(),
+        (BlockHeight(0), Devnet::default().genesis_hash())
+    );
     let blocks = dev.mine(5);
     assert_eq!(dev.chain.tip(), (BlockHeight(5), blocks[4].hash()));
     // Block 1 pays the mainnet premine to the miner.

@@ -89,12 +89,14 @@ fn header_chains_validate_in_parallel_and_name_the_first_bad_header() {
     if let BlockProof::Work { solution, .. } = &mut broken[31].proof {
         solution[0] ^= 0x80;
     }
-    let error = validate_header_chain(&Devnet::default(), &broken, BlockHeight(1), &window).unwrap_err();
+    let error =
+        validate_header_chain(&Devnet::default(), &broken, BlockHeight(1), &window).unwrap_err();
     assert_eq!((error.index, error.height), (25, 26));
     assert!(matches!(error.error, HeaderChainRule::Header(_)), "{error}");
 
     let mut unlinked = headers.clone();
     unlinked.remove(10);
-    let error = validate_header_chain(&Devnet::default(), &unlinked, BlockHeight(1), &window).unwrap_err();
+    let error =
+        validate_header_chain(&Devnet::default(), &unlinked, BlockHeight(1), &window).unwrap_err();
     assert_eq!((error.index, error.error), (10, HeaderChainRule::NotLinked));
 }

@@ -35,9 +35,12 @@ fn header_error(result: Result<AcceptOutcome, BlockError>) -> HeaderError {
 }
 
 fn dev_fund_script() -> Script {
-    Address::parse("tmRSD3DJ1aU3Ae4fFscrhPH92QdS7pLVshV", flux_pow::Network::Devnet)
-        .unwrap()
-        .script_pubkey()
+    Address::parse(
+        "tmRSD3DJ1aU3Ae4fFscrhPH92QdS7pLVshV",
+        flux_pow::Network::Devnet,
+    )
+    .unwrap()
+    .script_pubkey()
 }
 
 #[test]
@@ -137,7 +140,13 @@ fn header_rules_each_refuse_their_block() {
     ));
 
     // A time not after the parent's, in a slot that passes.
-    let parent_time = dev.chain.block(&good.header.prev_block).unwrap().unwrap().header.time;
+    let parent_time = dev
+        .chain
+        .block(&good.header.prev_block)
+        .unwrap()
+        .unwrap()
+        .header
+        .time;
     let mut early = good.clone();
     let slot = dev.chain.params().pon_slot_seconds().get();
     let mut time = parent_time;
@@ -150,10 +159,7 @@ fn header_rules_each_refuse_their_block() {
     sign(&mut early, &operator);
     assert_eq!(
         header_error(dev.accept(&early)),
-        HeaderError::PonTimeNotAfterParent {
-            time,
-            parent_time
-        }
+        HeaderError::PonTimeNotAfterParent { time, parent_time }
     );
 
     // More than the devnet's two hours ahead of the clock (the test accepts at the block's own
@@ -205,7 +211,11 @@ fn bits_after_a_retarget_must_follow_it() {
     // lowers the target once the 10-block window is all PON (pon.md §5).
     dev.produce(10, collateral, &operator);
     let template = dev.next_template();
-    assert_ne!(template.bits, Devnet::POW_LIMIT_BITS, "the window retargets");
+    assert_ne!(
+        template.bits,
+        Devnet::POW_LIMIT_BITS,
+        "the window retargets"
+    );
     let mut block = dev.pon_block(collateral, &operator);
     block.header.bits = Devnet::POW_LIMIT_BITS;
     block.header.time = time_where(
@@ -248,9 +258,7 @@ fn the_coinbase_pays_the_dev_fund_and_the_tier_payee() {
     });
     assert_eq!(
         dev.accept(&short).unwrap_err(),
-        BlockError::MissingDevFundPayout {
-            amount: flux(13)
-        }
+        BlockError::MissingDevFundPayout { amount: flux(13) }
     );
 
     // The Cumulus payout to another script.
@@ -350,7 +358,10 @@ fn reorganisations_cross_the_boundary_and_stop_at_the_limit() {
     let mut outcomes = Vec::new();
     for height in 246..=fork.height() {
         let hash = fork.chain.block_hash(BlockHeight(height)).unwrap().unwrap();
-        outcomes.push(dev.accept(&fork.chain.block(&hash).unwrap().unwrap()).unwrap());
+        outcomes.push(
+            dev.accept(&fork.chain.block(&hash).unwrap().unwrap())
+                .unwrap(),
+        );
     }
     // The branch takes over once it has more work: at its fourth PON block (253), each PON
     // block weighing 2^40 against the three of the best chain.
@@ -369,7 +380,10 @@ fn reorganisations_cross_the_boundary_and_stop_at_the_limit() {
         common::list_snapshot(dev.chain.fluxnode_list()),
         common::list_snapshot(fork.chain.fluxnode_list())
     );
-    assert_ne!(snapshot_before, common::list_snapshot(dev.chain.fluxnode_list()));
+    assert_ne!(
+        snapshot_before,
+        common::list_snapshot(dev.chain.fluxnode_list())
+    );
 
     // 41 PON blocks on: a fork from 40 blocks below the tip is refused (MAX_REORG_LENGTH 40).
     dev.produce(41, collateral, &operator);
@@ -398,9 +412,12 @@ fn regtest_chain_as_fluxd_generates_it() {
     let dir = tempfile::tempdir().unwrap();
     let mut chain = Chain::open(dir.path().join("regtest.redb"), Regtest).unwrap();
     let bypass = test_bypass_collateral(flux_pow::Network::Regtest).unwrap();
-    let dev_fund = Address::parse("t2GoxS2SRmLQDnTyWePHjKD3izvFsKUAjrH", flux_pow::Network::Regtest)
-        .unwrap()
-        .script_pubkey();
+    let dev_fund = Address::parse(
+        "t2GoxS2SRmLQDnTyWePHjKD3izvFsKUAjrH",
+        flux_pow::Network::Regtest,
+    )
+    .unwrap()
+    .script_pubkey();
     let mut time = flux_consensus::NetworkParams::genesis_time(&Regtest) + 1;
     for height in 1..=101u32 {
         let template = chain.block_template(BlockHeight(height)).unwrap().unwrap();
@@ -423,7 +440,11 @@ fn regtest_chain_as_fluxd_generates_it() {
         );
         let paid = &block.transactions[0].outputs()[0];
         assert_eq!(paid.script_pubkey, dev_fund);
-        let expected = if height < 99 { 1_400_000_000 } else { 1_260_000_000 };
+        let expected = if height < 99 {
+            1_400_000_000
+        } else {
+            1_260_000_000
+        };
         assert_eq!(paid.value, expected, "subsidy at regtest height {height}");
         time += 1;
     }

@@ -52,7 +52,11 @@ fn check_decoded_header(selector: u8, header: &BlockHeader) {
     if let BlockProof::Node { signature, .. } = &mut unsigned.proof {
         signature.clear();
     }
-    assert_eq!(unsigned.hash(), hash, "the block hash must leave the signature out");
+    assert_eq!(
+        unsigned.hash(),
+        hash,
+        "the block hash must leave the signature out"
+    );
     assert!(header_pon_hash(params, header).is_some());
     let _ = check_pon_signature_size(header);
     let _ = check_pon_header_for_height(params, header, height);
@@ -69,11 +73,14 @@ fn check_decoded_header(selector: u8, header: &BlockHeader) {
             );
         }
     }
-    assert!(check_pon_block_signer(params, header, None).is_err() || {
-        is_emergency_block(header)
-            || matches!(&header.proof, BlockProof::Node { collateral, .. }
+    assert!(
+        check_pon_block_signer(params, header, None).is_err()
+            || {
+                is_emergency_block(header)
+                    || matches!(&header.proof, BlockProof::Node { collateral, .. }
                 if flux_consensus::check::pon::test_bypass_collateral(params.network()) == Some(*collateral))
-    });
+            }
+    );
 }
 
 /// A PON header: decode (layout forced), re-encode, and every state-free PON rule.
@@ -85,7 +92,11 @@ pub fn check_pon_header(data: &[u8]) {
     let Ok(header) = BlockHeader::decode_exact(&bytes) else {
         return;
     };
-    assert_eq!(header.encoded(), bytes, "decode then encode must give the same bytes");
+    assert_eq!(
+        header.encoded(),
+        bytes,
+        "decode then encode must give the same bytes"
+    );
     check_decoded_header(selector, &header);
 }
 
@@ -99,7 +110,11 @@ pub fn check_pon_block(data: &[u8]) {
     let Ok(block) = Block::decode_exact(&bytes) else {
         return;
     };
-    assert_eq!(block.encoded(), bytes, "decode then encode must give the same bytes");
+    assert_eq!(
+        block.encoded(),
+        bytes,
+        "decode then encode must give the same bytes"
+    );
     let _ = check_block_body(&block);
     check_decoded_header(selector, &block.header);
 }

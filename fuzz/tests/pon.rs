@@ -60,7 +60,10 @@ fn a_block_signed_by_the_harness_key_passes_its_signer_check() {
     for selector in [0u8, 1, 2, 3, 40, 255] {
         header.version = 100 + i32::from(selector);
         let signature = flux_tx::pon::sign_block(&header, &key);
-        if let flux_tx::BlockProof::Node { signature: slot, .. } = &mut header.proof {
+        if let flux_tx::BlockProof::Node {
+            signature: slot, ..
+        } = &mut header.proof
+        {
             *slot = signature;
         }
         let mut bytes = header.encoded();

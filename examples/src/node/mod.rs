@@ -163,7 +163,7 @@ pub enum MintOutcome {
     /// The node of `tier` signed `block`, now the tip.
     Minted {
         /// The block.
-        block: Block,
+        block: Box<Block>,
         /// The tier of the node that signed it.
         tier: Tier,
     },
@@ -179,7 +179,11 @@ fn eligible_nodes(
     guard: &NodeState,
     template: &flux_consensus::BlockTemplate,
     time: u32,
-) -> Vec<(flux_tx::PonHash, &'static operators::Operator, flux_tx::OutPoint)> {
+) -> Vec<(
+    flux_tx::PonHash,
+    &'static operators::Operator,
+    flux_tx::OutPoint,
+)> {
     let params = guard.chain().params();
     let slot = flux_tx::pon::Slot::of_time_with_spacing(
         time,
@@ -209,7 +213,7 @@ fn eligible_nodes(
             Some((hash, operator, collateral))
         })
         .collect();
-    eligible.sort_by(|a, b| a.0.0.cmp(&b.0.0));
+    eligible.sort_by_key(|(hash, _, _)| hash.0);
     eligible
 }
 
@@ -236,7 +240,11 @@ pub fn mint_block(state: &Mutex<NodeState>) -> Result<MintOutcome, NodeError> {
         if eligible_nodes(&guard, &template, time).is_empty() {
             return Ok(MintOutcome::NoBlock);
         }
-        (tip, slot_seconds, Duration::from_millis(u64::from(slot_seconds) * 4000 / 30))
+        (
+            tip,
+            slot_seconds,
+            Duration::from_millis(u64::from(slot_seconds) * 4000 / 30),
+        )
     };
     let started_slot = now() / slot_seconds;
     std::thread::sleep(rank_wait);
@@ -271,14 +279,17 @@ pub fn mint_block(state: &Mutex<NodeState>) -> Result<MintOutcome, NodeError> {
         transactions.extend(txs);
         let mut block = template.pon_block(time, collateral, transactions);
         let signature = flux_tx::pon::sign_block(&block.header, node_key);
-        if let flux_tx::BlockProof::Node { signature: slot, .. } = &mut block.header.proof {
+        if let flux_tx::BlockProof::Node {
+            signature: slot, ..
+        } = &mut block.header.proof
+        {
             *slot = signature;
         }
         (block, operator.tier)
     };
     accept_own_block(state, &block.0)?;
     Ok(MintOutcome::Minted {
-        block: block.0,
+        block: Box::new(block.0),
         tier: block.1,
     })
 }

@@ -113,9 +113,11 @@ impl NodeState {
         let (_, hash) = self.chain.tip();
         let block = self.chain.block(&hash).ok().flatten()?;
         match &block.header.proof {
-            flux_tx::BlockProof::Node { collateral, .. } => {
-                self.chain.fluxnode_list().get(collateral).map(|node| node.tier)
-            }
+            flux_tx::BlockProof::Node { collateral, .. } => self
+                .chain
+                .fluxnode_list()
+                .get(collateral)
+                .map(|node| node.tier),
             flux_tx::BlockProof::Work { .. } => None,
         }
     }

@@ -145,7 +145,10 @@ impl Chain {
         let tip = get_block(&txn.open_table(BLOCKS)?, &self.tip.hash)?;
         let params = self.params.as_ref();
         Ok(
-            match (header_pon_hash(params, header), header_pon_hash(params, &tip.header)) {
+            match (
+                header_pon_hash(params, header),
+                header_pon_hash(params, &tip.header),
+            ) {
                 (Some(candidate), Some(tip)) => candidate.0 < tip.0,
                 _ => false,
             },

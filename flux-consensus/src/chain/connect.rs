@@ -18,10 +18,10 @@ use crate::check::block::{
     check_block_for_height, check_coinbase_amount, check_dev_fund_payout, check_fluxnode_payouts,
     required_payouts,
 };
+use crate::check::pon::check_pon_block_signer;
 use crate::check::transaction::{
     check_benchmark_tier, check_confirm_signature, check_fluxnode_collateral, check_inputs,
 };
-use crate::check::pon::check_pon_block_signer;
 use crate::check::utxo::{Coin, UtxoCheckError, UtxoView};
 use crate::error::{BlockError, TransactionError};
 use crate::params::NetworkParams;

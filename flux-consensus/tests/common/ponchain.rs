@@ -65,7 +65,11 @@ impl Devchain {
         edit: impl FnOnce(&mut Transaction),
     ) -> Block {
         let template = self.next_template();
-        assert!(template.proof_of_node, "height {} is not PON", template.height.0);
+        assert!(
+            template.proof_of_node,
+            "height {} is not PON",
+            template.height.0
+        );
         self.extra += 1;
         let fees = txs
             .iter()
@@ -94,7 +98,12 @@ impl Devchain {
     }
 
     /// Makes and accepts `count` PON blocks by the node of `collateral`.
-    pub fn produce(&mut self, count: u32, collateral: OutPoint, operator: &PrivateKey) -> Vec<Block> {
+    pub fn produce(
+        &mut self,
+        count: u32,
+        collateral: OutPoint,
+        operator: &PrivateKey,
+    ) -> Vec<Block> {
         (0..count)
             .map(|_| {
                 let block = self.pon_block(collateral, operator);
@@ -108,7 +117,10 @@ impl Devchain {
 /// Signs a PON block (again, after an edit) with `operator`.
 pub fn sign(block: &mut Block, operator: &PrivateKey) {
     let signature = sign_block(&block.header, operator);
-    if let flux_tx::BlockProof::Node { signature: slot, .. } = &mut block.header.proof {
+    if let flux_tx::BlockProof::Node {
+        signature: slot, ..
+    } = &mut block.header.proof
+    {
         *slot = signature;
     }
 }

@@ -71,7 +71,10 @@ pub fn run(args: SupplyArgs) -> ExitCode {
         let network = Network::from(args.network);
         let payments_start = for_network(network).fluxnode_payments_start();
         let drawn = if args.height > BlockHeight::MAX.0 {
-            Err(format!("height {} is above the largest block height", args.height))
+            Err(format!(
+                "height {} is above the largest block height",
+                args.height
+            ))
         } else {
             crate::supply_chart::draw(path, network, BlockHeight(args.height), payments_start)
         };

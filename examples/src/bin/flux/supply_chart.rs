@@ -32,8 +32,11 @@ pub fn markers(network: Network, height: BlockHeight) -> Vec<(u32, String)> {
     marks
 }
 
-/// The classes drawn, each with its amount in an [`Emission`].
-fn series() -> [(&'static str, fn(&Emission) -> i64, RGBColor); 7] {
+/// A class drawn: its legend, its amount (zatoshis) in an [`Emission`], its colour.
+type Series = (&'static str, fn(&Emission) -> i64, RGBColor);
+
+/// The classes drawn.
+fn series() -> [Series; 7] {
     [
         ("premine", |e| e.premine.zat(), RGBColor(120, 120, 120)),
         ("miners", |e| e.miners.zat(), RGBColor(31, 119, 180)),
@@ -106,12 +109,16 @@ pub fn draw(
     for (label, amount, color) in series() {
         chart
             .draw_series(LineSeries::new(
-                points.iter().map(|(h, emission)| (*h, flux(amount(emission)))),
+                points
+                    .iter()
+                    .map(|(h, emission)| (*h, flux(amount(emission)))),
                 color.stroke_width(2),
             ))
             .map_err(|e| failed(&e))?
             .label(label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+            });
     }
     for (at, label) in markers(network, height) {
         chart
