@@ -12,10 +12,10 @@
 mod common;
 
 use common::{Devchain, flux, key};
+use flux_consensus::check::pon::EmergencyKeys;
 use flux_consensus::check::transaction::{
     check_start_signature_with_delegates, check_transaction_at_height, delegates_stored_by,
 };
-use flux_consensus::check::pon::EmergencyKeys;
 use flux_consensus::{
     AcceptOutcome, Chain, Devnet, NetworkParams, Testnet, TransactionError, TxValidationError,
 };
@@ -400,7 +400,11 @@ fn version_6_starts_wait_for_their_upgrades() {
         Err(TransactionError::BitFeaturesNotActive(0x0101))
     );
     assert_eq!(
-        check_transaction_at_height(&Testnet, &start_for(&kinds[3], collateral), BlockHeight(800)),
+        check_transaction_at_height(
+            &Testnet,
+            &start_for(&kinds[3], collateral),
+            BlockHeight(800)
+        ),
         Ok(())
     );
 }

@@ -217,7 +217,8 @@ impl FluxnodeStart {
     /// `IsFluxnodeUpgradedNormalTx`: a version 6 START of a pubkey collateral, whose collateral
     /// must be a P2PKH output (`fluxnode-tx-normal-version-not-p2pkh-script`).
     pub fn is_upgraded_normal(&self) -> bool {
-        self.internal_version.is_some_and(is_normal_internal_version)
+        self.internal_version
+            .is_some_and(is_normal_internal_version)
     }
 
     /// The delegate data as fluxd holds it when the delegates field is present: the data, or,

@@ -225,11 +225,7 @@ fn an_update_start_is_verified_against_the_owner_not_the_delegates() {
         .unwrap();
     let stored = vec![delegate.public_key().to_bytes()];
     assert_eq!(
-        verify_start(
-            start_of(&by_delegate),
-            &by_delegate.txid().0,
-            Some(&stored)
-        ),
+        verify_start(start_of(&by_delegate), &by_delegate.txid().0, Some(&stored)),
         Err(NodeSignatureError::WrongSigner)
     );
 }

@@ -57,10 +57,10 @@ use crate::fluxnode::{
 use crate::fluxnode_sig::{
     benchmark_message, confirm_message, redeem_script_keys, sign_node_message, start_message,
 };
-use crate::message::COMPACT_SIGNATURE_SIZE;
-use crate::script::Script;
 use crate::keys::{PrivateKey, PublicKey};
+use crate::message::COMPACT_SIGNATURE_SIZE;
 use crate::outpoint::OutPoint;
+use crate::script::Script;
 use crate::transaction::{Transaction, TxBody};
 use flux_pow::Tier;
 
@@ -142,16 +142,19 @@ pub fn build_confirm(
         &benchmark_message(&sig, tier, benchmark.sig_time, ip),
     )
     .to_vec();
-    fluxnode_transaction(FLUXNODE_TX_VERSION, FluxnodeTx::Confirm(FluxnodeConfirm {
-        collateral,
-        sig_time,
-        benchmark_tier: tier,
-        benchmark_sig_time: benchmark.sig_time,
-        update_type,
-        ip: ip.as_bytes().to_vec(),
-        sig,
-        benchmark_sig,
-    }))
+    fluxnode_transaction(
+        FLUXNODE_TX_VERSION,
+        FluxnodeTx::Confirm(FluxnodeConfirm {
+            collateral,
+            sig_time,
+            benchmark_tier: tier,
+            benchmark_sig_time: benchmark.sig_time,
+            update_type,
+            ip: ip.as_bytes().to_vec(),
+            sig,
+            benchmark_sig,
+        }),
+    )
 }
 
 /// Who owns a START's collateral output.
@@ -204,11 +207,15 @@ pub enum StartError {
     },
     /// The redeem script is not a multisig script with a usable key
     /// (`bad-txns-fluxnode-tx-redeemscript-not-multisig`).
-    #[error("P2SH collateral redeem script is not multisig (bad-txns-fluxnode-tx-redeemscript-not-multisig)")]
+    #[error(
+        "P2SH collateral redeem script is not multisig (bad-txns-fluxnode-tx-redeemscript-not-multisig)"
+    )]
     NotMultisig,
     /// The redeem script exceeds [`MAX_REDEEM_SCRIPT_SIZE`]
     /// (`bad-txns-fluxnode-tx-redeemscript-to-large`).
-    #[error("redeem script of {length} bytes exceeds 10000 (bad-txns-fluxnode-tx-redeemscript-to-large)")]
+    #[error(
+        "redeem script of {length} bytes exceeds 10000 (bad-txns-fluxnode-tx-redeemscript-to-large)"
+    )]
     RedeemScriptTooLarge {
         /// Its length.
         length: usize,
@@ -311,9 +318,11 @@ impl StartTemplate {
             return Err(StartError::DelegatesBeforePon);
         }
         let (version, internal_version, signer) = match &self.owner {
-            CollateralOwner::PubKey(key) if delegates.is_none() => {
-                (FLUXNODE_TX_VERSION, None, CollateralSigner::PubKey(key.to_bytes()))
-            }
+            CollateralOwner::PubKey(key) if delegates.is_none() => (
+                FLUXNODE_TX_VERSION,
+                None,
+                CollateralSigner::PubKey(key.to_bytes()),
+            ),
             CollateralOwner::PubKey(key) => (
                 FLUXNODE_TX_UPGRADEABLE_VERSION,
                 Some(start_internal_version(false, true, self.pon_active)),
@@ -429,8 +438,9 @@ impl UnsignedStart {
             true
         } else if start.is_upgraded_p2sh() {
             match &start.signer {
-                CollateralSigner::P2sh(script) => redeem_script_keys(script.as_bytes())
-                    .is_ok_and(|keys| keys.contains(&public)),
+                CollateralSigner::P2sh(script) => {
+                    redeem_script_keys(script.as_bytes()).is_ok_and(|keys| keys.contains(&public))
+                }
                 CollateralSigner::PubKey(_) => false,
             }
         } else {

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod app;
+mod fluxnode;
 mod header;
 mod input;
 mod keys;
@@ -21,6 +22,7 @@ mod node;
 mod parallel;
 mod pow;
 mod rewards;
+mod secret_key;
 mod supply;
 mod titan;
 mod tx;
@@ -73,6 +75,9 @@ enum Command {
     Titan(titan::TitanCommand),
     /// The reference node: a devnet that mines, registers fluxnodes and serves JSON-RPC.
     Node(node::NodeArgs),
+    /// Fluxnode START and CONFIRM transactions: build, sign, print hex (flux-tx).
+    #[command(subcommand)]
+    Fluxnode(fluxnode::FluxnodeCommand),
 }
 
 fn main() -> ExitCode {
@@ -90,5 +95,6 @@ fn main() -> ExitCode {
         Command::Tx(command) => tx::run_tx(command),
         Command::Block(command) => tx::run_block(command),
         Command::Header(command) => header::run(command),
+        Command::Fluxnode(command) => fluxnode::run(command),
     }
 }
