@@ -36,6 +36,7 @@
 //! ```
 
 pub mod fluxnode;
+pub mod multisig;
 
 use alloc::vec::Vec;
 
