@@ -450,3 +450,89 @@ fn malformed_start_fields_are_refused_before_the_signature() {
         assert_eq!(check_transaction(&start_for(kind, collateral)), Ok(()));
     }
 }
+
+#[test]
+fn a_multisig_spend_made_from_two_partial_transactions_is_mined() {
+    use flux_tx::builder::multisig::{
+        MultisigScript, combine, finalize, sign_input, unsigned_spend,
+    };
+    use flux_tx::TxOut;
+
+    let mut dev = Devchain::new();
+    let owners = [key(21), key(22), key(23)];
+    let wallet =
+        MultisigScript::new(2, owners.iter().map(|k| k.public_key()).collect()).unwrap();
+    let address = wallet.address(Network::Devnet);
+    dev.mine(100);
+    let miner = dev.miner.clone();
+    let premine = dev.coinbase_utxo(1);
+    let funding = build_p2pkh(
+        &miner,
+        &[premine],
+        &[(address.clone(), flux(500))],
+        Amount::from_zat(10_000).unwrap(),
+        &Address::from_public_key(&miner.public_key(), Network::Devnet),
+        Network::Devnet,
+        BlockHeight(dev.height() + 1),
+    )
+    .unwrap();
+    let block = dev.make_block(vec![funding.clone()]);
+    dev.accept(&block).unwrap();
+
+    let height = BlockHeight(dev.height() + 1);
+    let outpoint = OutPoint {
+        txid: funding.txid(),
+        index: 0,
+    };
+    let payee = Address::from_public_key(&key(60).public_key(), Network::Devnet);
+    let fee = Amount::from_zat(10_000).unwrap();
+    let change = flux(500)
+        .checked_sub(flux(120))
+        .and_then(|rest| rest.checked_sub(fee))
+        .unwrap();
+    let unsigned = unsigned_spend(
+        &[(outpoint, &wallet)],
+        vec![
+            TxOut::new(flux(120), payee.script_pubkey()),
+            TxOut::new(change, wallet.script_pubkey()),
+        ],
+        height,
+    )
+    .unwrap();
+    let branch = dev.chain.params().branch_id_at(height);
+    let mut first = unsigned.clone();
+    sign_input(&mut first, 0, &wallet, flux(500), &owners[2], branch).unwrap();
+    let mut second = unsigned.clone();
+    sign_input(&mut second, 0, &wallet, flux(500), &owners[0], branch).unwrap();
+    // One partial is not enough.
+    assert!(finalize(&first).is_err());
+    let spend = finalize(&combine(&second, &first).unwrap()).unwrap();
+    assert_eq!(spend, finalize(&combine(&first, &second).unwrap()).unwrap());
+    assert_eq!(dev.chain.validate_transaction(&spend).unwrap(), fee);
+
+    // A spend whose payment was raised after signing is refused.
+    let mut tampered = spend.clone();
+    if let TxBody::Standard(body) = &mut tampered.body {
+        body.outputs[0].value += 1;
+    }
+    assert!(matches!(
+        invalid(dev.chain.validate_transaction(&tampered)),
+        TransactionError::Script(_)
+    ));
+
+    let block = dev.make_block(vec![spend.clone()]);
+    assert_eq!(
+        dev.accept(&block).unwrap(),
+        AcceptOutcome::Extended { height }
+    );
+    // The P2SH change is a coin of the multisig.
+    let change_coin = dev
+        .chain
+        .utxo(&OutPoint {
+            txid: spend.txid(),
+            index: 1,
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!(change_coin.output.script_pubkey, wallet.script_pubkey());
+}
