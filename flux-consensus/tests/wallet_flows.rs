@@ -453,15 +453,14 @@ fn malformed_start_fields_are_refused_before_the_signature() {
 
 #[test]
 fn a_multisig_spend_made_from_two_partial_transactions_is_mined() {
+    use flux_tx::TxOut;
     use flux_tx::builder::multisig::{
         MultisigScript, combine, finalize, sign_input, unsigned_spend,
     };
-    use flux_tx::TxOut;
 
     let mut dev = Devchain::new();
     let owners = [key(21), key(22), key(23)];
-    let wallet =
-        MultisigScript::new(2, owners.iter().map(|k| k.public_key()).collect()).unwrap();
+    let wallet = MultisigScript::new(2, owners.iter().map(|k| k.public_key()).collect()).unwrap();
     let address = wallet.address(Network::Devnet);
     dev.mine(100);
     let miner = dev.miner.clone();

@@ -5,8 +5,7 @@
 //! vectors elsewhere) under the ZIP-243 sighash.
 
 use flux_tx::builder::multisig::{
-    MultisigError, MultisigScript, combine, finalize, sign_input, signature_counts,
-    unsigned_spend,
+    MultisigError, MultisigScript, combine, finalize, sign_input, signature_counts, unsigned_spend,
 };
 use flux_tx::keys::PrivateKey;
 use flux_tx::script::VerifyFlags;
@@ -34,7 +33,8 @@ struct Wallet {
 
 fn wallet(required: usize, n: u8) -> Wallet {
     let keys: Vec<PrivateKey> = (1..=n).map(|seed| key(seed + 40)).collect();
-    let script = MultisigScript::new(required, keys.iter().map(|k| k.public_key()).collect()).unwrap();
+    let script =
+        MultisigScript::new(required, keys.iter().map(|k| k.public_key()).collect()).unwrap();
     Wallet { keys, script }
 }
 
@@ -60,11 +60,17 @@ fn spend(w: &Wallet) -> (Transaction, Vec<Amount>) {
     let payee = flux_tx::address::Address::from_public_key(&key(9).public_key(), Network::Mainnet);
     let outputs = vec![
         TxOut::new(Amount::from_flux(45).unwrap(), payee.script_pubkey()),
-        TxOut::new(Amount::from_zat(499_990_000).unwrap(), w.script.script_pubkey()),
+        TxOut::new(
+            Amount::from_zat(499_990_000).unwrap(),
+            w.script.script_pubkey(),
+        ),
     ];
     (
         unsigned_spend(&inputs, outputs, HEIGHT).unwrap(),
-        vec![Amount::from_flux(30).unwrap(), Amount::from_flux(20).unwrap()],
+        vec![
+            Amount::from_flux(30).unwrap(),
+            Amount::from_flux(20).unwrap(),
+        ],
     )
 }
 
@@ -72,7 +78,15 @@ fn signed_by(w: &Wallet, signers: &[usize]) -> Transaction {
     let (mut tx, amounts) = spend(w);
     for &signer in signers {
         for (index, amount) in amounts.iter().enumerate() {
-            sign_input(&mut tx, index, &w.script, *amount, &w.keys[signer], branch()).unwrap();
+            sign_input(
+                &mut tx,
+                index,
+                &w.script,
+                *amount,
+                &w.keys[signer],
+                branch(),
+            )
+            .unwrap();
         }
     }
     tx
@@ -127,7 +141,12 @@ fn the_partial_script_sig_is_utxo_libs_incomplete_layout() {
 #[test]
 fn every_pair_of_signers_spends_and_p2sh_change_is_a_t3_address() {
     let w = wallet(2, 3);
-    assert!(w.script.address(Network::Mainnet).to_string().starts_with("t3"));
+    assert!(
+        w.script
+            .address(Network::Mainnet)
+            .to_string()
+            .starts_with("t3")
+    );
     for (a, b) in [(0, 1), (0, 2), (1, 2), (2, 0)] {
         let merged = combine(&signed_by(&w, &[a]), &signed_by(&w, &[b])).unwrap();
         // With the placeholder after the signatures OP_CHECKMULTISIG reads it as a signature.
@@ -171,8 +190,15 @@ fn refusals() {
     );
     // The same key signing a different amount yields a different signature in its slot.
     let mut other = spend(&w).0;
-    sign_input(&mut other, 0, &w.script, Amount::from_flux(31).unwrap(), &w.keys[0], branch())
-        .unwrap();
+    sign_input(
+        &mut other,
+        0,
+        &w.script,
+        Amount::from_flux(31).unwrap(),
+        &w.keys[0],
+        branch(),
+    )
+    .unwrap();
     assert_eq!(
         combine(&signed_by(&w, &[0]), &other),
         Err(MultisigError::ConflictingSignatures { input: 0, key: 0 })

@@ -375,9 +375,8 @@ fn input_script(tx: &Transaction, index: usize) -> Result<MultisigScript, Multis
         .last()
         .ok_or(MultisigError::NotPartial { index })?;
     match last {
-        Instruction::Push { data, .. } => {
-            MultisigScript::from_redeem_script(data).map_err(|_| MultisigError::NotPartial { index })
-        }
+        Instruction::Push { data, .. } => MultisigScript::from_redeem_script(data)
+            .map_err(|_| MultisigError::NotPartial { index }),
         Instruction::Op(_) => Err(MultisigError::NotPartial { index }),
     }
 }

@@ -18,6 +18,7 @@ mod fluxnode;
 mod header;
 mod input;
 mod keys;
+mod multisig;
 mod node;
 mod parallel;
 mod pow;
@@ -78,6 +79,9 @@ enum Command {
     /// Fluxnode START and CONFIRM transactions: build, sign, print hex (flux-tx).
     #[command(subcommand)]
     Fluxnode(fluxnode::FluxnodeCommand),
+    /// P2SH multisig: addresses, partial signatures, combine, finalize (flux-tx).
+    #[command(subcommand)]
+    Multisig(multisig::MultisigCommand),
 }
 
 fn main() -> ExitCode {
@@ -96,5 +100,6 @@ fn main() -> ExitCode {
         Command::Block(command) => tx::run_block(command),
         Command::Header(command) => header::run(command),
         Command::Fluxnode(command) => fluxnode::run(command),
+        Command::Multisig(command) => multisig::run(command),
     }
 }
