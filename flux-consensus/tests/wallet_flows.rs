@@ -535,3 +535,43 @@ fn a_multisig_spend_made_from_two_partial_transactions_is_mined() {
         .unwrap();
     assert_eq!(change_coin.output.script_pubkey, wallet.script_pubkey());
 }
+
+#[test]
+fn a_wallet_payment_with_data_and_change_is_mined_at_the_fee_it_declares() {
+    use flux_tx::builder::payment::{FeeRate, Payment, PaymentRequest, build_payment};
+
+    let mut dev = Devchain::new();
+    dev.mine(101);
+    let miner = dev.miner.clone();
+    let mine = Address::from_public_key(&miner.public_key(), Network::Devnet);
+    let utxos = vec![dev.coinbase_utxo(1), dev.coinbase_utxo(2)];
+    let built = build_payment(
+        &miner,
+        &PaymentRequest {
+            utxos,
+            payments: vec![
+                Payment::To(
+                    Address::from_public_key(&key(70).public_key(), Network::Devnet),
+                    flux(3),
+                ),
+                Payment::Data(b"flux-rs wallet".to_vec()),
+            ],
+            change_to: mine,
+            fee_rate: FeeRate::WALLET_DEFAULT,
+            network: Network::Devnet,
+            height: BlockHeight(dev.height() + 1),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        dev.chain.validate_transaction(&built.tx).unwrap(),
+        built.fee
+    );
+    let block = dev.make_block(vec![built.tx.clone()]);
+    assert_eq!(
+        dev.accept(&block).unwrap(),
+        AcceptOutcome::Extended {
+            height: BlockHeight(102)
+        }
+    );
+}

@@ -37,6 +37,7 @@
 
 pub mod fluxnode;
 pub mod multisig;
+pub mod payment;
 
 use alloc::vec::Vec;
 
@@ -145,6 +146,29 @@ pub fn build_p2pkh(
         .collect();
     if change > Amount::ZERO {
         outputs.push(TxOut::new(change, change_to.script_pubkey()));
+    }
+    build_p2pkh_outputs(key, utxos, outputs, network, height)
+}
+
+/// Signs a v4 transaction spending `utxos` (P2PKH of `key`) to `outputs` as they are, for
+/// `height` on `network` (expiry [`EXPIRY_DELTA`] blocks later).
+pub(crate) fn build_p2pkh_outputs(
+    key: &PrivateKey,
+    utxos: &[Utxo],
+    outputs: Vec<TxOut>,
+    network: Network,
+    height: BlockHeight,
+) -> Result<Transaction, BuildError> {
+    if utxos.is_empty() {
+        return Err(BuildError::NoInputs);
+    }
+    let public_key = key.public_key();
+    let own_script = Address::from_public_key(&public_key, network).script_pubkey();
+    if let Some(index) = utxos
+        .iter()
+        .position(|utxo| utxo.script_pubkey != own_script)
+    {
+        return Err(BuildError::ForeignUtxo { index });
     }
     let mut tx = Transaction {
         overwintered: true,

@@ -27,9 +27,9 @@
 //! let address = wallet.address(Network::Mainnet);
 //! assert!(address.to_string().starts_with("t3"));
 //!
-//! let amount = Amount::from_flux(50)?;
+//! let amount = Amount::from_flux(50).unwrap();
 //! let outpoint = OutPoint { txid: Txid([4; 32]), index: 0 };
-//! let to = TxOut::new(Amount::from_flux(49)?, address.script_pubkey());
+//! let to = TxOut::new(Amount::from_flux(49).unwrap(), address.script_pubkey());
 //! let height = BlockHeight(2_100_000);
 //! let unsigned = unsigned_spend(&[(outpoint, &wallet)], vec![to], height)?;
 //!
