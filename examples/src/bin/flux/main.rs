@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod app;
+mod app_register;
 mod fluxnode;
 mod header;
 mod input;
