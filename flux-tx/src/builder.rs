@@ -47,8 +47,8 @@ use crate::address::Address;
 use crate::amount::Amount;
 use crate::keys::PrivateKey;
 use crate::script::Script;
-use crate::sighash::{SIGHASH_ALL, SighashError, SignedInput};
-use crate::sign::{SEQUENCE_FINAL, p2pkh_script_sig, sign_input};
+use crate::sighash::{PrecomputedDigests, SIGHASH_ALL, SighashError, SignedInput};
+use crate::sign::{SEQUENCE_FINAL, p2pkh_script_sig, sign_input_with};
 use crate::transaction::{
     OutPoint, SAPLING_TX_VERSION, SAPLING_VERSION_GROUP_ID, SaplingBundle, StandardTx, Transaction,
     TxBody, TxIn, TxOut,
@@ -192,6 +192,8 @@ pub(crate) fn build_p2pkh_outputs(
     };
 
     let branch_id = NetworkUpgrade::branch_id_at(network, height);
+    // ZIP-243's transaction-wide digests do not depend on the (still empty) scriptSigs.
+    let precomputed = PrecomputedDigests::new(&tx);
     let public_key_bytes = public_key.to_bytes();
     let mut script_sigs = Vec::with_capacity(utxos.len());
     for (index, utxo) in utxos.iter().enumerate() {
@@ -200,7 +202,14 @@ pub(crate) fn build_p2pkh_outputs(
             script_code: utxo.script_pubkey.as_bytes(),
             amount: utxo.amount.zat(),
         };
-        let signature = sign_input(&tx, signed, SIGHASH_ALL as u8, branch_id, key)?;
+        let signature = sign_input_with(
+            &tx,
+            signed,
+            SIGHASH_ALL as u8,
+            branch_id,
+            key,
+            Some(&precomputed),
+        )?;
         script_sigs.push(p2pkh_script_sig(&signature, &public_key_bytes));
     }
     if let TxBody::Standard(body) = &mut tx.body {
