@@ -468,7 +468,7 @@ fn a_multisig_spend_made_from_two_partial_transactions_is_mined() {
     let funding = build_p2pkh(
         &miner,
         &[premine],
-        &[(address.clone(), flux(500))],
+        &[(address, flux(500))],
         Amount::from_zat(10_000).unwrap(),
         &Address::from_public_key(&miner.public_key(), Network::Devnet),
         Network::Devnet,
