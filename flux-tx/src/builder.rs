@@ -123,14 +123,7 @@ pub fn build_p2pkh(
     if payments.is_empty() {
         return Err(BuildError::NoPayments);
     }
-    let public_key = key.public_key();
-    let own_script = Address::from_public_key(&public_key, network).script_pubkey();
-    if let Some(index) = utxos
-        .iter()
-        .position(|utxo| utxo.script_pubkey != own_script)
-    {
-        return Err(BuildError::ForeignUtxo { index });
-    }
+    check_own_utxos(key, utxos, network)?;
     let available = Amount::checked_sum(utxos.iter().map(|utxo| utxo.amount))
         .ok_or(BuildError::AmountOverflow)?;
     let needed = Amount::checked_sum(payments.iter().map(|(_, amount)| *amount))
@@ -150,6 +143,53 @@ pub fn build_p2pkh(
     build_p2pkh_outputs(key, utxos, outputs, network, height)
 }
 
+/// The key's public key, after checking every UTXO is locked to its P2PKH script.
+fn check_own_utxos(
+    key: &PrivateKey,
+    utxos: &[Utxo],
+    network: Network,
+) -> Result<crate::keys::PublicKey, BuildError> {
+    let public_key = key.public_key();
+    let own_script = Address::from_public_key(&public_key, network).script_pubkey();
+    if let Some(index) = utxos
+        .iter()
+        .position(|utxo| utxo.script_pubkey != own_script)
+    {
+        return Err(BuildError::ForeignUtxo { index });
+    }
+    Ok(public_key)
+}
+
+/// A v4 (Sapling-format) transparent transaction as fluxd's wallet starts one
+/// (`CreateNewContextualCMutableTransaction`): final sequences, no lock time, expiry
+/// [`EXPIRY_DELTA`] blocks after `height`.
+pub(crate) fn sapling_transaction(
+    inputs: Vec<(OutPoint, Script)>,
+    outputs: Vec<TxOut>,
+    height: BlockHeight,
+) -> Transaction {
+    Transaction {
+        overwintered: true,
+        version: SAPLING_TX_VERSION,
+        version_group_id: SAPLING_VERSION_GROUP_ID,
+        body: TxBody::Standard(StandardTx {
+            inputs: inputs
+                .into_iter()
+                .map(|(prevout, script_sig)| TxIn {
+                    prevout,
+                    script_sig,
+                    sequence: SEQUENCE_FINAL,
+                })
+                .collect(),
+            outputs,
+            lock_time: 0,
+            expiry_height: height.0.saturating_add(EXPIRY_DELTA),
+            sapling: SaplingBundle::default(),
+            join_splits: None,
+        }),
+    }
+}
+
 /// Signs a v4 transaction spending `utxos` (P2PKH of `key`) to `outputs` as they are, for
 /// `height` on `network` (expiry [`EXPIRY_DELTA`] blocks later).
 pub(crate) fn build_p2pkh_outputs(
@@ -162,34 +202,12 @@ pub(crate) fn build_p2pkh_outputs(
     if utxos.is_empty() {
         return Err(BuildError::NoInputs);
     }
-    let public_key = key.public_key();
-    let own_script = Address::from_public_key(&public_key, network).script_pubkey();
-    if let Some(index) = utxos
+    let public_key = check_own_utxos(key, utxos, network)?;
+    let inputs = utxos
         .iter()
-        .position(|utxo| utxo.script_pubkey != own_script)
-    {
-        return Err(BuildError::ForeignUtxo { index });
-    }
-    let mut tx = Transaction {
-        overwintered: true,
-        version: SAPLING_TX_VERSION,
-        version_group_id: SAPLING_VERSION_GROUP_ID,
-        body: TxBody::Standard(StandardTx {
-            inputs: utxos
-                .iter()
-                .map(|utxo| TxIn {
-                    prevout: utxo.outpoint,
-                    script_sig: Script::new(),
-                    sequence: SEQUENCE_FINAL,
-                })
-                .collect(),
-            outputs,
-            lock_time: 0,
-            expiry_height: height.0.saturating_add(EXPIRY_DELTA),
-            sapling: SaplingBundle::default(),
-            join_splits: None,
-        }),
-    };
+        .map(|utxo| (utxo.outpoint, Script::new()))
+        .collect();
+    let mut tx = sapling_transaction(inputs, outputs, height);
 
     let branch_id = NetworkUpgrade::branch_id_at(network, height);
     // ZIP-243's transaction-wide digests do not depend on the (still empty) scriptSigs.

@@ -50,18 +50,14 @@ use flux_pow::{BlockHeight, Network};
 
 use crate::address::Address;
 use crate::amount::Amount;
-use crate::builder::EXPIRY_DELTA;
+use crate::builder::sapling_transaction;
 use crate::keys::{PrivateKey, PublicKey};
 use crate::outpoint::OutPoint;
 use crate::script::Script;
 use crate::script::instruction::{Instruction, Instructions};
 use crate::script::standard::{ScriptTemplate, classify, multisig, p2sh, push_data};
 use crate::sighash::{SIGHASH_ALL, SighashError, SignedInput};
-use crate::sign::SEQUENCE_FINAL;
-use crate::transaction::{
-    SAPLING_TX_VERSION, SAPLING_VERSION_GROUP_ID, SaplingBundle, StandardTx, Transaction, TxBody,
-    TxIn, TxOut,
-};
+use crate::transaction::{Transaction, TxBody, TxOut};
 
 /// `MAX_SCRIPT_ELEMENT_SIZE`: a redeem script is pushed as one element, so at most 520 bytes
 /// (15 compressed keys).
@@ -262,7 +258,7 @@ impl MultisigScript {
 }
 
 /// An unsigned v4 transaction spending P2SH multisig outputs (each input's scriptSig holds
-/// empty slots and its redeem script), expiring [`EXPIRY_DELTA`] blocks after `height`, as
+/// empty slots and its redeem script), expiring [`EXPIRY_DELTA`](crate::builder::EXPIRY_DELTA) blocks after `height`, as
 /// fluxd's wallet sets it (the signatures' branch id is given at signing).
 ///
 /// # Errors
@@ -275,26 +271,11 @@ pub fn unsigned_spend(
     if inputs.is_empty() || outputs.is_empty() {
         return Err(MultisigError::Empty);
     }
-    Ok(Transaction {
-        overwintered: true,
-        version: SAPLING_TX_VERSION,
-        version_group_id: SAPLING_VERSION_GROUP_ID,
-        body: TxBody::Standard(StandardTx {
-            inputs: inputs
-                .iter()
-                .map(|(prevout, script)| TxIn {
-                    prevout: *prevout,
-                    script_sig: script.empty_script_sig(),
-                    sequence: SEQUENCE_FINAL,
-                })
-                .collect(),
-            outputs,
-            lock_time: 0,
-            expiry_height: height.0.saturating_add(EXPIRY_DELTA),
-            sapling: SaplingBundle::default(),
-            join_splits: None,
-        }),
-    })
+    let inputs = inputs
+        .iter()
+        .map(|(prevout, script)| (*prevout, script.empty_script_sig()))
+        .collect();
+    Ok(sapling_transaction(inputs, outputs, height))
 }
 
 fn slots_of(
