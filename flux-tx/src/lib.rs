@@ -77,6 +77,7 @@ pub mod fluxnode;
 pub mod fluxnode_sig;
 pub mod hash;
 pub mod keys;
+pub mod login;
 pub mod message;
 pub mod outpoint;
 pub mod p2p;
