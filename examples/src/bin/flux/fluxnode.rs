@@ -33,6 +33,7 @@ use flux_tx::{
 use crate::input::{argument_text, hex_argument};
 use crate::keys::NetworkArg;
 use crate::secret_key::read_private_key;
+use crate::wallet_output::finish;
 
 /// Subcommands of `flux fluxnode`.
 #[derive(Debug, Subcommand)]
@@ -128,11 +129,6 @@ pub struct ConfirmArgs {
     tx_version: i32,
 }
 
-fn usage_error(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(2)
-}
-
 /// `TXID:N`, the txid in display hex.
 fn parse_outpoint(text: &str) -> Result<OutPoint, String> {
     let (txid, index) = text
@@ -159,15 +155,7 @@ pub fn run(command: FluxnodeCommand) -> ExitCode {
         FluxnodeCommand::Sign { hex, key } => sign(&hex, &key),
         FluxnodeCommand::Confirm(args) => confirm(args),
     };
-    match result {
-        Ok(lines) => {
-            for line in lines {
-                println!("{line}");
-            }
-            ExitCode::SUCCESS
-        }
-        Err(message) => usage_error(message),
-    }
+    finish(result)
 }
 
 fn start(args: StartArgs) -> Result<Vec<String>, String> {

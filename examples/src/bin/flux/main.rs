@@ -28,6 +28,7 @@ mod secret_key;
 mod supply;
 mod titan;
 mod tx;
+mod wallet_output;
 
 /// The flux-rs command-line tool.
 #[derive(Debug, Parser)]

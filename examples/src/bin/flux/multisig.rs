@@ -32,6 +32,7 @@ use flux_tx::{
 use crate::input::{argument_text, hex_argument};
 use crate::keys::NetworkArg;
 use crate::secret_key::read_private_key;
+use crate::wallet_output::{finish, usage_error};
 
 /// Subcommands of `flux multisig`.
 #[derive(Debug, Subcommand)]
@@ -102,11 +103,6 @@ pub enum MultisigCommand {
     },
 }
 
-fn usage_error(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(2)
-}
-
 fn decode_tx(argument: &str) -> Result<Transaction, String> {
     let bytes = hex_argument(argument, "transaction").map_err(|e| e.to_string())?;
     Transaction::decode_exact(&bytes).map_err(|e| format!("transaction: {e}"))
@@ -174,15 +170,7 @@ pub fn run(command: MultisigCommand) -> ExitCode {
             };
         }
     };
-    match result {
-        Ok(lines) => {
-            for line in lines {
-                println!("{line}");
-            }
-            ExitCode::SUCCESS
-        }
-        Err(message) => usage_error(message),
-    }
+    finish(result)
 }
 
 fn address(required: usize, pubkeys: &[String], network: Network) -> Result<Vec<String>, String> {
