@@ -1,8 +1,10 @@
 //! Examples for flux-rs: the `flux` command-line tool (`src/bin/flux`) that gathers every crate's
 //! command-line entry points, the reference node ([`node`]) that composes all crates, and the
-//! fluxd-shaped JSON view of transactions and blocks both of them print ([`fluxd_json`]).
+//! fluxd-shaped JSON view of transactions and blocks both of them print ([`fluxd_json`]), and a
+//! typed async client for the fluxd RPC calls a wallet makes ([`fluxd_rpc`]).
 
 pub mod fluxd_json;
+pub mod fluxd_rpc;
 pub mod node;
 
 /// Listens for Ctrl-C (SIGINT) and, on Unix, SIGTERM from now on; the future completes on the

@@ -337,6 +337,28 @@ pub enum TransactionError {
     /// `tx-p2shnodes-not-active` (`main.cpp:1323`).
     #[error("version 6 fluxnode transaction before P2SHNodes (tx-p2shnodes-not-active)")]
     P2shNodesNotActive,
+    /// `tx-bit-features-not-active` (`main.cpp:1326-1333`): a version 6 START whose internal
+    /// version is not exactly 1 or 2 before the PON upgrade.
+    #[error(
+        "START internal version {0:#x} uses bit flags before the PON upgrade (tx-bit-features-not-active)"
+    )]
+    BitFeaturesNotActive(i32),
+    /// `tx-delegates-not-active` (`main.cpp:1335-1339`): delegates before the PON upgrade.
+    #[error("START uses delegates before the PON upgrade (tx-delegates-not-active)")]
+    DelegatesNotActive,
+    /// `bad-txns-fluxnode-tx-redeemscript-to-large` (`main.cpp:1770-1775`).
+    #[error(
+        "START redeem script of {0} bytes exceeds 10000 (bad-txns-fluxnode-tx-redeemscript-to-large)"
+    )]
+    FluxnodeRedeemScriptTooLarge(usize),
+    /// `bad-txns-fluxnode-tx-redeemscript-not-multisig` (`main.cpp:1777-1782`).
+    #[error("START redeem script is not multisig (bad-txns-fluxnode-tx-redeemscript-not-multisig)")]
+    FluxnodeRedeemScriptNotMultisig,
+    /// `bad-txns-fluxnode-tx-delegate-data-invalid` (`main.cpp:1784-1789`): the delegates bit is
+    /// set but the data is absent, of another type than UPDATE or SIGNING, lists more than four
+    /// keys or an uncompressed one.
+    #[error("START delegate data is not valid (bad-txns-fluxnode-tx-delegate-data-invalid)")]
+    FluxnodeDelegateDataInvalid,
     /// `bad-txns-nonfinal` (`main.cpp:5646`).
     #[error("transaction is not final at this height and time (bad-txns-nonfinal)")]
     NonFinal,
@@ -415,6 +437,9 @@ impl TransactionError {
             | TransactionError::FluxnodeBadSignature
             | TransactionError::FluxnodeInvalidBenchmarkTier(_)
             | TransactionError::FluxnodeInvalidUpdateType(_)
+            | TransactionError::FluxnodeRedeemScriptTooLarge(_)
+            | TransactionError::FluxnodeRedeemScriptNotMultisig
+            | TransactionError::FluxnodeDelegateDataInvalid
             | TransactionError::NullPrevout
             | TransactionError::NonFinal
             | TransactionError::FluxnodeList(_) => 10,

@@ -50,6 +50,12 @@ impl fmt::Display for UnixTime {
 /// 2021-03-27 00:00:00 UTC: the relaunch of Zelcash as Flux, from which parallel assets accrue.
 pub const FLUX_FORK_TIME: UnixTime = UnixTime(1_616_803_200);
 
+/// 2026-09-21 00:00:00 UTC: FLUX on Ergo ended (its bridge reserve was swept under Ergo's
+/// storage-rent rule and returned; `titan_parallel.md`, flux-docs `claim-parallel-assets.md`).
+/// Rewards from this time on earn nothing on Ergo, and what Ergo holders had accrued is paid by a
+/// snapshot claim ([`crate::Ledger::retirement_claims`]); nine chains stay active.
+pub const ERGO_RETIRED_AT: UnixTime = UnixTime(1_789_948_800);
+
 /// Zatoshis per FLUX.
 pub const ZATS_PER_FLUX: u64 = 100_000_000;
 
@@ -99,6 +105,24 @@ pub struct ChainRule {
     pub accrues_from: UnixTime,
     /// Whether balances on this chain may be claimed.
     pub claimable: bool,
+    /// When the chain's FLUX token ended, if it did: rewards at or after this time earn nothing
+    /// on it, claims on it are refused, and its unclaimed balances are settled by a snapshot
+    /// claim instead. Claims carry heights, not times, so the ledger refuses claims on a chain
+    /// as soon as its rule has a retirement: set it once the chain has ended.
+    pub retired_at: Option<UnixTime>,
+}
+
+impl ChainRule {
+    /// Whether a reward at `time` accrues on this chain (before any node-start back-dating):
+    /// at or after its start and before its retirement.
+    pub fn accrues_at(&self, time: UnixTime) -> bool {
+        time >= self.accrues_from && self.retired_at.is_none_or(|end| time < end)
+    }
+
+    /// Whether the chain has ended by `time`.
+    pub fn is_retired_at(&self, time: UnixTime) -> bool {
+        self.retired_at.is_some_and(|end| time >= end)
+    }
 }
 
 /// Which chains accrue, from when, and the share each role earns per chain.
@@ -111,7 +135,8 @@ pub struct Schedule {
 
 impl Schedule {
     /// The published mainnet rule: all ten chains accrue from [`FLUX_FORK_TIME`] (back-dated),
-    /// 10 % per chain for miners and nodes alike; the six chains claimable in 2022 are claimable.
+    /// 10 % per chain for miners and nodes alike; the six chains claimable in 2022 are claimable;
+    /// Ergo ends at [`ERGO_RETIRED_AT`].
     pub fn mainnet() -> Schedule {
         let mut rules = [None; Chain::COUNT];
         for chain in Chain::ALL {
@@ -119,6 +144,7 @@ impl Schedule {
                 chain,
                 accrues_from: FLUX_FORK_TIME,
                 claimable: chain.status_2022() == ChainStatus::Claimable,
+                retired_at: (chain == Chain::Ergo).then_some(ERGO_RETIRED_AT),
             });
         }
         Schedule {
@@ -161,6 +187,15 @@ impl Schedule {
     /// Every chain rule, in canonical chain order.
     pub fn rules(&self) -> impl Iterator<Item = &ChainRule> {
         self.rules.iter().flatten()
+    }
+
+    /// The chains that accrue at `time`, in canonical order: ten from the fork until Ergo's end,
+    /// nine after it on mainnet.
+    pub fn active_chains(&self, time: UnixTime) -> Vec<Chain> {
+        self.rules()
+            .filter(|rule| rule.accrues_at(time))
+            .map(|rule| rule.chain)
+            .collect()
     }
 
     /// The share per chain that `role` earns, in parts per million.

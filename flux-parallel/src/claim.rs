@@ -163,6 +163,15 @@ pub enum ClaimError {
         /// The destination's chain.
         destination: Chain,
     },
+    /// The chain's FLUX token has ended: what it owed is paid by its snapshot claim
+    /// ([`crate::Ledger::retirement_claims`]).
+    #[error(
+        "{chain} parallel assets have ended; balances are paid by the retirement snapshot claim"
+    )]
+    ChainRetired {
+        /// The chain.
+        chain: Chain,
+    },
     /// The chain is not claimable under the ledger's schedule.
     #[error("{chain} parallel assets are not claimable yet")]
     NotClaimable {

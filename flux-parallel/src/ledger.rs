@@ -55,6 +55,17 @@ struct Account {
     used_nonces: BTreeSet<u64>,
 }
 
+/// What a retired chain owes one address, paid by the retirement's snapshot claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetirementClaim {
+    /// The Flux address.
+    pub address: Address,
+    /// The retired chain.
+    pub chain: Chain,
+    /// The unclaimed balance at retirement, in the chain's smallest units.
+    pub amount: u128,
+}
+
 /// Per-chain totals the ledger keeps beside the accounts, to check conservation against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ChainTotals {
@@ -214,7 +225,9 @@ impl Ledger {
         let mut totals = self.totals;
         for rule in self.schedule.rules() {
             let chain = rule.chain;
-            if event.time < self.accrual_start(&event.recipient, event.role, rule.accrues_from) {
+            if event.time < self.accrual_start(&event.recipient, event.role, rule.accrues_from)
+                || rule.is_retired_at(event.time)
+            {
                 continue;
             }
             let overflow = AccrualError::Overflow { chain };
@@ -298,6 +311,9 @@ impl Ledger {
                 destination: request.destination.chain(),
             });
         }
+        if self.has_retired(chain) {
+            return Err(ClaimError::ChainRetired { chain });
+        }
         if !self.schedule.rule(chain).is_some_and(|rule| rule.claimable) {
             return Err(ClaimError::NotClaimable { chain });
         }
@@ -338,6 +354,69 @@ impl Ledger {
         self.totals[chain.index()].claimed += request.amount;
         self.height = height;
         Ok(ClaimRecord::new(request, &signature, height))
+    }
+
+    /// Whether the schedule gives `chain` a retirement.
+    fn has_retired(&self, chain: Chain) -> bool {
+        self.schedule
+            .rule(chain)
+            .is_some_and(|rule| rule.retired_at.is_some())
+    }
+
+    /// The snapshot claims of a retired chain: every address with an unclaimed balance on it and
+    /// that balance, sorted by address text (what the retirement's holder snapshot pays out).
+    /// Empty for a chain that has not retired or holds nothing unclaimed.
+    pub fn retirement_claims(&self, chain: Chain) -> Vec<RetirementClaim> {
+        if !self.has_retired(chain) {
+            return Vec::new();
+        }
+        let mut claims: Vec<RetirementClaim> = self
+            .accounts
+            .iter()
+            .filter_map(|(address, account)| {
+                let unclaimed = account.balances[chain.index()].unclaimed();
+                (unclaimed > 0).then_some(RetirementClaim {
+                    address: *address,
+                    chain,
+                    amount: unclaimed,
+                })
+            })
+            .collect();
+        claims.sort_by_key(|claim| claim.address.to_string());
+        claims
+    }
+
+    /// Records the snapshot claims of a retired chain as paid at `height`: each unclaimed
+    /// balance becomes claimed (conservation still holds), and the claims are returned.
+    ///
+    /// # Errors
+    /// [`ClaimError::NotClaimable`] when the chain has not retired,
+    /// [`ClaimError::HeightBehindLedger`] when `height` goes back.
+    pub fn settle_retirement(
+        &mut self,
+        chain: Chain,
+        height: BlockHeight,
+    ) -> Result<Vec<RetirementClaim>, ClaimError> {
+        if !self.has_retired(chain) {
+            return Err(ClaimError::NotClaimable { chain });
+        }
+        if height < self.height {
+            return Err(ClaimError::HeightBehindLedger {
+                claim: height,
+                ledger: self.height,
+            });
+        }
+        let claims = self.retirement_claims(chain);
+        for claim in &claims {
+            if let Some(account) = self.accounts.get_mut(&claim.address) {
+                let balance = &mut account.balances[chain.index()];
+                // The claim is exactly the unclaimed balance: claimed reaches accrued.
+                balance.claimed = balance.accrued;
+                self.totals[chain.index()].claimed += claim.amount;
+            }
+        }
+        self.height = height;
+        Ok(claims)
     }
 
     /// Checks, for every chain: Σ accrued == Σ claimed + Σ unclaimed over the accounts, each

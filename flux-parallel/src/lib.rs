@@ -12,6 +12,10 @@
 //!   chain, back-dated to 2021-03-27; exact integer math with carried remainders — see
 //!   [`accrual`]), claims signed in the daemon's message format ([`claim`]) and a conservation
 //!   check;
+//! - retirement: a chain's token can end ([`ChainRule::retired_at`]); FLUX on Ergo ended on
+//!   2026-09-21 ([`ERGO_RETIRED_AT`]), so later rewards accrue on nine chains
+//!   ([`Schedule::active_chains`]), Ergo claims are refused and its unclaimed balances are paid
+//!   by a snapshot claim ([`Ledger::retirement_claims`], [`Ledger::settle_retirement`]);
 //! - [`Snapshot`]: the ledger at a height, sorted, with a SHA-256 commitment over a documented
 //!   encoding, as CSV or (feature `serde`) JSON, re-importable with the commitment verified.
 //!
@@ -76,13 +80,13 @@ pub mod rewards_file;
 pub mod snapshot;
 
 pub use accrual::{
-    ChainRule, FLUX_FORK_TIME, ParallelShare, RewardEvent, Role, Schedule, Tier, UnixTime,
-    carry_denominator, format_units,
+    ChainRule, ERGO_RETIRED_AT, FLUX_FORK_TIME, ParallelShare, RewardEvent, Role, Schedule, Tier,
+    UnixTime, carry_denominator, format_units,
 };
 pub use address::{AddressError, ChainAddress};
 pub use chain::{AddressKind, Chain, ChainStatus, UnknownChainError};
 pub use claim::{ClaimError, ClaimRecord, ClaimRequest};
-pub use ledger::{AccrualError, Balance, ChainTotals, ConservationError, Ledger};
+pub use ledger::{AccrualError, Balance, ChainTotals, ConservationError, Ledger, RetirementClaim};
 pub use snapshot::{Snapshot, SnapshotEntry, SnapshotError, SnapshotTotals};
 
 /// Serde helper: `u128` amounts as decimal strings, since JSON numbers lose precision past 2^53.

@@ -134,6 +134,7 @@ fn accrued_equals_claimed_plus_unclaimed_at_every_step() {
                     chain: Chain::Base,
                     accrues_from: UnixTime(FLUX_FORK_TIME.0 + late_chain_offset),
                     claimable: true,
+                    retired_at: None,
                 });
             let mut ledger = Ledger::new(schedule.clone());
             let mut starts = HashMap::new();

@@ -26,6 +26,7 @@ fn miner_block_of_2022_with_three_chains_is_11_25() {
             chain,
             accrues_from: FLUX_FORK_TIME,
             claimable: true,
+            retired_at: None,
         });
     }
     let mut ledger = Ledger::new(schedule);
@@ -126,6 +127,7 @@ fn a_chain_added_later_accrues_from_its_own_start() {
         chain: Chain::Base,
         accrues_from: base_start,
         claimable: true,
+        retired_at: None,
     });
     let mut ledger = Ledger::new(schedule);
     let miner = address(4);

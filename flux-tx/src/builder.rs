@@ -36,6 +36,8 @@
 //! ```
 
 pub mod fluxnode;
+pub mod multisig;
+pub mod payment;
 
 use alloc::vec::Vec;
 
@@ -45,8 +47,8 @@ use crate::address::Address;
 use crate::amount::Amount;
 use crate::keys::PrivateKey;
 use crate::script::Script;
-use crate::sighash::{SIGHASH_ALL, SighashError, SignedInput};
-use crate::sign::{SEQUENCE_FINAL, p2pkh_script_sig, sign_input};
+use crate::sighash::{PrecomputedDigests, SIGHASH_ALL, SighashError, SignedInput};
+use crate::sign::{SEQUENCE_FINAL, p2pkh_script_sig, sign_input_with};
 use crate::transaction::{
     OutPoint, SAPLING_TX_VERSION, SAPLING_VERSION_GROUP_ID, SaplingBundle, StandardTx, Transaction,
     TxBody, TxIn, TxOut,
@@ -121,14 +123,7 @@ pub fn build_p2pkh(
     if payments.is_empty() {
         return Err(BuildError::NoPayments);
     }
-    let public_key = key.public_key();
-    let own_script = Address::from_public_key(&public_key, network).script_pubkey();
-    if let Some(index) = utxos
-        .iter()
-        .position(|utxo| utxo.script_pubkey != own_script)
-    {
-        return Err(BuildError::ForeignUtxo { index });
-    }
+    check_own_utxos(key, utxos, network)?;
     let available = Amount::checked_sum(utxos.iter().map(|utxo| utxo.amount))
         .ok_or(BuildError::AmountOverflow)?;
     let needed = Amount::checked_sum(payments.iter().map(|(_, amount)| *amount))
@@ -145,16 +140,44 @@ pub fn build_p2pkh(
     if change > Amount::ZERO {
         outputs.push(TxOut::new(change, change_to.script_pubkey()));
     }
-    let mut tx = Transaction {
+    build_p2pkh_outputs(key, utxos, outputs, network, height)
+}
+
+/// The key's public key, after checking every UTXO is locked to its P2PKH script.
+fn check_own_utxos(
+    key: &PrivateKey,
+    utxos: &[Utxo],
+    network: Network,
+) -> Result<crate::keys::PublicKey, BuildError> {
+    let public_key = key.public_key();
+    let own_script = Address::from_public_key(&public_key, network).script_pubkey();
+    if let Some(index) = utxos
+        .iter()
+        .position(|utxo| utxo.script_pubkey != own_script)
+    {
+        return Err(BuildError::ForeignUtxo { index });
+    }
+    Ok(public_key)
+}
+
+/// A v4 (Sapling-format) transparent transaction as fluxd's wallet starts one
+/// (`CreateNewContextualCMutableTransaction`): final sequences, no lock time, expiry
+/// [`EXPIRY_DELTA`] blocks after `height`.
+pub(crate) fn sapling_transaction(
+    inputs: Vec<(OutPoint, Script)>,
+    outputs: Vec<TxOut>,
+    height: BlockHeight,
+) -> Transaction {
+    Transaction {
         overwintered: true,
         version: SAPLING_TX_VERSION,
         version_group_id: SAPLING_VERSION_GROUP_ID,
         body: TxBody::Standard(StandardTx {
-            inputs: utxos
-                .iter()
-                .map(|utxo| TxIn {
-                    prevout: utxo.outpoint,
-                    script_sig: Script::new(),
+            inputs: inputs
+                .into_iter()
+                .map(|(prevout, script_sig)| TxIn {
+                    prevout,
+                    script_sig,
                     sequence: SEQUENCE_FINAL,
                 })
                 .collect(),
@@ -164,9 +187,31 @@ pub fn build_p2pkh(
             sapling: SaplingBundle::default(),
             join_splits: None,
         }),
-    };
+    }
+}
+
+/// Signs a v4 transaction spending `utxos` (P2PKH of `key`) to `outputs` as they are, for
+/// `height` on `network` (expiry [`EXPIRY_DELTA`] blocks later).
+pub(crate) fn build_p2pkh_outputs(
+    key: &PrivateKey,
+    utxos: &[Utxo],
+    outputs: Vec<TxOut>,
+    network: Network,
+    height: BlockHeight,
+) -> Result<Transaction, BuildError> {
+    if utxos.is_empty() {
+        return Err(BuildError::NoInputs);
+    }
+    let public_key = check_own_utxos(key, utxos, network)?;
+    let inputs = utxos
+        .iter()
+        .map(|utxo| (utxo.outpoint, Script::new()))
+        .collect();
+    let mut tx = sapling_transaction(inputs, outputs, height);
 
     let branch_id = NetworkUpgrade::branch_id_at(network, height);
+    // ZIP-243's transaction-wide digests do not depend on the (still empty) scriptSigs.
+    let precomputed = PrecomputedDigests::new(&tx);
     let public_key_bytes = public_key.to_bytes();
     let mut script_sigs = Vec::with_capacity(utxos.len());
     for (index, utxo) in utxos.iter().enumerate() {
@@ -175,7 +220,14 @@ pub fn build_p2pkh(
             script_code: utxo.script_pubkey.as_bytes(),
             amount: utxo.amount.zat(),
         };
-        let signature = sign_input(&tx, signed, SIGHASH_ALL as u8, branch_id, key)?;
+        let signature = sign_input_with(
+            &tx,
+            signed,
+            SIGHASH_ALL as u8,
+            branch_id,
+            key,
+            Some(&precomputed),
+        )?;
         script_sigs.push(p2pkh_script_sig(&signature, &public_key_bytes));
     }
     if let TxBody::Standard(body) = &mut tx.body {

@@ -48,10 +48,68 @@ pub const TYPE_P2SH_BIT: i32 = 0x02;
 pub const FEATURE_DELEGATES_BIT: i32 = 0x0100;
 /// Largest serialized public key `CPubKey` reads (uncompressed, 65 bytes).
 pub const MAX_PUBKEY_SIZE: usize = 65;
-/// `CFluxnodeDelegates::UPDATE`.
+/// `CFluxnodeDelegates::NONE`: the type of absent delegate data, which fluxd refuses in a START
+/// whose internal version has the delegates bit (`IsValid` is false).
+pub const DELEGATES_NONE: i8 = 0;
+/// `CFluxnodeDelegates::UPDATE`: the START (signed by the collateral owner) replaces the node's
+/// delegate keys; an empty key list removes them.
 pub const DELEGATES_UPDATE: i8 = 1;
+/// `CFluxnodeDelegates::SIGNING`: the START is signed by one of the delegate keys a previous
+/// UPDATE START stored for the collateral.
+pub const DELEGATES_SIGNING: i8 = 2;
 /// `CFluxnodeDelegates::INITIAL_VERSION`.
 pub const DELEGATES_INITIAL_VERSION: i8 = 1;
+/// `CFluxnodeDelegates::MAX_PUBKEYS_LENGTH`: at most four delegate keys.
+pub const MAX_DELEGATE_KEYS: usize = 4;
+/// `MAX_SCRIPT_SIZE` (`script/script.h`): the largest P2SH redeem script a START may carry
+/// (`bad-txns-fluxnode-tx-redeemscript-to-large`, `main.cpp:1770-1775`).
+pub const MAX_REDEEM_SCRIPT_SIZE: usize = 10_000;
+
+/// `HasConflictingBits` (`primitives/transaction.h:66-68`): an internal version with both the
+/// normal and the P2SH type bit, which fluxd treats as neither.
+pub const fn has_conflicting_bits(internal_version: i32) -> bool {
+    internal_version & TYPE_NORMAL_BIT != 0 && internal_version & TYPE_P2SH_BIT != 0
+}
+
+/// `IsFluxTxP2SHType(version, true)`: the internal version of a P2SH START (exactly 2, or the
+/// P2SH bit without the normal bit).
+pub const fn is_p2sh_internal_version(internal_version: i32) -> bool {
+    !has_conflicting_bits(internal_version)
+        && (internal_version == INTERNAL_P2SH_VERSION || internal_version & TYPE_P2SH_BIT != 0)
+}
+
+/// `IsFluxTxNormalType(version, true)`: the internal version of a pubkey-collateral START
+/// (exactly 1, or the normal bit without the P2SH bit).
+pub const fn is_normal_internal_version(internal_version: i32) -> bool {
+    !has_conflicting_bits(internal_version)
+        && (internal_version == INTERNAL_NORMAL_VERSION || internal_version & TYPE_NORMAL_BIT != 0)
+}
+
+/// Whether an internal version uses the bit-based scheme fluxd accepts only from the PON
+/// upgrade on (`tx-bit-features-not-active`, `main.cpp:1328-1333`): anything but exactly 1 or 2.
+pub const fn is_bit_based_internal_version(internal_version: i32) -> bool {
+    internal_version != INTERNAL_NORMAL_VERSION && internal_version != INTERNAL_P2SH_VERSION
+}
+
+/// The internal version fluxd's RPCs give a version 6 START (`createp2shstarttx`,
+/// `startfluxnodewithdelegates`, `startfluxnodeasdelegate`, `rpc/fluxnode.cpp`): before the PON
+/// upgrade the legacy exact versions (1 normal, 2 P2SH; delegates do not exist yet), from it the
+/// type bit, plus the delegates bit when the START carries delegate data.
+pub const fn start_internal_version(p2sh: bool, delegates: bool, pon_active: bool) -> i32 {
+    if !pon_active {
+        return if p2sh {
+            INTERNAL_P2SH_VERSION
+        } else {
+            INTERNAL_NORMAL_VERSION
+        };
+    }
+    let kind = if p2sh { TYPE_P2SH_BIT } else { TYPE_NORMAL_BIT };
+    if delegates {
+        kind | FEATURE_DELEGATES_BIT
+    } else {
+        kind
+    }
+}
 
 /// How a START proves control of the collateral.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -77,6 +135,49 @@ impl Delegates {
     fn carries_keys(&self) -> bool {
         self.version == DELEGATES_INITIAL_VERSION && self.kind == DELEGATES_UPDATE
     }
+
+    /// An UPDATE that makes `keys` the node's delegates (an empty list removes them).
+    pub fn update(keys: Vec<Vec<u8>>) -> Delegates {
+        Delegates {
+            version: DELEGATES_INITIAL_VERSION,
+            kind: DELEGATES_UPDATE,
+            starting_keys: keys,
+        }
+    }
+
+    /// The SIGNING marker of a START signed by a delegate (no keys on the wire).
+    pub fn signing() -> Delegates {
+        Delegates {
+            version: DELEGATES_INITIAL_VERSION,
+            kind: DELEGATES_SIGNING,
+            starting_keys: Vec::new(),
+        }
+    }
+
+    /// `CFluxnodeDelegates::IsValid` (`primitives/transaction.h:136-150`): type UPDATE or
+    /// SIGNING, at most [`MAX_DELEGATE_KEYS`] keys, each a compressed key.
+    ///
+    /// fluxd's `CPubKey::IsValid` and `IsCompressed` look only at the first byte (`GetLen`); a
+    /// key is taken as compressed here when it is also 33 bytes long, as any key fluxd would
+    /// write back is.
+    pub fn is_valid(&self) -> bool {
+        (self.kind == DELEGATES_UPDATE || self.kind == DELEGATES_SIGNING)
+            && self.starting_keys.len() <= MAX_DELEGATE_KEYS
+            && self
+                .starting_keys
+                .iter()
+                .all(|key| key.len() == 33 && matches!(key[0], 0x02 | 0x03))
+    }
+
+    /// `IsSigning`: a START signed by a delegate.
+    pub fn is_signing(&self) -> bool {
+        self.kind == DELEGATES_SIGNING
+    }
+
+    /// `IsUpdating`: a START that replaces the delegate keys.
+    pub fn is_updating(&self) -> bool {
+        self.kind == DELEGATES_UPDATE
+    }
 }
 
 /// A fluxnode START.
@@ -100,9 +201,50 @@ pub struct FluxnodeStart {
 }
 
 impl FluxnodeStart {
-    fn has_delegates_field(&self) -> bool {
+    /// `HasDelegates`: a version 6 START whose internal version has the delegates bit, so it
+    /// carries the delegates flag (and, when set, the delegate data).
+    pub fn has_delegates_field(&self) -> bool {
         self.internal_version
             .is_some_and(|version| version & FEATURE_DELEGATES_BIT != 0)
+    }
+
+    /// `IsFluxnodeUpgradedP2SHTx`: a version 6 START whose internal version is a P2SH one
+    /// without conflicting type bits; only such a START is verified against its redeem script.
+    pub fn is_upgraded_p2sh(&self) -> bool {
+        self.internal_version.is_some_and(is_p2sh_internal_version)
+    }
+
+    /// `IsFluxnodeUpgradedNormalTx`: a version 6 START of a pubkey collateral, whose collateral
+    /// must be a P2PKH output (`fluxnode-tx-normal-version-not-p2pkh-script`).
+    pub fn is_upgraded_normal(&self) -> bool {
+        self.internal_version
+            .is_some_and(is_normal_internal_version)
+    }
+
+    /// The delegate data as fluxd holds it when the delegates field is present: the data, or,
+    /// when the flag is false, the null data (type NONE, never valid).
+    pub fn delegate_data(&self) -> Option<Delegates> {
+        if !self.has_delegates_field() {
+            return None;
+        }
+        Some(self.delegates.clone().unwrap_or(Delegates {
+            version: DELEGATES_INITIAL_VERSION,
+            kind: DELEGATES_NONE,
+            starting_keys: Vec::new(),
+        }))
+    }
+
+    /// `IsSigningAsDelegate`: valid delegate data of type SIGNING.
+    pub fn is_signing_as_delegate(&self) -> bool {
+        self.delegate_data()
+            .is_some_and(|data| data.is_valid() && data.is_signing())
+    }
+
+    /// `IsUpdatingDelegate`: valid delegate data of type UPDATE; once the START is in a block,
+    /// its keys become the collateral's delegates (`ConnectBlock`, `main.cpp:3973-3982`).
+    pub fn is_updating_delegates(&self) -> bool {
+        self.delegate_data()
+            .is_some_and(|data| data.is_valid() && data.is_updating())
     }
 }
 

@@ -22,6 +22,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write as _;
 
+use crate::fluxnode::{CollateralSigner, FluxnodeConfirm, FluxnodeStart};
 use crate::keys::{PrivateKey, hash160};
 use crate::message::{self, COMPACT_SIGNATURE_SIZE, MessageMagic, MessageSignature};
 use crate::script::standard::{ScriptTemplate, classify};
@@ -46,6 +47,25 @@ pub enum NodeSignatureError {
     /// (`fluxnode-tx-p2shnodes-listpubkeys-failed-to-list-keys`).
     #[error("P2SH fluxnode redeem script lists no multisig keys")]
     NotMultisig,
+    /// A START signed as a delegate whose signature is by none of the delegate keys stored
+    /// for its collateral, or whose collateral has none
+    /// (`fluxnode-tx-signing-as-delegate-failed-to-verify`, `fluxnode.cpp:105-121`).
+    #[error(
+        "START signed as a delegate by a key not among the collateral's delegates (fluxnode-tx-signing-as-delegate-failed-to-verify)"
+    )]
+    DelegateNotAuthorized,
+}
+
+/// Which key signed a START ([`verify_start`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StartSigner {
+    /// The collateral public key of a pubkey-collateral START.
+    CollateralKey,
+    /// The key at this position among the redeem script's valid keys (P2SH START).
+    RedeemScriptKey(usize),
+    /// The stored delegate key at this position (a START signed as a delegate).
+    Delegate(usize),
 }
 
 /// Display hex of a 32-byte hash in internal order (`uint256::GetHex`: bytes reversed).
@@ -127,22 +147,18 @@ pub fn verify_node_message(
     }
 }
 
-/// Verifies a P2SH (version 6) START signature: any key of the multisig redeem script may have
-/// signed (`fluxnode.cpp:127-145`; keys whose length does not fit their prefix are skipped, as
-/// `ListPubKeysFromMultiSigScript` does).
+/// The keys of a multisig redeem script fluxd tries for a P2SH START
+/// (`ListPubKeysFromMultiSigScript`, `script/standard.cpp:291-323`: keys whose length does not
+/// fit their first byte are skipped).
 ///
 /// # Errors
-/// [`NodeSignatureError::NotMultisig`], or the error of the last key tried.
-pub fn verify_p2sh_start(
-    redeem_script: &[u8],
-    signature: &[u8],
-    txid: &[u8; 32],
-) -> Result<(), NodeSignatureError> {
+/// [`NodeSignatureError::NotMultisig`] when the script is not multisig or lists no such key.
+pub fn redeem_script_keys(redeem_script: &[u8]) -> Result<Vec<Vec<u8>>, NodeSignatureError> {
     let ScriptTemplate::Multisig { keys, .. } = classify(redeem_script) else {
         return Err(NodeSignatureError::NotMultisig);
     };
-    let valid_keys: Vec<&Vec<u8>> = keys
-        .iter()
+    let valid_keys: Vec<Vec<u8>> = keys
+        .into_iter()
         .filter(|k| match k[0] {
             0x02 | 0x03 => k.len() == 33,
             0x04 | 0x06 | 0x07 => k.len() == 65,
@@ -152,15 +168,147 @@ pub fn verify_p2sh_start(
     if valid_keys.is_empty() {
         return Err(NodeSignatureError::NotMultisig);
     }
-    let message = start_message(txid);
+    Ok(valid_keys)
+}
+
+/// Which of `keys` signed `message`: the first that verifies, or the error of the last tried.
+fn first_signer(
+    keys: &[Vec<u8>],
+    signature: &[u8],
+    message: &[u8],
+) -> Result<usize, NodeSignatureError> {
     let mut last = NodeSignatureError::WrongSigner;
-    for key in valid_keys {
-        match verify_node_message(key, signature, message.as_bytes()) {
-            Ok(()) => return Ok(()),
+    for (index, key) in keys.iter().enumerate() {
+        match verify_node_message(key, signature, message) {
+            Ok(()) => return Ok(index),
             Err(error) => last = error,
         }
     }
     Err(last)
+}
+
+/// Verifies a P2SH (version 6) START signature: any key of the multisig redeem script may have
+/// signed (`fluxnode.cpp:127-145`; keys whose length does not fit their prefix are skipped, as
+/// `ListPubKeysFromMultiSigScript` does). One signature is enough, whatever the script's `m`.
+///
+/// # Errors
+/// [`NodeSignatureError::NotMultisig`], or the error of the last key tried.
+pub fn verify_p2sh_start(
+    redeem_script: &[u8],
+    signature: &[u8],
+    txid: &[u8; 32],
+) -> Result<(), NodeSignatureError> {
+    let keys = redeem_script_keys(redeem_script)?;
+    first_signer(&keys, signature, start_message(txid).as_bytes()).map(|_| ())
+}
+
+/// `CheckFluxnodeTxSignatures` for a START (`fluxnode.cpp:88-150`), given its txid and the
+/// delegate keys a previous UPDATE START stored for its collateral (`None` when there are none):
+///
+/// - a START signed as a delegate (valid SIGNING delegate data) must be signed by one of the
+///   stored delegate keys;
+/// - otherwise a version 6 P2SH START by any key of its redeem script;
+/// - otherwise by its collateral public key (an UPDATE START too: only the owner may change the
+///   delegates). A P2SH layout whose internal version has both type bits has no collateral key
+///   in fluxd, so it never verifies.
+///
+/// # Errors
+/// [`NodeSignatureError::DelegateNotAuthorized`], [`NodeSignatureError::NotMultisig`], or the
+/// error of the key tried last.
+///
+/// # Example
+/// ```
+/// use flux_tx::builder::fluxnode::{CollateralOwner, DelegateRole, StartTemplate};
+/// use flux_tx::fluxnode::FluxnodeTx;
+/// use flux_tx::fluxnode_sig::{StartSigner, verify_start};
+/// use flux_tx::keys::PrivateKey;
+/// use flux_tx::{OutPoint, Txid};
+///
+/// let owner = PrivateKey::from_secret_bytes([1; 32], true)?;
+/// let delegate = PrivateKey::from_secret_bytes([2; 32], true)?;
+/// let node = PrivateKey::from_secret_bytes([3; 32], true)?;
+/// let collateral = OutPoint { txid: Txid([9; 32]), index: 0 };
+/// // A START signed by a delegate of the node, once its owner stored that delegate.
+/// let start = StartTemplate {
+///     collateral,
+///     owner: CollateralOwner::PubKey(owner.public_key()),
+///     node_public_key: node.public_key(),
+///     sig_time: 1_760_000_000,
+///     delegates: DelegateRole::Signing,
+///     pon_active: true,
+/// }
+/// .build()?
+/// .sign(&delegate)?;
+/// let Some(FluxnodeTx::Start(body)) = start.fluxnode() else { unreachable!() };
+/// let stored = vec![delegate.public_key().to_bytes()];
+/// assert_eq!(verify_start(body, &start.txid().0, Some(&stored)), Ok(StartSigner::Delegate(0)));
+/// assert!(verify_start(body, &start.txid().0, None).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn verify_start(
+    start: &FluxnodeStart,
+    txid: &[u8; 32],
+    stored_delegates: Option<&[Vec<u8>]>,
+) -> Result<StartSigner, NodeSignatureError> {
+    let message = start_message(txid);
+    if start.is_signing_as_delegate() {
+        return match stored_delegates {
+            Some(keys) => first_signer(keys, &start.sig, message.as_bytes())
+                .map(StartSigner::Delegate)
+                .map_err(|_| NodeSignatureError::DelegateNotAuthorized),
+            None => Err(NodeSignatureError::DelegateNotAuthorized),
+        };
+    }
+    if start.is_upgraded_p2sh() {
+        let CollateralSigner::P2sh(redeem_script) = &start.signer else {
+            return Err(NodeSignatureError::NotMultisig);
+        };
+        let keys = redeem_script_keys(redeem_script.as_bytes())?;
+        return first_signer(&keys, &start.sig, message.as_bytes())
+            .map(StartSigner::RedeemScriptKey);
+    }
+    let collateral_key: &[u8] = match &start.signer {
+        CollateralSigner::PubKey(key) => key,
+        CollateralSigner::P2sh(_) => &[],
+    };
+    verify_node_message(collateral_key, &start.sig, message.as_bytes())
+        .map(|()| StartSigner::CollateralKey)
+}
+
+/// Verifies a CONFIRM's node signature against the node key its START announced
+/// (`CheckFluxnodeTxSignatures`, `fluxnode.cpp:150-170`).
+///
+/// # Errors
+/// As [`verify_node_message`].
+pub fn verify_confirm(
+    confirm: &FluxnodeConfirm,
+    node_public_key: &[u8],
+) -> Result<(), NodeSignatureError> {
+    let message = confirm_message(
+        &confirm.collateral.txid.0,
+        confirm.collateral.index,
+        confirm.update_type,
+        confirm.sig_time,
+    );
+    verify_node_message(node_public_key, &confirm.sig, message.as_bytes())
+}
+
+/// Verifies a CONFIRM's benchmark countersignature against the benchmark key in force
+/// (`CheckBenchmarkSignature`, `fluxnode.cpp:186-202`; which key is in force is the network's
+/// table, the caller's to pick).
+///
+/// # Errors
+/// As [`verify_node_message`].
+pub fn verify_benchmark(
+    confirm: &FluxnodeConfirm,
+    benchmark_public_key: &[u8],
+) -> Result<(), NodeSignatureError> {
+    let mut message = confirm.sig.clone();
+    message.extend_from_slice(
+        alloc::format!("{}{}", confirm.benchmark_tier, confirm.benchmark_sig_time).as_bytes(),
+    );
+    message.extend_from_slice(&confirm.ip);
+    verify_node_message(benchmark_public_key, &confirm.benchmark_sig, &message)
 }
 
 #[cfg(test)]

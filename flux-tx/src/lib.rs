@@ -1,8 +1,12 @@
 //! Flux transactions and blocks, byte-exact with the Flux daemon (fluxd): amounts, hash
 //! newtypes, hand-written consensus encoding, scripts and the interpreter, transactions of every
 //! version (v1-v4 and the fluxnode START/CONFIRM transactions), signature hashing (legacy,
-//! ZIP-143, ZIP-243), secp256k1 signing, a P2PKH transaction builder, t1/t3 addresses, WIF keys,
-//! block headers (proof of work and proof of node), merkle roots and message signing.
+//! ZIP-143, ZIP-243), secp256k1 signing, t1/t3 addresses, WIF keys, block headers (proof of
+//! work and proof of node), merkle roots and message signing; and what a wallet builds
+//! ([`builder`]): P2PKH spends, payments with coin selection, fees and `OP_RETURN` data
+//! ([`builder::payment`]), P2SH multisig spends from partial signatures
+//! ([`builder::multisig`]), fluxnode START (v5/v6, P2SH, delegates) and CONFIRM transactions
+//! ([`builder::fluxnode`], verified by [`fluxnode_sig`]), and FluxOS/ZelID logins ([`login`]).
 //!
 //! The crate is pure: no I/O and no async runtime. Decoders take byte slices and return a typed
 //! [`DecodeError`] on any malformed input; serde (feature `serde`) only gives JSON views.
@@ -77,6 +81,7 @@ pub mod fluxnode;
 pub mod fluxnode_sig;
 pub mod hash;
 pub mod keys;
+pub mod login;
 pub mod message;
 pub mod outpoint;
 pub mod p2p;

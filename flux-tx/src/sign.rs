@@ -148,13 +148,42 @@ pub fn verify_input(
     flags: VerifyFlags,
     consensus_branch_id: u32,
 ) -> Result<(), VerifyInputError> {
+    verify_input_with(
+        tx,
+        index,
+        spent_script_pubkey,
+        spent_amount,
+        flags,
+        consensus_branch_id,
+        None,
+    )
+}
+
+/// [`verify_input`] reusing digests computed once for the transaction
+/// ([`PrecomputedDigests::new`]): what a node verifying every input of a large transaction
+/// does (`PrecomputedTransactionData`).
+///
+/// # Errors
+/// As [`verify_input`].
+pub fn verify_input_with(
+    tx: &impl VerifiableTransaction,
+    index: usize,
+    spent_script_pubkey: &[u8],
+    spent_amount: i64,
+    flags: VerifyFlags,
+    consensus_branch_id: u32,
+    precomputed: Option<&PrecomputedDigests>,
+) -> Result<(), VerifyInputError> {
     if index >= tx.input_count() {
         return Err(VerifyInputError::NoSuchInput {
             index,
             inputs: tx.input_count(),
         });
     }
-    let checker = TransactionChecker::new(tx, index, spent_amount, consensus_branch_id);
+    let mut checker = TransactionChecker::new(tx, index, spent_amount, consensus_branch_id);
+    if let Some(precomputed) = precomputed {
+        checker = checker.with_precomputed(precomputed);
+    }
     verify_script(
         tx.input_script_sig(index),
         spent_script_pubkey,
@@ -177,12 +206,28 @@ pub fn sign_input(
     consensus_branch_id: u32,
     key: &PrivateKey,
 ) -> Result<Vec<u8>, SighashError> {
+    sign_input_with(tx, input, hash_type, consensus_branch_id, key, None)
+}
+
+/// [`sign_input`] reusing digests computed once for the transaction: signing every input of an
+/// n-input transaction then hashes its prevouts once instead of n times.
+///
+/// # Errors
+/// As [`sign_input`].
+pub fn sign_input_with(
+    tx: &impl SighashTransaction,
+    input: SignedInput<'_>,
+    hash_type: u8,
+    consensus_branch_id: u32,
+    key: &PrivateKey,
+    precomputed: Option<&PrecomputedDigests>,
+) -> Result<Vec<u8>, SighashError> {
     let digest = signature_hash_with(
         tx,
         Some(input),
         u32::from(hash_type),
         consensus_branch_id,
-        None,
+        precomputed,
     )?;
     let mut signature = key.sign_digest(digest).serialize_der().to_vec();
     signature.push(hash_type);

@@ -7,9 +7,10 @@ use std::collections::HashSet;
 use flux_pow::{BlockHeight, NetworkUpgrade};
 use flux_tx::encode::FluxEncode;
 use flux_tx::fluxnode::{
-    CollateralSigner, FLUXNODE_TX_UPGRADEABLE_VERSION, FluxnodeTx, UpdateType,
+    CollateralSigner, FLUXNODE_TX_UPGRADEABLE_VERSION, FluxnodeStart, FluxnodeTx,
+    MAX_REDEEM_SCRIPT_SIZE, UpdateType, is_bit_based_internal_version,
 };
-use flux_tx::fluxnode_sig::{start_message, verify_node_message, verify_p2sh_start};
+use flux_tx::fluxnode_sig::{verify_confirm, verify_start};
 use flux_tx::script::VerifyFlags;
 use flux_tx::script::standard::{ScriptTemplate, classify};
 use flux_tx::sign::verify_input;
@@ -106,8 +107,9 @@ pub fn check_inputs_and_outputs_present(tx: &Transaction) -> Result<(), Transact
 }
 
 /// The fluxnode transaction field rules (`main.cpp:1757-1820`): START or CONFIRM, a non-null
-/// collateral, the START's collateral signature, a CONFIRM's benchmark tier 1-3, IP size and
-/// update type.
+/// collateral; for a START a redeem script of at most 10,000 bytes that is multisig (version 6
+/// P2SH), valid delegate data (delegates bit set) and its signature ([`check_start_signature`]);
+/// a CONFIRM's benchmark tier 1-3, IP size and update type.
 ///
 /// # Errors
 ///
@@ -122,6 +124,7 @@ pub fn check_fluxnode_fields(tx: &Transaction) -> Result<(), TransactionError> {
             if start.collateral.is_null() {
                 return Err(TransactionError::FluxnodeNullCollateral);
             }
+            check_start_fields(start)?;
             check_start_signature(tx)
         }
         FluxnodeTx::Confirm(confirm) => {
@@ -154,25 +157,83 @@ pub fn check_fluxnode_fields(tx: &Transaction) -> Result<(), TransactionError> {
     }
 }
 
-/// `CheckFluxnodeTxSignatures` for a START (`fluxnode.cpp:88-150`): the collateral key (or a key
-/// of the P2SH redeem script) signed the txid's display hex. Delegate signatures are not
-/// accepted here.
+/// The START rules `CheckTransaction` applies before the signatures (`main.cpp:1768-1789`): a
+/// version 6 P2SH START's redeem script is at most `MAX_SCRIPT_SIZE` bytes and multisig, and a
+/// START with the delegates bit carries valid delegate data (`CFluxnodeDelegates::IsValid`).
+///
+/// # Errors
+///
+/// [`TransactionError::FluxnodeRedeemScriptTooLarge`],
+/// [`TransactionError::FluxnodeRedeemScriptNotMultisig`] or
+/// [`TransactionError::FluxnodeDelegateDataInvalid`].
+pub fn check_start_fields(start: &FluxnodeStart) -> Result<(), TransactionError> {
+    if start.is_upgraded_p2sh() {
+        let redeem: &[u8] = match &start.signer {
+            CollateralSigner::P2sh(script) => script.as_bytes(),
+            // A P2SH internal version always decodes to the P2SH layout.
+            CollateralSigner::PubKey(_) => &[],
+        };
+        if redeem.len() > MAX_REDEEM_SCRIPT_SIZE {
+            return Err(TransactionError::FluxnodeRedeemScriptTooLarge(redeem.len()));
+        }
+        if !matches!(classify(redeem), ScriptTemplate::Multisig { .. }) {
+            return Err(TransactionError::FluxnodeRedeemScriptNotMultisig);
+        }
+    }
+    if start
+        .delegate_data()
+        .is_some_and(|delegates| !delegates.is_valid())
+    {
+        return Err(TransactionError::FluxnodeDelegateDataInvalid);
+    }
+    Ok(())
+}
+
+/// `CheckFluxnodeTxSignatures` for a START (`fluxnode.cpp:88-150`) with no delegate keys known:
+/// the collateral key (or a key of the P2SH redeem script) signed the txid's display hex. A
+/// START signed as a delegate is refused here, as fluxd refuses it when its collateral has no
+/// stored delegates; [`check_start_signature_with_delegates`] takes the stored keys.
 ///
 /// # Errors
 ///
 /// [`TransactionError::FluxnodeBadSignature`].
 pub fn check_start_signature(tx: &Transaction) -> Result<(), TransactionError> {
+    check_start_signature_with_delegates(tx, None)
+}
+
+/// `CheckFluxnodeTxSignatures` for a START (`fluxnode.cpp:88-150`): `stored_delegates` are the
+/// keys the last UPDATE START connected for the collateral stored (`FluxnodeCache::GetDelegates`;
+/// see [`delegates_stored_by`]). A START signed as a delegate must be signed by one of them; an
+/// UPDATE START and any other by the collateral key or, for a version 6 P2SH START, by any key
+/// of its redeem script (one signature, whatever the script's `m`).
+///
+/// # Errors
+///
+/// [`TransactionError::FluxnodeBadSignature`].
+pub fn check_start_signature_with_delegates(
+    tx: &Transaction,
+    stored_delegates: Option<&[Vec<u8>]>,
+) -> Result<(), TransactionError> {
     let Some(FluxnodeTx::Start(start)) = tx.fluxnode() else {
         return Ok(());
     };
-    let txid = tx.txid();
-    let verified = match &start.signer {
-        CollateralSigner::PubKey(key) => {
-            verify_node_message(key, &start.sig, start_message(&txid.0).as_bytes())
-        }
-        CollateralSigner::P2sh(script) => verify_p2sh_start(script.as_bytes(), &start.sig, &txid.0),
-    };
-    verified.map_err(|_| TransactionError::FluxnodeBadSignature)
+    verify_start(start, &tx.txid().0, stored_delegates)
+        .map(|_| ())
+        .map_err(|_| TransactionError::FluxnodeBadSignature)
+}
+
+/// What connecting `tx` does to its collateral's stored delegates (`ConnectBlock`,
+/// `main.cpp:3973-3982` and `4212-4229`): a START with valid UPDATE delegate data replaces them
+/// with its keys (`Some(keys)`; an empty list erases them); any other transaction leaves them
+/// (`None`).
+pub fn delegates_stored_by(tx: &Transaction) -> Option<&[Vec<u8>]> {
+    match tx.fluxnode() {
+        Some(FluxnodeTx::Start(start)) if start.is_updating_delegates() => start
+            .delegates
+            .as_ref()
+            .map(|delegates| delegates.starting_keys.as_slice()),
+        _ => None,
+    }
 }
 
 /// `bad-txns-oversize` (`main.cpp:1824-1827`; before Acadia `main.cpp:1378-1382` lowers the limit
@@ -309,6 +370,7 @@ pub fn check_transaction_at_height(
             {
                 return Err(TransactionError::P2shNodesNotActive);
             }
+            check_start_version_active(params, tx, height)?;
         }
         TxBody::Standard(body) => {
             if sapling_active {
@@ -328,6 +390,40 @@ pub fn check_transaction_at_height(
                 check_size(tx, MAX_TX_SIZE_BEFORE_SAPLING)?;
             }
         }
+    }
+    Ok(())
+}
+
+/// `tx-bit-features-not-active` and `tx-delegates-not-active` (`main.cpp:1325-1340`): before the
+/// PON upgrade a version 6 START's internal version is exactly 1 or 2, without the delegates
+/// bit.
+///
+/// fluxd applies the rule to every version 6 transaction, reading `nFluxTxVersion`, which a
+/// CONFIRM does not serialize (its value is whatever the constructor left); only STARTs, whose
+/// internal version is on the wire, are checked here.
+///
+/// # Errors
+///
+/// [`TransactionError::BitFeaturesNotActive`] or [`TransactionError::DelegatesNotActive`].
+pub fn check_start_version_active(
+    params: &dyn NetworkParams,
+    tx: &Transaction,
+    height: BlockHeight,
+) -> Result<(), TransactionError> {
+    let Some(FluxnodeTx::Start(start)) = tx.fluxnode() else {
+        return Ok(());
+    };
+    let Some(internal) = start.internal_version else {
+        return Ok(());
+    };
+    if params.is_active(NetworkUpgrade::ProofOfNode, height) {
+        return Ok(());
+    }
+    if is_bit_based_internal_version(internal) {
+        return Err(TransactionError::BitFeaturesNotActive(internal));
+    }
+    if start.has_delegates_field() {
+        return Err(TransactionError::DelegatesNotActive);
     }
     Ok(())
 }
@@ -570,14 +666,7 @@ pub fn check_confirm_signature(
         return Ok(());
     };
     let key = node_key.ok_or(TransactionError::FluxnodeBadSignature)?;
-    let message = flux_tx::fluxnode_sig::confirm_message(
-        &confirm.collateral.txid.0,
-        confirm.collateral.index,
-        confirm.update_type,
-        confirm.sig_time,
-    );
-    verify_node_message(key, &confirm.sig, message.as_bytes())
-        .map_err(|_| TransactionError::FluxnodeBadSignature)
+    verify_confirm(confirm, key).map_err(|_| TransactionError::FluxnodeBadSignature)
 }
 
 /// `fluxnode-tx-benchmark-tier-to-low-for-collateral` (`main.cpp:1588-1596`): a CONFIRM's

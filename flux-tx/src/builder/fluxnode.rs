@@ -46,14 +46,21 @@
 //! # Ok::<(), flux_tx::DecodeError>(())
 //! ```
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::fluxnode::{
-    CollateralSigner, FLUXNODE_TX_VERSION, FluxnodeConfirm, FluxnodeStart, FluxnodeTx, UpdateType,
+    CollateralSigner, Delegates, FLUXNODE_TX_UPGRADEABLE_VERSION, FLUXNODE_TX_VERSION,
+    FluxnodeConfirm, FluxnodeStart, FluxnodeTx, MAX_DELEGATE_KEYS, MAX_REDEEM_SCRIPT_SIZE,
+    UpdateType, start_internal_version,
 };
-use crate::fluxnode_sig::{benchmark_message, confirm_message, sign_node_message, start_message};
+use crate::fluxnode_sig::{
+    benchmark_message, confirm_message, redeem_script_keys, sign_node_message, start_message,
+};
 use crate::keys::{PrivateKey, PublicKey};
+use crate::message::COMPACT_SIGNATURE_SIZE;
 use crate::outpoint::OutPoint;
+use crate::script::Script;
 use crate::transaction::{Transaction, TxBody};
 use flux_pow::Tier;
 
@@ -77,10 +84,10 @@ fn benchmark_tier_byte(tier: Tier) -> i8 {
     tier.number() as i8
 }
 
-fn fluxnode_transaction(body: FluxnodeTx) -> Transaction {
+fn fluxnode_transaction(version: i32, body: FluxnodeTx) -> Transaction {
     Transaction {
         overwintered: false,
-        version: FLUXNODE_TX_VERSION,
+        version,
         version_group_id: 0,
         body: TxBody::Fluxnode(body),
     }
@@ -106,9 +113,9 @@ pub fn build_start(
         sig: Vec::new(),
         delegates: None,
     };
-    let txid = fluxnode_transaction(FluxnodeTx::Start(start.clone())).txid();
+    let txid = fluxnode_transaction(FLUXNODE_TX_VERSION, FluxnodeTx::Start(start.clone())).txid();
     start.sig = sign_node_message(collateral_key, start_message(&txid.0).as_bytes()).to_vec();
-    fluxnode_transaction(FluxnodeTx::Start(start))
+    fluxnode_transaction(FLUXNODE_TX_VERSION, FluxnodeTx::Start(start))
 }
 
 /// Builds the CONFIRM of the node behind `collateral`: `node_key` (the key its START announced)
@@ -135,17 +142,365 @@ pub fn build_confirm(
         &benchmark_message(&sig, tier, benchmark.sig_time, ip),
     )
     .to_vec();
-    fluxnode_transaction(FluxnodeTx::Confirm(FluxnodeConfirm {
-        collateral,
-        sig_time,
-        benchmark_tier: tier,
-        benchmark_sig_time: benchmark.sig_time,
-        update_type,
-        ip: ip.as_bytes().to_vec(),
-        sig,
-        benchmark_sig,
-    }))
+    fluxnode_transaction(
+        FLUXNODE_TX_VERSION,
+        FluxnodeTx::Confirm(FluxnodeConfirm {
+            collateral,
+            sig_time,
+            benchmark_tier: tier,
+            benchmark_sig_time: benchmark.sig_time,
+            update_type,
+            ip: ip.as_bytes().to_vec(),
+            sig,
+            benchmark_sig,
+        }),
+    )
 }
+
+/// Who owns a START's collateral output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CollateralOwner {
+    /// A P2PKH collateral: the public key it pays to (in the form, compressed or not, whose
+    /// HASH160 the output holds).
+    PubKey(PublicKey),
+    /// A P2SH collateral: its multisig redeem script (version 6 only).
+    P2sh(Script),
+}
+
+/// What a START does about delegates (`CFluxnodeDelegates`, `primitives/transaction.h:92-150`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DelegateRole {
+    /// No delegate data: a version 5 START for a pubkey collateral, a version 6 one for P2SH.
+    None,
+    /// The owner's START makes these (up to four, compressed) keys the node's delegates; an
+    /// empty list removes them (`startfluxnodewithdelegates`, `createp2shstarttx` with keys).
+    Update(Vec<PublicKey>),
+    /// The START is signed by a delegate key stored by an earlier UPDATE
+    /// (`startfluxnodeasdelegate`, `startp2shasdelegate`).
+    Signing,
+}
+
+/// Why a START could not be built or signed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// Delegates exist only from the PON upgrade (`tx-delegates-not-active`).
+    #[error("delegates are valid only from the PON upgrade (tx-delegates-not-active)")]
+    DelegatesBeforePon,
+    /// More than [`MAX_DELEGATE_KEYS`] delegate keys ("Too many delegates. Maximum is 4").
+    #[error("{count} delegate keys, at most 4 are allowed")]
+    TooManyDelegates {
+        /// How many were given.
+        count: usize,
+    },
+    /// A delegate key is uncompressed ("Delegate public key at index N must be compressed").
+    #[error("delegate public key at index {index} must be compressed")]
+    UncompressedDelegate {
+        /// Its position.
+        index: usize,
+    },
+    /// A delegate key is listed twice ("Duplicate delegate public key at index N").
+    #[error("duplicate delegate public key at index {index}")]
+    DuplicateDelegate {
+        /// The position of the repeat.
+        index: usize,
+    },
+    /// The redeem script is not a multisig script with a usable key
+    /// (`bad-txns-fluxnode-tx-redeemscript-not-multisig`).
+    #[error(
+        "P2SH collateral redeem script is not multisig (bad-txns-fluxnode-tx-redeemscript-not-multisig)"
+    )]
+    NotMultisig,
+    /// The redeem script exceeds [`MAX_REDEEM_SCRIPT_SIZE`]
+    /// (`bad-txns-fluxnode-tx-redeemscript-to-large`).
+    #[error(
+        "redeem script of {length} bytes exceeds 10000 (bad-txns-fluxnode-tx-redeemscript-to-large)"
+    )]
+    RedeemScriptTooLarge {
+        /// Its length.
+        length: usize,
+    },
+    /// The signing key may not sign this START: not the collateral key, not a key of the
+    /// redeem script (for a delegate-signed START any key is taken: only the chain knows the
+    /// stored delegates).
+    #[error("the key {key} may not sign this START")]
+    KeyNotAuthorized {
+        /// The key, as hex.
+        key: String,
+    },
+    /// The transaction is not a START.
+    #[error("not a fluxnode START transaction")]
+    NotAStart,
+    /// A signature that is not 65 bytes.
+    #[error("START signature is {length} bytes, a compact signature has 65")]
+    SignatureLength {
+        /// Its length.
+        length: usize,
+    },
+}
+
+/// Everything a START says, before it is signed. [`StartTemplate::build`] picks the transaction
+/// version and internal version as fluxd's RPCs do:
+///
+/// | owner | delegates | version | internal version before PON / from PON |
+/// |---|---|---|---|
+/// | pubkey | none | 5 | - |
+/// | pubkey | update, signing | 6 | - / `0x0101` |
+/// | P2SH | none | 6 | 2 / `0x0002` |
+/// | P2SH | update, signing | 6 | - / `0x0102` |
+///
+/// # Example: a 2-of-3 P2SH collateral whose owners name a delegate
+/// ```
+/// use flux_tx::builder::fluxnode::{CollateralOwner, DelegateRole, StartTemplate};
+/// use flux_tx::fluxnode_sig::{StartSigner, verify_start};
+/// use flux_tx::fluxnode::FluxnodeTx;
+/// use flux_tx::keys::PrivateKey;
+/// use flux_tx::script::standard::multisig;
+/// use flux_tx::{FluxDecode, FluxEncode, OutPoint, Script, Transaction, Txid};
+///
+/// let owners: Vec<PrivateKey> =
+///     (1..=3).map(|b| PrivateKey::from_secret_bytes([b; 32], true).unwrap()).collect();
+/// let public: Vec<Vec<u8>> = owners.iter().map(|k| k.public_key().to_bytes()).collect();
+/// let refs: Vec<&[u8]> = public.iter().map(Vec::as_slice).collect();
+/// let redeem = Script::from(multisig(2, &refs)?);
+/// let delegate = PrivateKey::from_secret_bytes([7; 32], true)?;
+/// let node = PrivateKey::from_secret_bytes([8; 32], true)?;
+///
+/// let unsigned = StartTemplate {
+///     collateral: OutPoint { txid: Txid([0xcd; 32]), index: 1 },
+///     owner: CollateralOwner::P2sh(redeem),
+///     node_public_key: node.public_key(),
+///     sig_time: 1_760_000_000,
+///     delegates: DelegateRole::Update(vec![delegate.public_key()]),
+///     pon_active: true,
+/// }
+/// .build()?;
+/// // The unsigned hex goes to whichever owner holds a key; one signature is enough.
+/// let hex = hex::encode(unsigned.transaction().encoded());
+/// let received = Transaction::decode_exact(&hex::decode(hex)?)?;
+/// let signed = flux_tx::builder::fluxnode::UnsignedStart::from_transaction(received)?
+///     .sign(&owners[2])?;
+/// let Some(FluxnodeTx::Start(body)) = signed.fluxnode() else { unreachable!() };
+/// assert_eq!(body.internal_version, Some(0x0102));
+/// assert_eq!(verify_start(body, &signed.txid().0, None), Ok(StartSigner::RedeemScriptKey(2)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartTemplate {
+    /// The collateral output.
+    pub collateral: OutPoint,
+    /// Who owns it.
+    pub owner: CollateralOwner,
+    /// The node's key (`pubKey`), which signs its CONFIRMs.
+    pub node_public_key: PublicKey,
+    /// `sigTime`.
+    pub sig_time: u32,
+    /// The delegate data.
+    pub delegates: DelegateRole,
+    /// Whether the PON upgrade is active at the height the START is for (bit-based internal
+    /// versions and delegates need it).
+    pub pon_active: bool,
+}
+
+impl StartTemplate {
+    /// The unsigned START.
+    ///
+    /// # Errors
+    /// [`StartError::DelegatesBeforePon`], the delegate key errors, [`StartError::NotMultisig`]
+    /// or [`StartError::RedeemScriptTooLarge`].
+    pub fn build(&self) -> Result<UnsignedStart, StartError> {
+        let delegates = match &self.delegates {
+            DelegateRole::None => None,
+            DelegateRole::Update(keys) => Some(Delegates::update(delegate_keys(keys)?)),
+            DelegateRole::Signing => Some(Delegates::signing()),
+        };
+        if delegates.is_some() && !self.pon_active {
+            return Err(StartError::DelegatesBeforePon);
+        }
+        let (version, internal_version, signer) = match &self.owner {
+            CollateralOwner::PubKey(key) if delegates.is_none() => (
+                FLUXNODE_TX_VERSION,
+                None,
+                CollateralSigner::PubKey(key.to_bytes()),
+            ),
+            CollateralOwner::PubKey(key) => (
+                FLUXNODE_TX_UPGRADEABLE_VERSION,
+                Some(start_internal_version(false, true, self.pon_active)),
+                CollateralSigner::PubKey(key.to_bytes()),
+            ),
+            CollateralOwner::P2sh(redeem_script) => {
+                if redeem_script.len() > MAX_REDEEM_SCRIPT_SIZE {
+                    return Err(StartError::RedeemScriptTooLarge {
+                        length: redeem_script.len(),
+                    });
+                }
+                redeem_script_keys(redeem_script.as_bytes())
+                    .map_err(|_| StartError::NotMultisig)?;
+                (
+                    FLUXNODE_TX_UPGRADEABLE_VERSION,
+                    Some(start_internal_version(
+                        true,
+                        delegates.is_some(),
+                        self.pon_active,
+                    )),
+                    CollateralSigner::P2sh(redeem_script.clone()),
+                )
+            }
+        };
+        let start = FluxnodeStart {
+            internal_version,
+            collateral: self.collateral,
+            signer,
+            node_pubkey: self.node_public_key.to_bytes(),
+            sig_time: self.sig_time,
+            sig: Vec::new(),
+            delegates,
+        };
+        Ok(UnsignedStart {
+            tx: fluxnode_transaction(version, FluxnodeTx::Start(start)),
+        })
+    }
+}
+
+/// fluxd's checks on delegate keys (`startfluxnodewithdelegates`, `rpc/fluxnode.cpp:814-855`):
+/// at most four, compressed, no repeats.
+fn delegate_keys(keys: &[PublicKey]) -> Result<Vec<Vec<u8>>, StartError> {
+    if keys.len() > MAX_DELEGATE_KEYS {
+        return Err(StartError::TooManyDelegates { count: keys.len() });
+    }
+    let mut out: Vec<Vec<u8>> = Vec::with_capacity(keys.len());
+    for (index, key) in keys.iter().enumerate() {
+        if !key.is_compressed() {
+            return Err(StartError::UncompressedDelegate { index });
+        }
+        let bytes = key.to_bytes();
+        if out.contains(&bytes) {
+            return Err(StartError::DuplicateDelegate { index });
+        }
+        out.push(bytes);
+    }
+    Ok(out)
+}
+
+/// A START without its signature: the form one party builds and another (the holder of a
+/// collateral, multisig or delegate key) signs. Its txid is final already, since the txid
+/// leaves the signature out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsignedStart {
+    tx: Transaction,
+}
+
+impl UnsignedStart {
+    /// Takes a decoded START to sign (any signature it carries is replaced).
+    ///
+    /// # Errors
+    /// [`StartError::NotAStart`].
+    pub fn from_transaction(tx: Transaction) -> Result<UnsignedStart, StartError> {
+        match tx.fluxnode() {
+            Some(FluxnodeTx::Start(_)) => Ok(UnsignedStart { tx }),
+            _ => Err(StartError::NotAStart),
+        }
+    }
+
+    /// The transaction as it stands (an empty signature unless it came signed).
+    pub fn transaction(&self) -> &Transaction {
+        &self.tx
+    }
+
+    fn start(&self) -> &FluxnodeStart {
+        match self.tx.fluxnode() {
+            Some(FluxnodeTx::Start(start)) => start,
+            // `from_transaction` and `build` only hold STARTs.
+            _ => unreachable!("UnsignedStart holds a START"),
+        }
+    }
+
+    /// The txid the signature covers.
+    pub fn txid(&self) -> crate::hash::Txid {
+        self.tx.txid()
+    }
+
+    /// The text the signer signs: the txid in display hex.
+    pub fn message(&self) -> String {
+        start_message(&self.txid().0)
+    }
+
+    /// Signs with `key`, after checking it may: the collateral key of a pubkey START, a key of
+    /// the redeem script of a P2SH START, any key for a delegate-signed START (whether it is a
+    /// stored delegate only the chain knows).
+    ///
+    /// # Errors
+    /// [`StartError::KeyNotAuthorized`].
+    pub fn sign(&self, key: &PrivateKey) -> Result<Transaction, StartError> {
+        let public = key.public_key().to_bytes();
+        let start = self.start();
+        let allowed = if start.is_signing_as_delegate() {
+            true
+        } else if start.is_upgraded_p2sh() {
+            match &start.signer {
+                CollateralSigner::P2sh(script) => {
+                    redeem_script_keys(script.as_bytes()).is_ok_and(|keys| keys.contains(&public))
+                }
+                CollateralSigner::PubKey(_) => false,
+            }
+        } else {
+            matches!(&start.signer, CollateralSigner::PubKey(own) if *own == public)
+        };
+        if !allowed {
+            return Err(StartError::KeyNotAuthorized {
+                key: hex::encode(&public),
+            });
+        }
+        let signature = sign_node_message(key, self.message().as_bytes());
+        self.with_signature(&signature)
+    }
+
+    /// Puts a signature made elsewhere (a compact message signature of [`UnsignedStart::message`]
+    /// with the Flux message magic) in place.
+    ///
+    /// # Errors
+    /// [`StartError::SignatureLength`] unless it is 65 bytes.
+    pub fn with_signature(&self, signature: &[u8]) -> Result<Transaction, StartError> {
+        if signature.len() != COMPACT_SIGNATURE_SIZE {
+            return Err(StartError::SignatureLength {
+                length: signature.len(),
+            });
+        }
+        let mut tx = self.tx.clone();
+        if let TxBody::Fluxnode(FluxnodeTx::Start(start)) = &mut tx.body {
+            start.sig = signature.to_vec();
+        }
+        Ok(tx)
+    }
+}
+
+/// Builds a CONFIRM like [`build_confirm`] in transaction version `tx_version`: fluxd gives a
+/// node's CONFIRMs the version of its START (`BuildDeterministicConfirmTx`,
+/// `activefluxnode.cpp:383-400`), 5 or 6; the layout is the same.
+///
+/// # Errors
+/// [`ConfirmVersionError`] for any other version.
+pub fn build_confirm_version(
+    tx_version: i32,
+    collateral: OutPoint,
+    node_key: &PrivateKey,
+    update_type: UpdateType,
+    sig_time: u32,
+    ip: &str,
+    benchmark: &BenchmarkAttestation<'_>,
+) -> Result<Transaction, ConfirmVersionError> {
+    if tx_version != FLUXNODE_TX_VERSION && tx_version != FLUXNODE_TX_UPGRADEABLE_VERSION {
+        return Err(ConfirmVersionError(tx_version));
+    }
+    let mut tx = build_confirm(collateral, node_key, update_type, sig_time, ip, benchmark);
+    tx.version = tx_version;
+    Ok(tx)
+}
+
+/// A CONFIRM version other than 5 and 6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("fluxnode transactions are version 5 or 6, not {0}")]
+pub struct ConfirmVersionError(pub i32);
 
 #[cfg(test)]
 mod tests {

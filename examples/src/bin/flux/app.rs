@@ -81,6 +81,8 @@ pub enum AppCommand {
         #[arg(long, default_value_t = DEFAULT_HEIGHT)]
         height: u32,
     },
+    /// Sign a register/update message, print it, its hash and the unsigned payment.
+    Register(crate::app_register::RegisterArgs),
 }
 
 /// Runs one `flux app` subcommand.
@@ -99,6 +101,7 @@ pub fn run(command: AppCommand) -> ExitCode {
             owner,
             height,
         } => run_local(&spec, nodes, owner, height),
+        AppCommand::Register(args) => crate::app_register::run(args),
     };
     outcome.unwrap_or_else(|message| {
         eprintln!("error: {message}");

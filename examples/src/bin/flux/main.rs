@@ -14,17 +14,22 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod app;
+mod app_register;
+mod fluxnode;
 mod header;
 mod input;
 mod keys;
+mod multisig;
 mod node;
 mod parallel;
 mod pow;
 mod rewards;
+mod secret_key;
 mod supply;
 mod supply_chart;
 mod titan;
 mod tx;
+mod wallet_output;
 
 /// The flux-rs command-line tool.
 #[derive(Debug, Parser)]
@@ -74,6 +79,12 @@ enum Command {
     Titan(titan::TitanCommand),
     /// The reference node: a devnet that mines, registers fluxnodes and serves JSON-RPC.
     Node(node::NodeArgs),
+    /// Fluxnode START and CONFIRM transactions: build, sign, print hex (flux-tx).
+    #[command(subcommand)]
+    Fluxnode(fluxnode::FluxnodeCommand),
+    /// P2SH multisig: addresses, partial signatures, combine, finalize (flux-tx).
+    #[command(subcommand)]
+    Multisig(multisig::MultisigCommand),
 }
 
 fn main() -> ExitCode {
@@ -91,5 +102,7 @@ fn main() -> ExitCode {
         Command::Tx(command) => tx::run_tx(command),
         Command::Block(command) => tx::run_block(command),
         Command::Header(command) => header::run(command),
+        Command::Fluxnode(command) => fluxnode::run(command),
+        Command::Multisig(command) => multisig::run(command),
     }
 }
