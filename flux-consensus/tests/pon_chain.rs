@@ -463,3 +463,55 @@ fn regtest_chain_as_fluxd_generates_it() {
         other => panic!("expected bad-pon-block, got {other:?}"),
     }
 }
+
+/// fluxd looks the signer up among started, DoS-protected and confirmed nodes
+/// (`FluxnodeCache::GetFluxnodeData`, `fluxnode.cpp:695-711`), so a node whose START is mined but
+/// which is not confirmed yet may sign a block; issue #17 says "confirmed", fluxd is looser and
+/// the daemon wins.
+#[test]
+fn a_started_node_that_is_not_confirmed_may_sign_as_fluxd_allows() {
+    let (mut dev, _, change) = with_node();
+    // A second collateral, funded at 204 from the premine's change.
+    let owner = key(30);
+    let node = key(31);
+    let miner = dev.miner.clone();
+    let funds = change;
+    let funding = dev.pay(
+        &miner,
+        &[funds],
+        &[(&owner, flux(10_000))],
+        Amount::from_zat(10_000).unwrap(),
+    );
+    let block = dev.make_block(vec![funding.clone()]);
+    dev.accept(&block).unwrap();
+    let collateral = OutPoint {
+        txid: funding.txid(),
+        index: 0,
+    };
+    let first = with_node_collateral(&dev);
+    dev.mine(PON_HEIGHT - 1 - dev.height());
+    // PON blocks by the first node until the new collateral is 100 blocks deep, then its START.
+    dev.produce(304 - dev.height(), first, &key(8));
+    let start = common::start_tx(collateral, &owner, &node);
+    let block = dev.pon_block_with(first, &key(8), vec![start], |_| {});
+    dev.accept(&block).unwrap();
+    assert_eq!(
+        dev.chain.fluxnode_list().get(&collateral).unwrap().status,
+        flux_nodes::NodeStatus::Started
+    );
+    let block = dev.pon_block(collateral, &node);
+    assert!(matches!(
+        dev.accept(&block).unwrap(),
+        AcceptOutcome::Extended { .. }
+    ));
+}
+
+/// The collateral of the node [`with_node`] confirmed (the only confirmed one).
+fn with_node_collateral(dev: &Devchain) -> OutPoint {
+    dev.chain
+        .fluxnode_list()
+        .nodes()
+        .find(|node| node.status == flux_nodes::NodeStatus::Confirmed)
+        .unwrap()
+        .collateral
+}
