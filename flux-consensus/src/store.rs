@@ -27,6 +27,9 @@ pub(crate) const TX_INDEX: TableDefinition<&[u8], &[u8]> = TableDefinition::new(
 /// Collateral outpoint → the node public key its latest START announced (CONFIRM signatures
 /// verify against it).
 pub(crate) const NODE_KEYS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("node_keys");
+/// Collateral outpoint → the delegate keys the collateral's latest UPDATE START stored
+/// (`FluxnodeCache::GetDelegates`): [`encode_delegates`] of the list.
+pub(crate) const DELEGATES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("delegates");
 /// Named values: `tip` (block hash), `network` (name).
 pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
@@ -237,6 +240,33 @@ pub(crate) struct UndoRecord {
     /// For each START of the block, in order: its collateral and the node key stored for it
     /// before the block (restored on disconnect).
     pub(crate) node_keys_before: Vec<(OutPoint, Option<Vec<u8>>)>,
+    /// For each START of the block that stored delegates, in order: its collateral and the
+    /// delegate keys stored for it before the block.
+    pub(crate) delegates_before: Vec<(OutPoint, Option<Vec<Vec<u8>>>)>,
+}
+
+/// A list of delegate keys as the delegates table stores it: a count byte, then each key with a
+/// one-byte length (fluxd allows at most four 33-byte keys).
+pub(crate) fn encode_delegates(keys: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = vec![keys.len() as u8];
+    for key in keys {
+        out.push(key.len() as u8);
+        out.extend_from_slice(key);
+    }
+    out
+}
+
+/// The inverse of [`encode_delegates`].
+pub(crate) fn decode_delegates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, StoreError> {
+    let mut reader = Reader::new(bytes, "delegate keys");
+    let count = reader.u8()?;
+    let mut keys = Vec::with_capacity(usize::from(count.min(16)));
+    for _ in 0..count {
+        let len = usize::from(reader.u8()?);
+        keys.push(reader.take(len)?.to_vec());
+    }
+    reader.finish()?;
+    Ok(keys)
 }
 
 fn put_outpoint(out: &mut Vec<u8>, outpoint: &OutPoint) {
@@ -282,6 +312,17 @@ pub(crate) fn encode_undo(record: &UndoRecord) -> Vec<u8> {
             Some(key) => {
                 out.push(1);
                 put_bytes(&mut out, key);
+            }
+            None => out.push(0),
+        }
+    }
+    out.extend_from_slice(&(record.delegates_before.len() as u32).to_le_bytes());
+    for (collateral, keys) in &record.delegates_before {
+        put_outpoint(&mut out, collateral);
+        match keys {
+            Some(keys) => {
+                out.push(1);
+                put_bytes(&mut out, &encode_delegates(keys));
             }
             None => out.push(0),
         }
@@ -338,6 +379,18 @@ pub(crate) fn decode_undo(bytes: &[u8]) -> Result<UndoRecord, StoreError> {
             _ => return Err(corrupt("node key flag")),
         };
         record.node_keys_before.push((collateral, key));
+    }
+    // Stores written before delegates were kept end here.
+    if !reader.bytes.is_empty() {
+        for _ in 0..count(&mut reader, 37)? {
+            let collateral = read_outpoint(&mut reader)?;
+            let keys = match reader.u8()? {
+                0 => None,
+                1 => Some(decode_delegates(reader.bytes()?)?),
+                _ => return Err(corrupt("delegates flag")),
+            };
+            record.delegates_before.push((collateral, keys));
+        }
     }
     reader.finish()?;
     Ok(record)
@@ -408,6 +461,7 @@ mod tests {
             confirms in proptest::collection::vec((outpoint(), "[0-9.:]{0,20}", any::<bool>()), 0..4),
             spends in proptest::collection::vec(outpoint(), 0..6),
             keys in proptest::collection::vec((outpoint(), proptest::option::of(proptest::collection::vec(any::<u8>(), 33..66))), 0..3),
+            delegates in proptest::collection::vec((outpoint(), proptest::option::of(proptest::collection::vec(proptest::collection::vec(any::<u8>(), 33..34), 0..5))), 0..3),
         ) {
             let record = UndoRecord {
                 spent,
@@ -423,6 +477,7 @@ mod tests {
                     spent: spends,
                 },
                 node_keys_before: keys,
+                delegates_before: delegates,
             };
             prop_assert_eq!(decode_undo(&encode_undo(&record)).unwrap(), record);
         }

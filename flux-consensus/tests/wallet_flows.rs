@@ -246,6 +246,7 @@ fn every_start_kind_starts_and_confirms_a_node_and_a_tampered_one_is_refused() {
         );
         starts.push(start);
     }
+    let fork_height = dev.height();
     let block = dev.make_block(starts.clone());
     assert_eq!(block.transactions.len(), 1 + kinds.len());
     assert_eq!(
@@ -301,6 +302,60 @@ fn every_start_kind_starts_and_confirms_a_node_and_a_tampered_one_is_refused() {
             "{}",
             kind.name
         );
+    }
+
+    // The UPDATE STARTs stored their delegates (the keys the kinds name, not read back from the
+    // code under test); the others stored none.
+    let named = |seeds: &[u8]| -> Vec<Vec<u8>> {
+        seeds.iter().map(|seed| key(*seed).public_key().to_bytes()).collect()
+    };
+    let expected = [None, Some(named(&[41, 42])), None, Some(named(&[43]))];
+    for ((kind, collateral), expected) in kinds.iter().zip(&collaterals).zip(&expected) {
+        assert_eq!(&dev.chain.delegates(collateral).unwrap(), expected, "{}", kind.name);
+    }
+    // A START signed by a stored delegate passes the signature rule with the stored keys (the
+    // list then refuses it: the node is confirmed); one signed by another key does not.
+    for (kind, collateral, delegate, refused) in [
+        (&kinds[1], collaterals[1], key(42), false),
+        (&kinds[1], collaterals[1], key(44), true),
+        (&kinds[3], collaterals[3], key(43), false),
+    ] {
+        let by_delegate = StartTemplate {
+            collateral,
+            owner: kind.owner.clone(),
+            node_public_key: key(50).public_key(),
+            sig_time: SIG_TIME + 10_000,
+            delegates: DelegateRole::Signing,
+            pon_active: true,
+        }
+        .build()
+        .unwrap()
+        .sign(&delegate)
+        .unwrap();
+        let error = invalid(dev.chain.validate_transaction(&by_delegate));
+        if refused {
+            assert_eq!(error, TransactionError::FluxnodeBadSignature, "{}", kind.name);
+        } else {
+            assert!(
+                matches!(error, TransactionError::FluxnodeList(_)),
+                "{}: {error:?}",
+                kind.name
+            );
+        }
+    }
+
+    // Undone with the blocks: a fork from before the STARTs that overtakes leaves no delegates.
+    let mut fork = Devchain::funded_like(&dev, fork_height);
+    fork.miner = key(99);
+    let mut outcome = None;
+    for _ in 0..(dev.height() - fork_height + 1) {
+        let block = fork.make_block(Vec::new());
+        fork.accept(&block).unwrap();
+        outcome = Some(dev.accept(&block).unwrap());
+    }
+    assert!(matches!(outcome, Some(AcceptOutcome::Reorganized { .. })), "{outcome:?}");
+    for collateral in &collaterals {
+        assert_eq!(dev.chain.delegates(collateral).unwrap(), None);
     }
 }
 

@@ -12,7 +12,7 @@ use flux_tx::{Amount, Block, BlockHash, BlockProof, OutPoint, Transaction};
 use redb::WriteTransaction;
 
 use super::AcceptBlockError;
-use super::tables::{get_block, node_key};
+use super::tables::{get_block, node_key, stored_delegates};
 use super::view::UtxoTable;
 use crate::check::block::{
     check_block_for_height, check_coinbase_amount, check_dev_fund_payout, check_fluxnode_payouts,
@@ -21,12 +21,14 @@ use crate::check::block::{
 use crate::check::pon::check_pon_block_signer;
 use crate::check::transaction::{
     check_benchmark_tier, check_confirm_signature, check_fluxnode_collateral, check_inputs,
+    check_start_signature_with_delegates, delegates_stored_by,
 };
 use crate::check::utxo::{Coin, UtxoCheckError, UtxoView};
 use crate::error::{BlockError, TransactionError};
 use crate::params::NetworkParams;
 use crate::store::{
-    BLOCKS, MAIN, NODE_KEYS, StoreError, TX_INDEX, UNDO, UTXOS, UndoRecord, decode_coin,
+    BLOCKS, DELEGATES, MAIN, NODE_KEYS, StoreError, TX_INDEX, UNDO, UTXOS, UndoRecord, decode_coin,
+    decode_delegates, encode_delegates,
     decode_undo, encode_coin, encode_tx_location, encode_undo, outpoint_key,
 };
 
@@ -95,11 +97,13 @@ pub(super) fn connect_block(
     check_block_for_height(params, block, height).map_err(|error| connection.invalid(error))?;
     connection.check_against_utxos(list)?;
     connection.check_confirms(list)?;
+    connection.check_starts()?;
     let mut record = UndoRecord::default();
     let spends = connection.spend_and_create(&mut record)?;
     check_coinbase_amount(params, &block.transactions[0], height, spends.fees)
         .map_err(|error| connection.invalid(error))?;
     connection.record_node_keys(&mut record)?;
+    connection.record_delegates(&mut record)?;
     record.changes = connection.list_changes(&spends.collateral_amounts)?;
     connection.write_records(&record)?;
     list.apply_block(height, &record.changes)
@@ -204,6 +208,43 @@ impl Connection<'_> {
                 let tier = list.get(&confirm.collateral).map(|node| node.tier);
                 check_benchmark_tier(tx, tier).map_err(|e| self.invalid_tx(index, tx, e))?;
             }
+        }
+        Ok(())
+    }
+
+    /// Each START's signature with the delegate keys stored for its collateral before this block
+    /// (`CheckFluxnodeTxSignatures`, `fluxnode.cpp:87-150`, reading the cache as the parent left
+    /// it): a START signed as a delegate needs them; the context-free rules could not decide it.
+    fn check_starts(&self) -> Result<(), ConnectFailure> {
+        let table = self.txn.open_table(DELEGATES)?;
+        for (index, tx) in self.block.transactions.iter().enumerate() {
+            if let Some(FluxnodeTx::Start(start)) = tx.fluxnode() {
+                let stored = stored_delegates(&table, &start.collateral)?;
+                check_start_signature_with_delegates(tx, stored.as_deref())
+                    .map_err(|e| self.invalid_tx(index, tx, e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores the delegate keys each UPDATE START sets (an empty list erases them,
+    /// `main.cpp:3973-3982`), keeping what it replaces in `record`.
+    fn record_delegates(&self, record: &mut UndoRecord) -> Result<(), ConnectFailure> {
+        let mut table = self.txn.open_table(DELEGATES)?;
+        for tx in &self.block.transactions {
+            let (Some(keys), Some(FluxnodeTx::Start(start))) = (delegates_stored_by(tx), tx.fluxnode())
+            else {
+                continue;
+            };
+            let key = outpoint_key(&start.collateral);
+            let before = if keys.is_empty() {
+                table.remove(key.as_slice())?
+            } else {
+                table.insert(key.as_slice(), encode_delegates(keys).as_slice())?
+            }
+            .map(|old| decode_delegates(old.value()))
+            .transpose()?;
+            record.delegates_before.push((start.collateral, before));
         }
         Ok(())
     }
@@ -343,6 +384,14 @@ pub(super) fn disconnect_block(
             outpoint_key(outpoint).as_slice(),
             encode_coin(coin).as_slice(),
         )?;
+    }
+    let mut delegates = txn.open_table(DELEGATES)?;
+    for (collateral, before) in record.delegates_before.iter().rev() {
+        let key = outpoint_key(collateral);
+        match before {
+            Some(keys) => delegates.insert(key.as_slice(), encode_delegates(keys).as_slice())?,
+            None => delegates.remove(key.as_slice())?,
+        };
     }
     let mut keys = txn.open_table(NODE_KEYS)?;
     for (collateral, before) in record.node_keys_before.iter().rev() {

@@ -8,15 +8,16 @@ use flux_tx::fluxnode::{FluxnodeTx, UpdateType};
 use flux_tx::{Amount, Transaction};
 use redb::{ReadTransaction, ReadableDatabase};
 
-use super::tables::node_key;
+use super::tables::{node_key, stored_delegates};
 use super::view::UtxoTable;
 use super::{Chain, TxValidationError};
 use crate::check::transaction::{
     check_benchmark_tier, check_confirm_signature, check_final, check_fluxnode_collateral,
-    check_inputs, check_transaction, check_transaction_at_height,
+    check_inputs, check_start_signature_with_delegates, check_transaction,
+    check_transaction_at_height,
 };
 use crate::error::TransactionError;
-use crate::store::{NODE_KEYS, StoreError, UTXOS};
+use crate::store::{DELEGATES, NODE_KEYS, StoreError, UTXOS};
 
 impl Chain {
     /// Checks a loose transaction against the tip's UTXO set and fluxnode list as if it were
@@ -70,13 +71,19 @@ impl Chain {
         Ok(fee)
     }
 
-    /// A CONFIRM's signature by the key its START announced, and its benchmark tier against the
-    /// node's.
+    /// A START's signature with the collateral's stored delegates; a CONFIRM's signature by the
+    /// key its START announced, and its benchmark tier against the node's.
     fn check_confirm_key(
         &self,
         read: &ReadTransaction,
         tx: &Transaction,
     ) -> Result<(), TxValidationError> {
+        if let Some(FluxnodeTx::Start(start)) = tx.fluxnode() {
+            let table = read.open_table(DELEGATES).map_err(StoreError::from)?;
+            let stored = stored_delegates(&table, &start.collateral)?;
+            check_start_signature_with_delegates(tx, stored.as_deref())?;
+            return Ok(());
+        }
         let Some(FluxnodeTx::Confirm(confirm)) = tx.fluxnode() else {
             return Ok(());
         };

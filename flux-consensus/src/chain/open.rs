@@ -14,7 +14,7 @@ use super::tables::require_index;
 use super::{Chain, Tip};
 use crate::params::NetworkParams;
 use crate::store::{
-    BLOCKS, BlockStatus, INDEX, IndexEntry, MAIN, META, NODE_KEYS, StoreError, TX_INDEX, UNDO,
+    BLOCKS, BlockStatus, DELEGATES, INDEX, IndexEntry, MAIN, META, NODE_KEYS, StoreError, TX_INDEX, UNDO,
     UTXOS, decode_hash, decode_undo, encode_block, encode_index,
 };
 
@@ -49,6 +49,7 @@ impl Chain {
         txn.open_table(UNDO)?;
         txn.open_table(TX_INDEX)?;
         txn.open_table(NODE_KEYS)?;
+        txn.open_table(DELEGATES)?;
         txn.commit()?;
 
         let tip_entry = require_index(&db.begin_read()?.open_table(INDEX)?, &tip_hash)?;

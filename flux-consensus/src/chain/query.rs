@@ -170,6 +170,19 @@ impl Chain {
         node_key(&keys, collateral)
     }
 
+    /// The delegate keys the latest best-chain UPDATE START stored for `collateral`
+    /// (`FluxnodeCache::GetDelegates`): who may sign a START for it as a delegate. `None` when
+    /// none are stored.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] on a read failure.
+    pub fn delegates(&self, collateral: &OutPoint) -> Result<Option<Vec<Vec<u8>>>, StoreError> {
+        let read = self.db.begin_read()?;
+        let table = read.open_table(crate::store::DELEGATES)?;
+        super::tables::stored_delegates(&table, collateral)
+    }
+
     /// The median time past of the tip (`GetMedianTimePast`).
     ///
     /// # Errors

@@ -26,6 +26,18 @@ pub(super) fn node_key(
         .map(|value| value.value().to_vec()))
 }
 
+/// The delegate keys stored for `collateral` in the delegates table, `None` when it has none.
+pub(super) fn stored_delegates(
+    table: &impl BytesTable,
+    collateral: &OutPoint,
+) -> Result<Option<Vec<Vec<u8>>>, StoreError> {
+    let key = outpoint_key(collateral);
+    table
+        .get(key.as_slice())?
+        .map(|value| crate::store::decode_delegates(value.value()))
+        .transpose()
+}
+
 /// A block's index entry, `None` when the block is not stored.
 pub(super) fn get_index(
     table: &impl BytesTable,
