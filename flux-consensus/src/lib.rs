@@ -71,7 +71,7 @@
 //! equal-work PON tips in the chain state).
 //!
 //! Not validated here (refused or left out, see each item's docs): shielded transactions (their
-//! proofs), the benchmark signature of CONFIRMs, delegate STARTs, P2SH sigops.
+//! proofs), the benchmark signature of CONFIRMs, P2SH sigops.
 //!
 //! # Example: the rules alone, on the mainnet genesis block
 //!
