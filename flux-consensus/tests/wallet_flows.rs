@@ -307,11 +307,19 @@ fn every_start_kind_starts_and_confirms_a_node_and_a_tampered_one_is_refused() {
     // The UPDATE STARTs stored their delegates (the keys the kinds name, not read back from the
     // code under test); the others stored none.
     let named = |seeds: &[u8]| -> Vec<Vec<u8>> {
-        seeds.iter().map(|seed| key(*seed).public_key().to_bytes()).collect()
+        seeds
+            .iter()
+            .map(|seed| key(*seed).public_key().to_bytes())
+            .collect()
     };
     let expected = [None, Some(named(&[41, 42])), None, Some(named(&[43]))];
     for ((kind, collateral), expected) in kinds.iter().zip(&collaterals).zip(&expected) {
-        assert_eq!(&dev.chain.delegates(collateral).unwrap(), expected, "{}", kind.name);
+        assert_eq!(
+            &dev.chain.delegates(collateral).unwrap(),
+            expected,
+            "{}",
+            kind.name
+        );
     }
     // A START signed by a stored delegate passes the signature rule with the stored keys (the
     // list then refuses it: the node is confirmed); one signed by another key does not.
@@ -334,7 +342,12 @@ fn every_start_kind_starts_and_confirms_a_node_and_a_tampered_one_is_refused() {
         .unwrap();
         let error = invalid(dev.chain.validate_transaction(&by_delegate));
         if refused {
-            assert_eq!(error, TransactionError::FluxnodeBadSignature, "{}", kind.name);
+            assert_eq!(
+                error,
+                TransactionError::FluxnodeBadSignature,
+                "{}",
+                kind.name
+            );
         } else {
             assert!(
                 matches!(error, TransactionError::FluxnodeList(_)),
@@ -353,7 +366,10 @@ fn every_start_kind_starts_and_confirms_a_node_and_a_tampered_one_is_refused() {
         fork.accept(&block).unwrap();
         outcome = Some(dev.accept(&block).unwrap());
     }
-    assert!(matches!(outcome, Some(AcceptOutcome::Reorganized { .. })), "{outcome:?}");
+    assert!(
+        matches!(outcome, Some(AcceptOutcome::Reorganized { .. })),
+        "{outcome:?}"
+    );
     for collateral in &collaterals {
         assert_eq!(dev.chain.delegates(collateral).unwrap(), None);
     }
@@ -629,4 +645,80 @@ fn a_wallet_payment_with_data_and_change_is_mined_at_the_fee_it_declares() {
             height: BlockHeight(102)
         }
     );
+}
+
+/// A Titan stake (`flux_nodes::titan::stake_payment`): the stake to a 2-of-3 multisig standing
+/// in for Titan's address and its reference in an `OP_RETURN` output, mined on the devnet; the
+/// documented limits (50 to 10,000 FLUX, a multisig destination, a reference of 1 to 80 bytes)
+/// refuse the rest before anything is signed.
+#[test]
+fn a_titan_stake_payment_is_mined_and_its_limits_hold() {
+    use flux_nodes::titan::stake_payment::{StakePaymentError, TitanStake, build_stake_payment};
+    use flux_tx::builder::payment::FeeRate;
+
+    let mut dev = Devchain::new();
+    dev.mine(101);
+    let miner = dev.miner.clone();
+    let mine = Address::from_public_key(&miner.public_key(), Network::Devnet);
+    let titan = Address::from_redeem_script(redeem_2_of_3().as_bytes(), Network::Devnet);
+    let utxos = vec![dev.coinbase_utxo(1)];
+    let height = BlockHeight(dev.height() + 1);
+    let build = |amount: Amount, reference: &[u8], to: Address| {
+        build_stake_payment(
+            &miner,
+            &TitanStake {
+                amount,
+                reference: reference.to_vec(),
+                titan_address: to,
+            },
+            utxos.clone(),
+            mine,
+            FeeRate::WALLET_DEFAULT,
+            Network::Devnet,
+            height,
+        )
+    };
+
+    let built = build(flux(1_000), b"titan stake 0001", titan).unwrap();
+    let outputs = built.tx.outputs();
+    assert_eq!(outputs[0].value, 100_000_000_000);
+    assert_eq!(outputs[0].script_pubkey, titan.script_pubkey());
+    // OP_RETURN, a 16-byte push, the reference.
+    let mut data = vec![0x6a, 16];
+    data.extend_from_slice(b"titan stake 0001");
+    assert_eq!(
+        (outputs[1].value, outputs[1].script_pubkey.as_bytes()),
+        (0, data.as_slice())
+    );
+    assert_eq!(
+        dev.chain.validate_transaction(&built.tx).unwrap(),
+        built.fee
+    );
+    let block = dev.make_block(vec![built.tx.clone()]);
+    dev.accept(&block).unwrap();
+    assert!(dev.chain.transaction(&built.tx.txid()).unwrap().is_some());
+
+    let below = Amount::from_zat(50 * 100_000_000 - 1).unwrap();
+    let above = Amount::from_zat(10_000 * 100_000_000 + 1).unwrap();
+    for amount in [below, above] {
+        assert_eq!(
+            build(amount, b"r", titan).unwrap_err(),
+            StakePaymentError::AmountOutOfRange { amount }
+        );
+    }
+    assert!(build(flux(50), b"r", titan).is_ok());
+    assert!(build(flux(10_000), b"r", titan).is_ok());
+    assert_eq!(
+        build(flux(100), &[], titan).unwrap_err(),
+        StakePaymentError::BadReference { len: 0 }
+    );
+    assert_eq!(
+        build(flux(100), &[7; 81], titan).unwrap_err(),
+        StakePaymentError::BadReference { len: 81 }
+    );
+    assert!(build(flux(100), &[7; 80], titan).is_ok());
+    assert!(matches!(
+        build(flux(100), b"r", mine).unwrap_err(),
+        StakePaymentError::NotMultisigAddress(_)
+    ));
 }

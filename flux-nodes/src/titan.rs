@@ -102,6 +102,7 @@ mod rotation;
 mod shares;
 mod simulation;
 mod stake;
+pub mod stake_payment;
 mod term;
 #[cfg(test)]
 mod tests;

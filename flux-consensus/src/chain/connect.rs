@@ -28,8 +28,8 @@ use crate::error::{BlockError, TransactionError};
 use crate::params::NetworkParams;
 use crate::store::{
     BLOCKS, DELEGATES, MAIN, NODE_KEYS, StoreError, TX_INDEX, UNDO, UTXOS, UndoRecord, decode_coin,
-    decode_delegates, encode_delegates,
-    decode_undo, encode_coin, encode_tx_location, encode_undo, outpoint_key,
+    decode_delegates, decode_undo, encode_coin, encode_delegates, encode_tx_location, encode_undo,
+    outpoint_key,
 };
 
 /// Why connecting a block failed: a block broke a rule (the reorganisation marks it invalid),
@@ -232,7 +232,8 @@ impl Connection<'_> {
     fn record_delegates(&self, record: &mut UndoRecord) -> Result<(), ConnectFailure> {
         let mut table = self.txn.open_table(DELEGATES)?;
         for tx in &self.block.transactions {
-            let (Some(keys), Some(FluxnodeTx::Start(start))) = (delegates_stored_by(tx), tx.fluxnode())
+            let (Some(keys), Some(FluxnodeTx::Start(start))) =
+                (delegates_stored_by(tx), tx.fluxnode())
             else {
                 continue;
             };

@@ -14,8 +14,8 @@ use super::tables::require_index;
 use super::{Chain, Tip};
 use crate::params::NetworkParams;
 use crate::store::{
-    BLOCKS, BlockStatus, DELEGATES, INDEX, IndexEntry, MAIN, META, NODE_KEYS, StoreError, TX_INDEX, UNDO,
-    UTXOS, decode_hash, decode_undo, encode_block, encode_index,
+    BLOCKS, BlockStatus, DELEGATES, INDEX, IndexEntry, MAIN, META, NODE_KEYS, StoreError, TX_INDEX,
+    UNDO, UTXOS, decode_hash, decode_undo, encode_block, encode_index,
 };
 
 impl Chain {
