@@ -31,6 +31,7 @@ fn free_port() -> u16 {
 struct Node {
     child: Child,
     port: u16,
+    data_dir: std::path::PathBuf,
 }
 
 impl Node {
@@ -59,7 +60,11 @@ impl Node {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("flux node starts");
-        Node { child, port }
+        Node {
+            child,
+            port,
+            data_dir: data_dir.to_owned(),
+        }
     }
 
     /// One JSON-RPC call over a plain HTTP/1.1 POST; `Err` carries the error object.
@@ -79,11 +84,15 @@ impl Node {
         use std::io::{Read, Write};
         let body =
             json!({"jsonrpc": "1.0", "id": 1, "method": method, "params": params}).to_string();
+        // The node writes its cookie into the data directory at start (anew at each start).
+        let cookie = std::fs::read_to_string(self.data_dir.join(".cookie"))
+            .map_err(|e| json!({"cookie": e.to_string()}))?;
+        let authorization = examples::node::rpc_auth::basic_header(&cookie);
         let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port))
             .map_err(|e| json!({"connect": e.to_string()}))?;
         write!(
             stream,
-            "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "POST / HTTP/1.1\r\nHost: localhost\r\nAuthorization: {authorization}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         )
         .map_err(|e| json!({"write": e.to_string()}))?;
@@ -401,7 +410,12 @@ fn devnet_node_end_to_end() {
     // A second node follows the first and reaches the same tip.
     let b = Node::start(
         &dir.path().join("b"),
-        &["--connect", &format!("127.0.0.1:{}", a.port)],
+        &[
+            "--connect",
+            &format!("127.0.0.1:{}", a.port),
+            "--connect-cookie",
+            a_dir.join(".cookie").to_str().unwrap(),
+        ],
     );
     b.wait_for("node B to catch up", Duration::from_secs(120), |b| {
         let height = b.height();

@@ -66,7 +66,14 @@ fn runtime() -> tokio::runtime::Runtime {
 fn typed_calls_against_the_reference_node() {
     let dir = tempfile::tempdir().unwrap();
     let node = start_node(&dir);
-    let client = FluxdClient::new(node.addr, Auth::None).unwrap();
+    // The node's RPC takes its cookie (written into the data directory at start) by default.
+    let cookie = dir.path().join(".cookie");
+    let start = Instant::now();
+    while !cookie.exists() {
+        assert!(start.elapsed() < Duration::from_secs(30), "no cookie after 30 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let client = FluxdClient::new(node.addr, Auth::Cookie(cookie)).unwrap();
     runtime().block_on(async {
         let start = Instant::now();
         let height = loop {

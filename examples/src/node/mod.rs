@@ -19,6 +19,7 @@ pub mod economy;
 pub mod methods;
 pub mod operators;
 pub mod rpc;
+pub mod rpc_auth;
 pub mod state;
 pub mod sync;
 pub mod wallet;
@@ -65,6 +66,15 @@ pub struct NodeConfig {
     /// The devnet this node runs (its proof-of-node slot length; every node of one devnet must
     /// use the same).
     pub devnet: Devnet,
+    /// A `user:password` the RPC accepts besides the cookie it writes into the data directory.
+    pub rpc_user: Option<(String, String)>,
+    /// Who may call the RPC (loopback when empty; needed to bind any other address).
+    pub rpc_allow: Vec<rpc_auth::AllowedRange>,
+    /// Connection and timing limits of the RPC server.
+    pub rpc_limits: rpc::ServeLimits,
+    /// The credentials for the node `connect` follows (its cookie file's content, or
+    /// `user:password`).
+    pub connect_credentials: Option<String>,
 }
 
 /// Why the node stopped with an error.
@@ -100,6 +110,11 @@ pub enum NodeError {
     /// The app could not be deployed.
     #[error("{0}")]
     App(#[from] apps::AppHostError),
+    /// The RPC would listen beyond loopback with nobody named who may call it.
+    #[error(
+        "refusing to serve RPC on {0}, which is not a loopback address, without --rpc-allow-ip naming who may call it"
+    )]
+    RpcExposed(SocketAddr),
 }
 
 fn now() -> u32 {
@@ -403,6 +418,9 @@ pub fn summary_line(state: &NodeState) -> String {
 /// # Errors
 /// [`NodeError`] when the store, the RPC socket or the node's own blocks fail.
 pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Result<(), NodeError> {
+    if !config.rpc_bind.ip().is_loopback() && config.rpc_allow.is_empty() {
+        return Err(NodeError::RpcExposed(config.rpc_bind));
+    }
     std::fs::create_dir_all(&config.data_dir).map_err(|source| NodeError::Io {
         what: format!("cannot create {}", config.data_dir.display()),
         source,
@@ -428,14 +446,35 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
         source,
     })?;
     eprintln!("node: JSON-RPC on http://{rpc_addr}");
+    let access = Arc::new(
+        rpc_auth::RpcAccess::start(
+            &config.data_dir,
+            config.rpc_user.clone(),
+            config.rpc_allow.clone(),
+        )
+        .map_err(|error| NodeError::Io {
+            what: "rpc access".into(),
+            source: std::io::Error::other(error.to_string()),
+        })?,
+    );
+    eprintln!(
+        "node: RPC cookie {}",
+        config.data_dir.join(rpc_auth::COOKIE_FILE).display()
+    );
     let methods = Methods::new(Arc::clone(&state));
     let handler = move |method: &str, params: Params<'_>| -> Result<Value, RpcError> {
         methods.call(method, params)
     };
     let (stop_rpc, rpc_stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(rpc::serve(listener, Arc::new(handler), async {
-        let _ = rpc_stopped.await;
-    }));
+    let server = tokio::spawn(rpc::serve(
+        listener,
+        Arc::new(handler),
+        Arc::clone(&access),
+        config.rpc_limits,
+        async {
+            let _ = rpc_stopped.await;
+        },
+    ));
 
     let app: Arc<Mutex<Option<apps::AppHost>>> = Arc::new(Mutex::new(None));
     let owner = format!("flux-devnet-{}", std::process::id());
@@ -452,7 +491,10 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
                 }
                 let wait = match config.connect {
                     Some(peer) => {
-                        let client = RpcClient::new(peer);
+                        let client = match &config.connect_credentials {
+                            Some(credentials) => RpcClient::with_credentials(peer, credentials),
+                            None => RpcClient::new(peer),
+                        };
                         match sync::sync_once(&state, &client).await {
                             Ok(0) => Duration::from_millis(250),
                             Ok(_) => Duration::ZERO,
@@ -551,6 +593,7 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
     }
     let _ = stop_rpc.send(());
     let _ = server.await;
+    access.remove_cookie();
     eprintln!("node: stopped");
     result
 }

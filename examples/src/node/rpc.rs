@@ -9,6 +9,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
@@ -16,6 +17,8 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
+
+use super::rpc_auth::{RpcAccess, Verdict, basic_header};
 
 /// The largest request body the server reads (a `sendrawtransaction` of fluxd's largest
 /// transaction, hex-encoded, fits easily).
@@ -200,6 +203,13 @@ pub fn answer_body(handler: &dyn RpcHandler, body: &[u8]) -> (StatusCode, Value)
     }
 }
 
+/// An empty answer with `status` (fluxd answers 401 and 403 without a JSON body).
+fn plain_response(status: StatusCode) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = status;
+    response
+}
+
 fn http_response(status: StatusCode, body: Value) -> Response<Full<Bytes>> {
     // Amounts are written as fluxd writes them (`150.00000000`).
     let mut response = Response::new(Full::new(Bytes::from(crate::fluxd_json::to_text(&body))));
@@ -213,8 +223,27 @@ fn http_response(status: StatusCode, body: Value) -> Response<Full<Bytes>> {
 
 async fn serve_request(
     handler: Arc<dyn RpcHandler>,
+    access: Arc<RpcAccess>,
+    peer: SocketAddr,
+    request_timeout: Duration,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    let authorization = request
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .map(|value| value.as_bytes());
+    match access.check(peer.ip(), authorization) {
+        Verdict::Allowed => {}
+        Verdict::Forbidden => return Ok(plain_response(StatusCode::FORBIDDEN)),
+        Verdict::Unauthorized => {
+            let mut response = plain_response(StatusCode::UNAUTHORIZED);
+            response.headers_mut().insert(
+                hyper::header::WWW_AUTHENTICATE,
+                hyper::header::HeaderValue::from_static("Basic realm=\"jsonrpc\""),
+            );
+            return Ok(response);
+        }
+    }
     if request.method() != Method::POST {
         let error = RpcError::new(code::INVALID_REQUEST, "JSON-RPC requires POST");
         return Ok(http_response(
@@ -222,12 +251,15 @@ async fn serve_request(
             envelope(Err(error), Value::Null),
         ));
     }
-    let body = match Limited::new(request.into_body(), MAX_REQUEST_BYTES)
-        .collect()
-        .await
-    {
-        Ok(collected) => collected.to_bytes(),
-        Err(error) => {
+    let collected = tokio::time::timeout(
+        request_timeout,
+        Limited::new(request.into_body(), MAX_REQUEST_BYTES).collect(),
+    )
+    .await;
+    let body = match collected {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Err(_) => return Ok(plain_response(StatusCode::REQUEST_TIMEOUT)),
+        Ok(Err(error)) => {
             let error = RpcError::new(code::INVALID_REQUEST, format!("unreadable body: {error}"));
             return Ok(http_response(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -249,29 +281,68 @@ async fn serve_request(
     })
 }
 
-/// Serves JSON-RPC on `listener` until `shutdown` completes.
+/// How much of the node one set of RPC clients may hold (fluxd: `-rpcthreads`, `-rpcworkqueue`,
+/// `-rpcservertimeout`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServeLimits {
+    /// Connections served at once; a connection beyond is closed at once.
+    pub max_connections: usize,
+    /// How long a request may take to arrive whole (headers, then body); a connection is also
+    /// closed after six times this, so a client that trickles or never sends cannot hold it.
+    pub request_timeout: Duration,
+}
+
+impl Default for ServeLimits {
+    /// 64 connections, 30 s per request (fluxd's `DEFAULT_HTTP_SERVER_TIMEOUT`).
+    fn default() -> ServeLimits {
+        ServeLimits {
+            max_connections: 64,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Serves JSON-RPC on `listener` until `shutdown` completes, to the callers `access` lets in,
+/// within `limits`.
 pub async fn serve(
     listener: TcpListener,
     handler: Arc<dyn RpcHandler>,
+    access: Arc<RpcAccess>,
+    limits: ServeLimits,
     shutdown: impl Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     loop {
         let accepted = tokio::select! {
             () = &mut shutdown => return,
             accepted = listener.accept() => accepted,
         };
         // A failed accept (too many open files, a reset) affects one client, not the server.
-        let Ok((stream, _)) = accepted else { continue };
+        let Ok((stream, peer)) = accepted else { continue };
+        // Over the cap the connection is dropped (closed) without reading it.
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            continue;
+        };
         let handler = Arc::clone(&handler);
+        let access = Arc::clone(&access);
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |request| {
-                serve_request(Arc::clone(&handler), request)
+                serve_request(
+                    Arc::clone(&handler),
+                    Arc::clone(&access),
+                    peer,
+                    limits.request_timeout,
+                    request,
+                )
             });
-            // A client that hangs up mid-request is its own problem.
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.request_timeout)
+                .serve_connection(TokioIo::new(stream), service);
+            // A client that hangs up mid-request is its own problem; one that lingers is cut.
+            let _ = tokio::time::timeout(limits.request_timeout * 6, connection).await;
+            drop(slot);
         });
     }
 }
@@ -311,15 +382,29 @@ pub enum ClientError {
 
 /// A JSON-RPC client for one node (a new connection per call: sync is not chatty enough to need
 /// more, and a dropped connection then costs one call).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RpcClient {
     addr: SocketAddr,
+    /// The `Authorization` header value sent with every call.
+    authorization: Option<String>,
 }
 
 impl RpcClient {
-    /// A client for the node listening on `addr`.
+    /// A client for the node listening on `addr`, without credentials.
     pub fn new(addr: SocketAddr) -> Self {
-        RpcClient { addr }
+        RpcClient {
+            addr,
+            authorization: None,
+        }
+    }
+
+    /// A client that authenticates with `credentials` (`user:password`, or a cookie file's
+    /// content).
+    pub fn with_credentials(addr: SocketAddr, credentials: &str) -> Self {
+        RpcClient {
+            addr,
+            authorization: Some(basic_header(credentials)),
+        }
     }
 
     /// The node's address.
@@ -342,9 +427,13 @@ impl RpcClient {
             .map_err(|source| ClientError::Http { addr, source })?;
         tokio::spawn(connection);
         let body = json!({"jsonrpc": "1.0", "id": "flux-rs", "method": method, "params": params});
-        let request = Request::post("/")
+        let mut request = Request::post("/")
             .header(hyper::header::HOST, addr.to_string())
-            .header(hyper::header::CONTENT_TYPE, "application/json")
+            .header(hyper::header::CONTENT_TYPE, "application/json");
+        if let Some(authorization) = &self.authorization {
+            request = request.header(hyper::header::AUTHORIZATION, authorization.as_str());
+        }
+        let request = request
             .body(Full::new(Bytes::from(body.to_string())))
             .map_err(|error| ClientError::Malformed {
                 addr,

@@ -28,6 +28,27 @@ pub struct NodeArgs {
     /// Follow the node whose JSON-RPC listens here instead of mining.
     #[arg(long)]
     connect: Option<SocketAddr>,
+    /// The RPC credentials of the node --connect follows: its cookie file (`DATADIR/.cookie`)
+    /// or a file holding `user:password`.
+    #[arg(long, value_name = "FILE")]
+    connect_cookie: Option<PathBuf>,
+    /// A user the RPC accepts besides the cookie it writes into the data directory; the password
+    /// is read from --rpc-password-file (never from the command line).
+    #[arg(long, requires = "rpc_password_file")]
+    rpc_user: Option<String>,
+    /// The file holding --rpc-user's password (its first line).
+    #[arg(long, value_name = "FILE", requires = "rpc_user")]
+    rpc_password_file: Option<PathBuf>,
+    /// Who may call the RPC: an address or ADDRESS/PREFIX, repeatable (default: loopback only;
+    /// required to bind any other address).
+    #[arg(long, value_name = "RANGE")]
+    rpc_allow_ip: Vec<String>,
+    /// Milliseconds a request may take to arrive whole before its connection is dropped.
+    #[arg(long, default_value_t = 30_000)]
+    rpc_timeout_ms: u64,
+    /// RPC connections served at once (more are closed on arrival).
+    #[arg(long, default_value_t = 64)]
+    rpc_max_connections: usize,
     /// Milliseconds between mined blocks once the fluxnodes run, until proof of node starts at
     /// height 250 (from there a block comes per slot that has an eligible node).
     #[arg(long, default_value_t = 250)]
@@ -71,7 +92,60 @@ pub fn run_node(args: NodeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let read_secret = |path: &PathBuf, what: &str| -> Result<String, String> {
+        std::fs::read_to_string(path)
+            .map(|text| text.lines().next().unwrap_or("").trim().to_owned())
+            .map_err(|error| format!("cannot read {what} {}: {error}", path.display()))
+    };
+    let mut rpc_allow = Vec::new();
+    for range in &args.rpc_allow_ip {
+        match examples::node::rpc_auth::AllowedRange::parse(range) {
+            Ok(range) => rpc_allow.push(range),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let rpc_user = match (&args.rpc_user, &args.rpc_password_file) {
+        (Some(user), Some(path)) => match read_secret(path, "--rpc-password-file") {
+            Ok(password) => Some((user.clone(), password)),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => None,
+    };
+    let connect_credentials = match &args.connect_cookie {
+        Some(path) => match read_secret(path, "--connect-cookie") {
+            Ok(credentials) => Some(credentials),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+    if !args.rpc_bind.ip().is_loopback() && rpc_allow.is_empty() {
+        eprintln!(
+            "error: --rpc-bind {} is not a loopback address: name who may call it with --rpc-allow-ip",
+            args.rpc_bind
+        );
+        return ExitCode::from(2);
+    }
+    if args.rpc_max_connections == 0 || args.rpc_timeout_ms == 0 {
+        eprintln!("error: --rpc-max-connections and --rpc-timeout-ms must be positive");
+        return ExitCode::from(2);
+    }
     let config = NodeConfig {
+        rpc_user,
+        rpc_allow,
+        rpc_limits: examples::node::rpc::ServeLimits {
+            max_connections: args.rpc_max_connections,
+            request_timeout: Duration::from_millis(args.rpc_timeout_ms),
+        },
+        connect_credentials,
         devnet,
         data_dir: args.datadir,
         rpc_bind: args.rpc_bind,
