@@ -36,7 +36,12 @@ fn start(dir: &Path, extra: &[&str]) -> Node {
     let addr = free_addr();
     let child = Command::new(env!("CARGO_BIN_EXE_flux"))
         .args(["node", "--devnet", "--app-runtime", "none"])
-        .args(["--status-interval-ms", "60000", "--rpc-bind", &addr.to_string()])
+        .args([
+            "--status-interval-ms",
+            "60000",
+            "--rpc-bind",
+            &addr.to_string(),
+        ])
         .args(["--rpc-timeout-ms", "1000", "--rpc-max-connections", "32"])
         .arg("--datadir")
         .arg(dir)
@@ -48,7 +53,10 @@ fn start(dir: &Path, extra: &[&str]) -> Node {
     let cookie = dir.join(".cookie");
     let begin = Instant::now();
     while !cookie.exists() || TcpStream::connect(addr).is_err() {
-        assert!(begin.elapsed() < Duration::from_secs(60), "the node did not start");
+        assert!(
+            begin.elapsed() < Duration::from_secs(60),
+            "the node did not start"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     Node { child, addr }
@@ -83,7 +91,11 @@ fn basic(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -118,8 +130,15 @@ fn only_the_cookie_or_the_configured_user_gets_in() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&cookie_path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600, "the cookie is readable by its owner only");
+        let mode = std::fs::metadata(&cookie_path)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "the cookie is readable by its owner only"
+        );
     }
 
     for (what, authorization) in [
@@ -145,7 +164,10 @@ fn only_the_cookie_or_the_configured_user_gets_in() {
         .unwrap();
     let begin = Instant::now();
     while cookie_path.exists() {
-        assert!(begin.elapsed() < Duration::from_secs(20), "the cookie outlived the node");
+        assert!(
+            begin.elapsed() < Duration::from_secs(20),
+            "the cookie outlived the node"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -161,7 +183,9 @@ fn half_sent_requests_lose_their_connection_and_others_are_served() {
     let mut slow: Vec<TcpStream> = (0..200)
         .map(|_| {
             let mut stream = TcpStream::connect(node.addr).unwrap();
-            stream.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Le").unwrap();
+            stream
+                .write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Le")
+                .unwrap();
             stream
         })
         .collect();
@@ -191,7 +215,10 @@ fn half_sent_requests_lose_their_connection_and_others_are_served() {
         .unwrap();
     let mut answer = String::new();
     let _ = partial_body.read_to_string(&mut answer);
-    assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
 
     // The node still answers an honest client.
     let (status, body) = post(node.addr, Some(&authorization));
@@ -202,7 +229,14 @@ fn half_sent_requests_lose_their_connection_and_others_are_served() {
 fn no_binding_beyond_loopback_without_allowed_callers() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_flux"))
-        .args(["node", "--devnet", "--app-runtime", "none", "--rpc-bind", "0.0.0.0:0"])
+        .args([
+            "node",
+            "--devnet",
+            "--app-runtime",
+            "none",
+            "--rpc-bind",
+            "0.0.0.0:0",
+        ])
         .arg("--datadir")
         .arg(dir.path())
         .output()

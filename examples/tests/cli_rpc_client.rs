@@ -70,7 +70,10 @@ fn typed_calls_against_the_reference_node() {
     let cookie = dir.path().join(".cookie");
     let start = Instant::now();
     while !cookie.exists() {
-        assert!(start.elapsed() < Duration::from_secs(30), "no cookie after 30 s");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no cookie after 30 s"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let client = FluxdClient::new(node.addr, Auth::Cookie(cookie)).unwrap();

@@ -319,7 +319,9 @@ pub async fn serve(
             accepted = listener.accept() => accepted,
         };
         // A failed accept (too many open files, a reset) affects one client, not the server.
-        let Ok((stream, peer)) = accepted else { continue };
+        let Ok((stream, peer)) = accepted else {
+            continue;
+        };
         // Over the cap the connection is dropped (closed) without reading it.
         let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
             continue;
@@ -526,15 +528,31 @@ mod tests {
         assert_eq!(body[1]["error"]["code"], json!(-32601));
     }
 
+    /// Access by the cookie written into a temporary directory (kept alive by the caller).
+    fn test_access() -> (Arc<RpcAccess>, String, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let access = RpcAccess::start(dir.path(), None, Vec::new()).unwrap();
+        let cookie =
+            std::fs::read_to_string(dir.path().join(super::super::rpc_auth::COOKIE_FILE)).unwrap();
+        (Arc::new(access), cookie, dir)
+    }
+
     #[tokio::test]
     async fn client_and_server_over_loopback() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(serve(listener, Arc::new(echo), async {
-            let _ = stopped.await;
-        }));
-        let client = RpcClient::new(addr);
+        let (access, credentials, _dir) = test_access();
+        let server = tokio::spawn(serve(
+            listener,
+            Arc::new(echo),
+            access,
+            ServeLimits::default(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        let client = RpcClient::with_credentials(addr, &credentials);
         assert_eq!(
             client.call("getblockhash", json!([42])).await.unwrap(),
             json!(42)
@@ -554,14 +572,23 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(serve(listener, Arc::new(echo), async {
-            let _ = stopped.await;
-        }));
+        let (access, credentials, _dir) = test_access();
+        let server = tokio::spawn(serve(
+            listener,
+            Arc::new(echo),
+            access,
+            ServeLimits::default(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
         let body = r#"{"method":"getblocksubsidy","params":[],"id":1}"#;
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
         let request = format!(
-            "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+            "POST / HTTP/1.1\r\nHost: localhost\r\nAuthorization: {}\r\n\
+             Content-Type: application/json\r\n\
              Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            basic_header(&credentials),
             body.len()
         );
         stream.write_all(request.as_bytes()).await.unwrap();

@@ -57,7 +57,11 @@ impl AllowedRange {
         let network: IpAddr = address.parse().map_err(|_| bad())?;
         let max = if network.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
-            Some(prefix) => prefix.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(bad)?,
+            Some(prefix) => prefix
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(bad)?,
             None => max,
         };
         Ok(AllowedRange { network, prefix })
@@ -70,11 +74,19 @@ impl AllowedRange {
             v4 => v4,
         };
         let (a, b, bits) = match (self.network, ip) {
-            (IpAddr::V4(a), IpAddr::V4(b)) => (u128::from(u32::from(a)) << 96, u128::from(u32::from(b)) << 96, self.prefix),
+            (IpAddr::V4(a), IpAddr::V4(b)) => (
+                u128::from(u32::from(a)) << 96,
+                u128::from(u32::from(b)) << 96,
+                self.prefix,
+            ),
             (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), self.prefix),
             _ => return false,
         };
-        let mask = if bits == 0 { 0 } else { u128::MAX << (128 - u32::from(bits)) };
+        let mask = if bits == 0 {
+            0
+        } else {
+            u128::MAX << (128 - u32::from(bits))
+        };
         a & mask == b & mask
     }
 }
@@ -128,11 +140,8 @@ impl RpcAccess {
         let mut file = options.open(&path).map_err(cookie_error)?;
         // An older file keeps its mode through `open`: set it again.
         #[cfg(unix)]
-        std::fs::set_permissions(
-            &path,
-            std::os::unix::fs::PermissionsExt::from_mode(0o600),
-        )
-        .map_err(cookie_error)?;
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .map_err(cookie_error)?;
         file.write_all(cookie.as_bytes()).map_err(cookie_error)?;
         let mut credentials = vec![cookie];
         if let Some((name, password)) = user {
@@ -186,7 +195,9 @@ impl RpcAccess {
 fn basic_credentials(value: &[u8]) -> Option<Vec<u8>> {
     let text = std::str::from_utf8(value).ok()?;
     let encoded = text.strip_prefix("Basic ")?.trim();
-    base64::engine::general_purpose::STANDARD.decode(encoded).ok()
+    base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()
 }
 
 /// Equality whose time depends on the lengths only: the SHA-256 digests of both sides are
@@ -195,7 +206,10 @@ fn basic_credentials(value: &[u8]) -> Option<Vec<u8>> {
 fn constant_time_eq(expected: &[u8], given: &[u8]) -> bool {
     let a = flux_tx::keys::sha256d(expected);
     let b = flux_tx::keys::sha256d(given);
-    a.iter().zip(b.iter()).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |diff, (x, y)| diff | (x ^ y))
+        == 0
 }
 
 /// The `Authorization` header value for `user:password` credentials (a cookie file's content).
@@ -219,7 +233,11 @@ mod tests {
         let one = AllowedRange::parse("192.168.1.7").unwrap();
         assert!(one.contains("192.168.1.7".parse().unwrap()));
         assert!(!one.contains("192.168.1.8".parse().unwrap()));
-        assert!(AllowedRange::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!(
+            AllowedRange::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
         for bad in ["10.0.0.0/33", "host", "10.0.0.0/x", ""] {
             assert!(AllowedRange::parse(bad).is_err(), "{bad}");
         }
@@ -238,13 +256,28 @@ mod tests {
         assert!(cookie.starts_with("__cookie__:") && cookie.len() == 11 + 64);
         let local: IpAddr = "127.0.0.1".parse().unwrap();
         let header = |text: &str| basic_header(text);
-        assert_eq!(access.check(local, Some(header(&cookie).as_bytes())), Verdict::Allowed);
-        assert_eq!(access.check(local, Some(header("alice:s3cret").as_bytes())), Verdict::Allowed);
-        assert_eq!(access.check(local, Some(header("alice:s3cres").as_bytes())), Verdict::Unauthorized);
-        assert_eq!(access.check(local, None), Verdict::Unauthorized);
-        assert_eq!(access.check(local, Some(b"Bearer x")), Verdict::Unauthorized);
         assert_eq!(
-            access.check("10.0.0.1".parse().unwrap(), Some(header(&cookie).as_bytes())),
+            access.check(local, Some(header(&cookie).as_bytes())),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            access.check(local, Some(header("alice:s3cret").as_bytes())),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            access.check(local, Some(header("alice:s3cres").as_bytes())),
+            Verdict::Unauthorized
+        );
+        assert_eq!(access.check(local, None), Verdict::Unauthorized);
+        assert_eq!(
+            access.check(local, Some(b"Bearer x")),
+            Verdict::Unauthorized
+        );
+        assert_eq!(
+            access.check(
+                "10.0.0.1".parse().unwrap(),
+                Some(header(&cookie).as_bytes())
+            ),
             Verdict::Forbidden
         );
         access.remove_cookie();

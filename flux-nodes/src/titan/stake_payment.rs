@@ -104,7 +104,7 @@ pub fn build_stake_payment(
     height: BlockHeight,
 ) -> Result<BuiltPayment, StakePaymentError> {
     let zat = stake.amount.zat();
-    if zat < MIN_STAKE_FLUX * COIN || zat > MAX_STAKE_FLUX * COIN {
+    if !(MIN_STAKE_FLUX * COIN..=MAX_STAKE_FLUX * COIN).contains(&zat) {
         return Err(StakePaymentError::AmountOutOfRange {
             amount: stake.amount,
         });
