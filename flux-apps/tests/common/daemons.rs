@@ -8,6 +8,8 @@
 //! [`Cluster`] tears everything down when dropped, also when a test fails half-way: containers
 //! and networks through each daemon's API (the `docker` CLI), then the daemons (SIGTERM, then
 //! SIGKILL), the containerd shims they left, the mounts under the run's directory, the directory.
+// Each test crate that includes this file uses only part of it.
+#![allow(dead_code)]
 
 use std::fs;
 use std::io::Write as _;
@@ -291,11 +293,6 @@ impl Daemon {
         {
             std::thread::sleep(Duration::from_millis(50));
         }
-    }
-
-    /// The daemon's process id while it runs.
-    pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
     }
 
     /// Container names on the daemon (all of them, any owner), through the `docker` CLI.
