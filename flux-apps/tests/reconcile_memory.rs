@@ -570,7 +570,10 @@ async fn a_silent_engine_loses_its_instance_when_the_grace_ends_whatever_the_err
         "moved after {moved_after:?}, expected resync {RESYNC:?} + grace {grace:?}"
     );
     let view = &ctx.engines()[&lost];
-    assert!(view.silent_since.is_some() && view.error.is_some(), "{view:?}");
+    assert!(
+        view.silent_since.is_some() && view.error.is_some(),
+        "{view:?}"
+    );
     assert!(view.to_string().starts_with("no answer for 20s"), "{view}");
 }
 

@@ -293,8 +293,51 @@ async fn docker_host(
     start_loop(app, handles, "docker")
 }
 
-/// Deploys `spec_json` (the default spec when `None`) on `hosts` with the chosen runtime.
-/// Returns `None` for [`RuntimeChoice::None`].
+/// The app on engines of their own: fluxnode `i` (payment order) runs on `engines[i]`, keeping
+/// its id, IP and tier; fluxnodes beyond the engines host nothing. The default image is built on
+/// every engine when the default spec runs.
+async fn engines_host(
+    app: AppDeployment,
+    hosts: &[Node],
+    engines: &[EngineAddress],
+    owner: &str,
+    build_default_image: bool,
+) -> Result<AppHost, AppHostError> {
+    if hosts.len() > engines.len() {
+        eprintln!(
+            "node: {} fluxnodes, {} app engine(s): the fluxnodes after the first {} host no app",
+            hosts.len(),
+            engines.len(),
+            engines.len()
+        );
+    }
+    let pairs: Vec<(Node, EngineAddress)> =
+        hosts.iter().cloned().zip(engines.iter().cloned()).collect();
+    let handles = engine_handles(&pairs, owner).await?;
+    if build_default_image {
+        let busybox = Path::new("/bin/busybox");
+        let context = BuildContext::busybox_httpd(busybox, DEVNET_GREETING)
+            .map_err(|e| AppHostError::Docker(format!("cannot read {}: {e}", busybox.display())))?;
+        for handle in &handles {
+            handle
+                .runtime
+                .engine()
+                .build_image(&context, DEVNET_IMAGE)
+                .await
+                .map_err(|e| {
+                    AppHostError::Docker(format!(
+                        "cannot build {DEVNET_IMAGE} on {}: {e}",
+                        handle.runtime.endpoint()
+                    ))
+                })?;
+        }
+    }
+    start_loop(app, handles, "docker")
+}
+
+/// Deploys `spec_json` (the default spec when `None`) on `hosts` with the chosen runtime, or on
+/// `engines` (one per fluxnode, Docker whatever `choice` says) when there are any. Returns `None`
+/// for [`RuntimeChoice::None`].
 ///
 /// # Errors
 /// [`AppHostError`] for an invalid spec, or Docker failing when it was asked for explicitly.
@@ -302,12 +345,18 @@ pub async fn deploy(
     choice: RuntimeChoice,
     spec_json: Option<&str>,
     hosts: &[Node],
+    engines: &[EngineAddress],
     owner: &str,
 ) -> Result<Option<AppHost>, AppHostError> {
     if choice == RuntimeChoice::None {
         return Ok(None);
     }
     let app = deployment_of(spec_json.unwrap_or(DEFAULT_SPEC), FLUXOS_RULES_HEIGHT)?;
+    if !engines.is_empty() {
+        return engines_host(app, hosts, engines, owner, spec_json.is_none())
+            .await
+            .map(Some);
+    }
     let docker = match choice {
         RuntimeChoice::Docker => {
             Some(docker_host(app.clone(), hosts, owner, spec_json.is_none()).await?)
@@ -441,31 +490,46 @@ impl EngineNode {
     }
 }
 
+/// An engine for `flux node --app-engine`: `URL[,tls=DIR]`.
+///
+/// # Errors
+/// A bad URL or option, or `https://` without `tls=`.
+pub fn parse_engine(text: &str) -> Result<EngineAddress, String> {
+    let (url, options) = text.split_once(',').unwrap_or((text, ""));
+    let tls = match options.split_once('=') {
+        None if options.is_empty() => None,
+        Some(("tls", dir)) => Some(TlsFiles::in_dir(Path::new(dir))),
+        _ => return Err(format!("--app-engine {text}: expected URL[,tls=DIR]")),
+    };
+    EngineAddress::new(url, tls).map_err(|e| format!("--app-engine {text}: {e}"))
+}
+
 /// Connects to every node's engine (all must answer) and gives each node a runtime of its own,
 /// labelling what it makes with `owner`. Ports are published on the node's IP when that is a
 /// loopback address (several engines on one machine), else on every interface, as FluxOS does.
+/// The engines' `nofile` default is kept: hosts often cap it below FluxOS's 100,000.
 ///
 /// # Errors
 /// [`AppHostError::Docker`] naming every engine that did not answer.
 pub async fn engine_handles(
-    nodes: &[EngineNode],
+    nodes: &[(Node, EngineAddress)],
     owner: &str,
 ) -> Result<Vec<NodeHandle<DockerRuntime>>, AppHostError> {
     let mut handles = Vec::new();
     let mut unreachable = Vec::new();
-    for node in nodes {
-        match DockerEngine::connect_to(&node.address).await {
+    for (node, address) in nodes {
+        match DockerEngine::connect_to(address).await {
             Ok(engine) => {
                 let mut runtime = DockerRuntime::new(engine, owner).nofile_limit(None);
                 if node.ip.is_loopback() {
                     runtime = runtime.bind_host_ip(node.ip);
                 }
                 handles.push(NodeHandle {
-                    node: node.node(),
+                    node: node.clone(),
                     runtime: Arc::new(runtime),
                 });
             }
-            Err(error) => unreachable.push(format!("{} ({}): {error}", node.name, node.address)),
+            Err(error) => unreachable.push(format!("{} ({address}): {error}", node.id)),
         }
     }
     if unreachable.is_empty() {

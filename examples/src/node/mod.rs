@@ -62,6 +62,8 @@ pub struct NodeConfig {
     pub app_runtime: apps::RuntimeChoice,
     /// The app spec (FluxOS JSON); `None` runs [`apps::DEFAULT_SPEC`].
     pub app_spec: Option<String>,
+    /// Docker engines of the fluxnodes, one each in payment order (empty: `app_runtime` decides).
+    pub app_engines: Vec<flux_apps::runtime::address::EngineAddress>,
 }
 
 /// Why the node stopped with an error.
@@ -325,6 +327,7 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
                         config.app_runtime,
                         config.app_spec.as_deref(),
                         &hosts,
+                        &config.app_engines,
                         &owner,
                     )
                     .await?;

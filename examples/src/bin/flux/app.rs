@@ -321,7 +321,11 @@ async fn serve_engines(
     owner: String,
     grace: Duration,
 ) -> Result<ExitCode, String> {
-    let handles = engine_handles(&engines, &owner)
+    let nodes: Vec<_> = engines
+        .iter()
+        .map(|engine| (engine.node(), engine.address.clone()))
+        .collect();
+    let handles = engine_handles(&nodes, &owner)
         .await
         .map_err(|e| e.to_string())?;
     check_images(&app, &handles).await?;
