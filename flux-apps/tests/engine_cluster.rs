@@ -34,16 +34,45 @@ use common::daemons::{Cluster, preflight};
 use common::docker::{http_get, skip_without_docker};
 
 const IMAGE: &str = "flux-rs-test/busybox-httpd:cluster";
+const IMAGE_V2: &str = "flux-rs-test/busybox-httpd:cluster-v2";
 const PORT: u16 = 31_180;
+/// The port of the second app (rolling update, slow and failing engines).
+const PORT_ROLL: u16 = 31_181;
+const ROLL: &str = "roll";
 const APP: &str = "hello";
 const GRACE: Duration = Duration::from_secs(3);
 const WHAT: &str = "the three-engine cluster test";
 
 /// Whether the instance on `ip` answers, off the async workers (the probe blocks).
 async fn answers(ip: IpAddr) -> bool {
-    tokio::task::spawn_blocking(move || http_get(ip, PORT).is_some())
+    body(ip, PORT).await.is_some()
+}
+
+/// The response of the instance on `ip:port`, if it answers.
+async fn body(ip: IpAddr, port: u16) -> Option<String> {
+    tokio::task::spawn_blocking(move || http_get(ip, port))
         .await
-        .unwrap_or(false)
+        .ok()
+        .flatten()
+}
+
+/// The index of node `e<N>`.
+fn index(node: &str) -> usize {
+    node[1..].parse().expect("node id e<N>")
+}
+
+/// How many of `nodes` answer on `port` with a body containing `text`.
+async fn answering(ips: &[IpAddr], nodes: &[String], port: u16, text: &str) -> usize {
+    let mut count = 0;
+    for node in nodes {
+        if body(ips[index(node)], port)
+            .await
+            .is_some_and(|b| b.contains(text))
+        {
+            count += 1;
+        }
+    }
+    count
 }
 
 /// Polls `done` every 50 ms for up to `limit`; how long it took, or `None`.
@@ -91,14 +120,19 @@ struct Engines {
 async fn connect_all(cluster: &mut Cluster, owner: &str) -> Result<Engines, String> {
     let mut handles = Vec::new();
     let mut foreign = Vec::new();
-    let context = BuildContext::busybox_httpd(Path::new("/bin/busybox"), "hello from a cluster\n")
+    let busybox = Path::new("/bin/busybox");
+    let context = BuildContext::busybox_httpd(busybox, "hello from a cluster\n")
+        .map_err(|e| format!("read busybox: {e}"))?;
+    let context_v2 = BuildContext::busybox_httpd(busybox, "version two\n")
         .map_err(|e| format!("read busybox: {e}"))?;
     for daemon in &mut cluster.daemons {
         let engine: DockerEngine = daemon.connect().await?;
-        engine
-            .build_image(&context, IMAGE)
-            .await
-            .map_err(|e| format!("build on {}: {e}", daemon.address))?;
+        for (context, tag) in [(&context, IMAGE), (&context_v2, IMAGE_V2)] {
+            engine
+                .build_image(context, tag)
+                .await
+                .map_err(|e| format!("build on {}: {e}", daemon.address))?;
+        }
         let node = Node::new(format!("e{}", daemon.index), daemon.host_ip, Tier::Stratus);
         handles.push(NodeHandle {
             node,
@@ -180,18 +214,7 @@ async fn instances_survive_losing_an_engine_and_stale_ones_go_when_it_returns() 
     };
     let serving = |nodes: Vec<String>| {
         let ips = ips.clone();
-        async move {
-            if nodes.len() != 2 {
-                return false;
-            }
-            for node in &nodes {
-                let index: usize = node[1..].parse().expect("node id e<N>");
-                if !answers(ips[index]).await {
-                    return false;
-                }
-            }
-            true
-        }
+        async move { nodes.len() == 2 && answering(&ips, &nodes, PORT, "hello").await == 2 }
     };
     let started = wait_for(Duration::from_secs(60), || serving(placed())).await;
     assert!(
@@ -316,7 +339,7 @@ async fn instances_survive_losing_an_engine_and_stale_ones_go_when_it_returns() 
     }
 
     // An app deleted while an engine is down is cleaned from that engine when it returns.
-    let down: usize = placed()[0][1..].parse().expect("id");
+    let down = index(&placed()[0]);
     cluster.daemons[down].kill();
     controller.delete(APP);
     let others: Vec<usize> = (0..3).filter(|i| *i != down).collect();
@@ -360,6 +383,146 @@ async fn instances_survive_losing_an_engine_and_stale_ones_go_when_it_returns() 
             cluster.daemons[down].log_tail()
         );
     }
+
+    // A rolling update across engines: never more than max_unavailable (1) of 2 instances down.
+    let mut roll = ComponentTemplate::new("web", IMAGE);
+    roll.ports.push(PortMapping {
+        host_port: PORT_ROLL,
+        container_port: 80,
+    });
+    controller.apply(AppDeployment::new(ROLL, 2, vec![roll.clone()]));
+    let roll_nodes = || ctx.status(ROLL).map(|s| s.nodes).unwrap_or_default();
+    let up = wait_for(Duration::from_secs(60), || async {
+        let nodes = roll_nodes();
+        nodes.len() == 2 && answering(&ips, &nodes, PORT_ROLL, "hello").await == 2
+    })
+    .await;
+    assert!(
+        up.is_some(),
+        "the second app never ran: {:?}",
+        ctx.status(ROLL)
+    );
+    roll.image = IMAGE_V2.into();
+    controller.apply(AppDeployment::new(ROLL, 2, vec![roll.clone()]));
+    let rollout = Instant::now();
+    let mut fewest = 2;
+    loop {
+        let nodes = roll_nodes();
+        let old = answering(&ips, &nodes, PORT_ROLL, "hello").await;
+        let new = answering(&ips, &nodes, PORT_ROLL, "version two").await;
+        fewest = fewest.min(old + new);
+        if new == 2 {
+            break;
+        }
+        assert!(
+            rollout.elapsed() < Duration::from_secs(60),
+            "the rollout did not finish: {:?}",
+            ctx.status(ROLL)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    eprintln!(
+        "rolling update across engines took {:?}; fewest instances answering at once: {fewest} of 2",
+        rollout.elapsed()
+    );
+    assert!(fewest >= 1, "more than max_unavailable instances were down");
+
+    // A slow engine (its daemon stopped with SIGSTOP: it accepts connections and never answers)
+    // counts as silent after the engine timeout, then its instance moves after the grace.
+    let slow = index(&roll_nodes()[0]);
+    cluster.daemons[slow].signal("STOP");
+    let stopped = Instant::now();
+    let moved = wait_for(Duration::from_secs(60), || async {
+        let nodes = roll_nodes();
+        !nodes.contains(&format!("e{slow}"))
+            && nodes.len() == 2
+            && answering(&ips, &nodes, PORT_ROLL, "version two").await == 2
+    })
+    .await;
+    cluster.daemons[slow].signal("CONT");
+    eprintln!(
+        "engine stopped (SIGSTOP) to 2 other instances answering: {:?} (engine timeout 5 s, grace {GRACE:?})",
+        moved.map(|_| stopped.elapsed())
+    );
+    assert!(
+        moved.is_some(),
+        "the slow engine kept its instance: {:?}",
+        ctx.status(ROLL)
+    );
+    let resumed = wait_for(Duration::from_secs(30), || async {
+        probes[slow]
+            .list_containers()
+            .await
+            .is_ok_and(|all| all.iter().all(|c| c.app != ROLL))
+    })
+    .await;
+    assert!(
+        resumed.is_some(),
+        "e{slow} kept its stale copy after it resumed"
+    );
+
+    // An engine that errors on every create: its image is gone (untagged; the running container
+    // keeps its copy), then a spec change makes the rolling update recreate every instance.
+    // After `install_failure_limit` failed passes the node is excluded and the instance moves.
+    // Placement keeps an instance where it runs; the broken engine must be one the app prefers,
+    // or the failed create alone would send the instance back to a preferred engine. A fresh
+    // deployment lands on the preferred ones.
+    controller.delete(ROLL);
+    let removed = wait_for(Duration::from_secs(30), || async {
+        !controller.cleanup_pending()
+    })
+    .await;
+    assert!(removed.is_some(), "the second app was not removed");
+    controller.apply(AppDeployment::new(ROLL, 2, vec![roll.clone()]));
+    let up = wait_for(Duration::from_secs(60), || async {
+        let nodes = roll_nodes();
+        nodes.len() == 2 && answering(&ips, &nodes, PORT_ROLL, "version two").await == 2
+    })
+    .await;
+    assert!(
+        up.is_some(),
+        "the second app never ran again: {:?}",
+        ctx.status(ROLL)
+    );
+    let broken = index(&roll_nodes()[0]);
+    let others: Vec<String> = (0..3)
+        .filter(|i| *i != broken)
+        .map(|i| format!("e{i}"))
+        .collect();
+    probes[broken]
+        .engine()
+        .remove_image(IMAGE_V2)
+        .await
+        .expect("remove the image");
+    roll.env.push("GENERATION=3".into());
+    controller.apply(AppDeployment::new(ROLL, 2, vec![roll.clone()]));
+    let broke = Instant::now();
+    let rehomed = wait_for(Duration::from_secs(60), || async {
+        let status = ctx.status(ROLL).unwrap_or_default();
+        let mut nodes = status.nodes.clone();
+        nodes.sort();
+        status.excluded == [format!("e{broken}")]
+            && nodes == others
+            && status.ready == 2
+            && status.outdated == 0
+            && answering(&ips, &nodes, PORT_ROLL, "version two").await == 2
+    })
+    .await;
+    eprintln!(
+        "engine failing every create to 2 updated instances answering elsewhere: {:?}",
+        rehomed.map(|_| broke.elapsed())
+    );
+    assert!(
+        rehomed.is_some(),
+        "the failing engine kept the instance: {:?}",
+        ctx.status(ROLL)
+    );
+    controller.delete(ROLL);
+    let cleaned = wait_for(Duration::from_secs(30), || async {
+        !controller.cleanup_pending()
+    })
+    .await;
+    assert!(cleaned.is_some(), "the second app was not removed");
 
     running.stop().await.expect("stop the loop");
     controller

@@ -268,6 +268,15 @@ impl Daemon {
         }
     }
 
+    /// Sends the daemon `signal` (`STOP`, `CONT`, …) with the `kill` command.
+    pub fn signal(&self, signal: &str) {
+        if let Some(child) = &self.child {
+            let _ = Command::new("kill")
+                .args([&format!("-{signal}"), &child.id().to_string()])
+                .status();
+        }
+    }
+
     /// Starts the daemon again with the same data root (its old containers are still there).
     pub fn restart(&mut self) -> Result<(), String> {
         self.kill();
@@ -554,6 +563,8 @@ impl Cluster {
 impl Drop for Cluster {
     fn drop(&mut self) {
         for daemon in &mut self.daemons {
+            // A test that failed while the daemon was stopped (SIGSTOP) leaves it so.
+            daemon.signal("CONT");
             if daemon.child.is_some() {
                 daemon.empty();
             }
