@@ -92,7 +92,7 @@ pub enum AppCommand {
         /// https://HOST:PORT (mutual TLS); repeat for each node (named e0, e1, …).
         #[arg(long, conflicts_with = "node")]
         engine: Vec<String>,
-        /// A named node: NAME=URL[,tier=cumulus|nimbus|stratus][,ip=A][,tls=DIR]; repeatable.
+        /// A named node, `NAME=URL[,tier=cumulus|nimbus|stratus][,ip=A][,tls=DIR]`; repeatable.
         #[arg(long)]
         node: Vec<String>,
         /// Client certificates (ca.pem, cert.pem, key.pem) for https:// engines given with

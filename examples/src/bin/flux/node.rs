@@ -46,7 +46,7 @@ pub struct NodeArgs {
     /// binary, whose image is built from /bin/busybox).
     #[arg(long)]
     app: Option<PathBuf>,
-    /// A fluxnode's own Docker engine, URL[,tls=DIR] (unix://, tcp://, https:// with mutual TLS);
+    /// A fluxnode's own Docker engine, `URL[,tls=DIR]` (unix://, tcp://, https:// with mutual TLS);
     /// repeat it: the first fluxnode in payment order runs on the first engine, and so on.
     #[arg(long, value_parser = apps::parse_engine)]
     app_engine: Vec<EngineAddress>,
