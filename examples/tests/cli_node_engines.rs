@@ -5,7 +5,7 @@
 #![allow(clippy::print_stderr)]
 
 use std::net::{IpAddr, TcpListener};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use flux_apps::runtime::ContainerRuntime;
@@ -16,44 +16,15 @@ use common::docker::{http_get, skip_without_docker};
 
 #[path = "../../flux-apps/tests/common/daemons.rs"]
 mod daemons;
-use daemons::{Cluster, preflight};
+use daemons::{Cluster, KillOnDrop};
 
 const WHAT: &str = "the flux node --app-engine test";
 /// The devnet app's port (examples/data/devnet_app.json).
 const APP_PORT: u16 = 31_600;
 
-/// Kills the node on drop, so a failing test leaves no node behind.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
 #[test]
 fn each_fluxnode_runs_the_app_on_its_own_engine() {
-    if let Err(reason) = preflight(true) {
-        skip_without_docker(WHAT, &reason);
-        return;
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let started = runtime.block_on(async {
-        let mut cluster = Cluster::start(3, Some(1)).await?;
-        let mut engines = Vec::new();
-        for daemon in &mut cluster.daemons {
-            engines.push(daemon.connect().await?);
-        }
-        Ok::<_, String>((cluster, engines))
-    });
-    let (cluster, engines): (Cluster, Vec<DockerEngine>) = match started {
+    let (runtime, cluster, engines) = match Cluster::start_blocking(3, Some(1), &[]) {
         Ok(started) => started,
         Err(reason) => {
             skip_without_docker(WHAT, &format!("extra Docker daemons cannot run: {reason}"));
@@ -92,7 +63,7 @@ fn each_fluxnode_runs_the_app_on_its_own_engine() {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("flux node starts");
-    let mut node = Running(child);
+    let mut node = KillOnDrop(child);
     let owner = format!("flux-devnet-{}", node.0.id());
 
     // The fluxnodes announce 127.0.0.21, .22, .23; each instance answers there.

@@ -91,6 +91,18 @@ where
     None
 }
 
+/// Whether `app` is placed on `count` nodes and each of them answers on `port` with `text`.
+async fn placed_and_answering<R: ContainerRuntime>(
+    ctx: &Context<R>,
+    ips: &[IpAddr],
+    app: &str,
+    (port, text): (u16, &str),
+    count: usize,
+) -> bool {
+    let nodes = ctx.status(app).map(|s| s.nodes).unwrap_or_default();
+    nodes.len() == count && answering(ips, &nodes, port, text).await == count
+}
+
 /// The containers of the app this test's owner has on one engine (`None`: no answer).
 async fn owned_on(runtime: &DockerRuntime) -> Option<usize> {
     let listed = runtime.list_containers().await.ok()?;
@@ -110,29 +122,18 @@ fn foreign_spec() -> ContainerSpec {
     spec
 }
 
-/// The three engines' nodes with the test's owner, and one runtime per engine owned by someone
-/// else.
+/// Each engine as the test's node, and as someone else's runtime.
 struct Engines {
     handles: Vec<NodeHandle<DockerRuntime>>,
     foreign: Vec<DockerRuntime>,
 }
 
-async fn connect_all(cluster: &mut Cluster, owner: &str) -> Result<Engines, String> {
+/// The three engines' nodes with the test's owner, and one runtime per engine owned by someone
+/// else.
+fn nodes_of(cluster: &Cluster, engines: Vec<DockerEngine>, owner: &str) -> Engines {
     let mut handles = Vec::new();
     let mut foreign = Vec::new();
-    let busybox = Path::new("/bin/busybox");
-    let context = BuildContext::busybox_httpd(busybox, "hello from a cluster\n")
-        .map_err(|e| format!("read busybox: {e}"))?;
-    let context_v2 = BuildContext::busybox_httpd(busybox, "version two\n")
-        .map_err(|e| format!("read busybox: {e}"))?;
-    for daemon in &mut cluster.daemons {
-        let engine: DockerEngine = daemon.connect().await?;
-        for (context, tag) in [(&context, IMAGE), (&context_v2, IMAGE_V2)] {
-            engine
-                .build_image(context, tag)
-                .await
-                .map_err(|e| format!("build on {}: {e}", daemon.address))?;
-        }
+    for (daemon, engine) in cluster.daemons.iter().zip(engines) {
         let node = Node::new(format!("e{}", daemon.index), daemon.host_ip, Tier::Stratus);
         handles.push(NodeHandle {
             node,
@@ -144,7 +145,7 @@ async fn connect_all(cluster: &mut Cluster, owner: &str) -> Result<Engines, Stri
         });
         foreign.push(DockerRuntime::new(engine, "someone-else").nofile_limit(None));
     }
-    Ok(Engines { handles, foreign })
+    Engines { handles, foreign }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -154,24 +155,21 @@ async fn instances_survive_losing_an_engine_and_stale_ones_go_when_it_returns() 
         skip_without_docker(WHAT, &reason);
         return;
     }
-    let mut cluster = match Cluster::start(3, tls.then_some(2)).await {
-        Ok(cluster) => cluster,
-        Err(reason) => {
-            skip_without_docker(
-                WHAT,
-                &format!("extra Docker daemons cannot start: {reason}"),
-            );
-            return;
-        }
-    };
-    let owner = format!("flux-rs-cluster-{}", std::process::id());
-    let engines = match connect_all(&mut cluster, &owner).await {
-        Ok(engines) => engines,
+    let busybox = Path::new("/bin/busybox");
+    let images = BuildContext::busybox_httpd(busybox, "hello from a cluster\n")
+        .and_then(|v1| BuildContext::busybox_httpd(busybox, "version two\n").map(|v2| (v1, v2)));
+    let (v1, v2) = images.expect("read /bin/busybox");
+    let started =
+        Cluster::start_connected(3, tls.then_some(2), &[(&v1, IMAGE), (&v2, IMAGE_V2)]).await;
+    let (mut cluster, engines) = match started {
+        Ok(started) => started,
         Err(reason) => {
             skip_without_docker(WHAT, &format!("extra Docker daemons cannot run: {reason}"));
             return;
         }
     };
+    let owner = format!("flux-rs-cluster-{}", std::process::id());
+    let engines = nodes_of(&cluster, engines, &owner);
     for foreign in &engines.foreign {
         foreign
             .create_container(&foreign_spec())
@@ -392,9 +390,8 @@ async fn instances_survive_losing_an_engine_and_stale_ones_go_when_it_returns() 
     });
     controller.apply(AppDeployment::new(ROLL, 2, vec![roll.clone()]));
     let roll_nodes = || ctx.status(ROLL).map(|s| s.nodes).unwrap_or_default();
-    let up = wait_for(Duration::from_secs(60), || async {
-        let nodes = roll_nodes();
-        nodes.len() == 2 && answering(&ips, &nodes, PORT_ROLL, "hello").await == 2
+    let up = wait_for(Duration::from_secs(60), || {
+        placed_and_answering(&ctx, &ips, ROLL, (PORT_ROLL, "hello"), 2)
     })
     .await;
     assert!(
@@ -474,9 +471,8 @@ async fn instances_survive_losing_an_engine_and_stale_ones_go_when_it_returns() 
     .await;
     assert!(removed.is_some(), "the second app was not removed");
     controller.apply(AppDeployment::new(ROLL, 2, vec![roll.clone()]));
-    let up = wait_for(Duration::from_secs(60), || async {
-        let nodes = roll_nodes();
-        nodes.len() == 2 && answering(&ips, &nodes, PORT_ROLL, "version two").await == 2
+    let up = wait_for(Duration::from_secs(60), || {
+        placed_and_answering(&ctx, &ips, ROLL, (PORT_ROLL, "version two"), 2)
     })
     .await;
     assert!(

@@ -423,6 +423,22 @@ impl Failures {
     }
 }
 
+/// The engine's containers, or [`RuntimeError::Unreachable`] when it does not answer within
+/// `timeout` (a hung engine must not hold up a pass or a cleanup for the client's own, much
+/// longer, request timeout).
+async fn list_within<R: ContainerRuntime>(
+    runtime: &R,
+    timeout: std::time::Duration,
+) -> Result<Vec<ObservedContainer>, RuntimeError> {
+    match tokio::time::timeout(timeout, runtime.list_containers()).await {
+        Ok(listed) => listed,
+        Err(_) => Err(RuntimeError::Unreachable {
+            endpoint: runtime.endpoint().to_owned(),
+            message: format!("no answer within {timeout:?}"),
+        }),
+    }
+}
+
 /// Asks every node's engine for the app's containers, concurrently, each within
 /// [`ReconcileConfig::engine_timeout`]; records what each engine answered ([`EngineView`]).
 /// Nodes that did not answer are `Err`.
@@ -433,13 +449,7 @@ async fn observe<R: ContainerRuntime>(app: &str, ctx: &Context<R>) -> Observed {
         let runtime = Arc::clone(&handle.runtime);
         let id = id.clone();
         tasks.spawn(async move {
-            let listed = match tokio::time::timeout(timeout, runtime.list_containers()).await {
-                Ok(listed) => listed,
-                Err(_) => Err(RuntimeError::Unreachable {
-                    endpoint: runtime.endpoint().to_owned(),
-                    message: format!("no answer within {timeout:?}"),
-                }),
-            };
+            let listed = list_within(&*runtime, timeout).await;
             (id, listed)
         });
     }
@@ -560,7 +570,7 @@ pub async fn sweep_orphans<R: ContainerRuntime>(
     let mut removed = 0;
     for (id, handle) in &ctx.nodes {
         let runtime = &handle.runtime;
-        match runtime.list_containers().await {
+        match list_within(&**runtime, ctx.config.engine_timeout).await {
             Ok(containers) => {
                 for container in containers.into_iter().filter(|c| !desired.contains(&c.app)) {
                     match runtime.remove_container(&container.name).await {

@@ -19,7 +19,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use flux_apps::runtime::address::{EngineAddress, TlsFiles};
-use flux_apps::runtime::docker::DockerEngine;
+use flux_apps::runtime::docker::{BuildContext, DockerEngine};
 
 /// Where the daemon binary is on Debian (`docker.io`).
 const DOCKERD: &str = "/usr/sbin/dockerd";
@@ -478,6 +478,54 @@ impl Cluster {
         Ok(cluster)
     }
 
+    /// [`Cluster::start`], then waits for every daemon to answer and builds `images` (context,
+    /// tag) in each; the connections come in the daemons' order.
+    ///
+    /// # Errors
+    ///
+    /// Why a daemon could not start, answer or build (the cluster is torn down).
+    pub async fn start_connected(
+        count: usize,
+        tls_index: Option<usize>,
+        images: &[(&BuildContext, &str)],
+    ) -> Result<(Cluster, Vec<DockerEngine>), String> {
+        let mut cluster = Cluster::start(count, tls_index).await?;
+        let mut engines = Vec::new();
+        for daemon in &mut cluster.daemons {
+            let engine = daemon.connect().await?;
+            for (context, tag) in images {
+                engine
+                    .build_image(context, tag)
+                    .await
+                    .map_err(|e| format!("build {tag} on {}: {e}", daemon.address))?;
+            }
+            engines.push(engine);
+        }
+        Ok((cluster, engines))
+    }
+
+    /// For a test without an async runtime of its own: [`preflight`], a tokio runtime, and
+    /// [`Cluster::start_connected`] on it; `Err` says why the test cannot run here.
+    ///
+    /// # Errors
+    ///
+    /// What the machine lacks, or why a daemon could not start, answer or build.
+    pub fn start_blocking(
+        count: usize,
+        tls_index: Option<usize>,
+        images: &[(&BuildContext, &str)],
+    ) -> Result<(tokio::runtime::Runtime, Cluster, Vec<DockerEngine>), String> {
+        preflight(tls_index.is_some())?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| format!("no tokio runtime: {e}"))?;
+        let (cluster, engines) =
+            runtime.block_on(Cluster::start_connected(count, tls_index, images))?;
+        Ok((runtime, cluster, engines))
+    }
+
     /// Processes whose command line names the cluster's directory (the shims of containers that
     /// outlived a killed daemon) and their children (the containers' first processes), by pid.
     fn leftover_processes(&self) -> Vec<u32> {
@@ -590,6 +638,19 @@ impl Drop for Cluster {
                 "cannot remove {}: {error}",
                 self.root.display()
             );
+        }
+    }
+}
+
+/// A child process (a `flux` command under test) killed when dropped, so a failing test leaves
+/// none behind.
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
         }
     }
 }
