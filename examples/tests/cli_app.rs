@@ -3,6 +3,12 @@
 //! Docker engine with a busybox image built here: instances answer HTTP, SIGINT stops it with
 //! exit 0 and nothing left behind; a missing image is refused. Without Docker (or
 //! `/bin/busybox`) the run tests print a `SKIPPED:` line and return, unless `FLUX_REQUIRE_DOCKER=1`.
+//!
+//! `flux app run --engine … --engine …` across three extra Docker daemons, one per node (one of
+//! them `https://` with mutual TLS): each engine runs one instance that answers HTTP on its
+//! node's address, stderr carries a line per engine, a SIGKILLed daemon shows up as silent on its
+//! line, and Ctrl-C removes everything from every engine that still answers, exiting 1 with the
+//! silent engine named.
 #![allow(clippy::print_stderr)]
 
 use std::io::Read;
@@ -12,11 +18,17 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use flux_apps::runtime::docker::{BuildContext, DockerEngine};
+use flux_apps::runtime::ContainerRuntime;
+use flux_apps::runtime::docker::{BuildContext, DockerEngine, DockerRuntime};
 
 mod common;
 use common::docker::{http_get, skip_without_docker};
 use common::flux;
+
+// Extra Docker daemons, one per node, shared with flux-apps' engine-cluster test.
+#[path = "../../flux-apps/tests/common/daemons.rs"]
+mod daemons;
+use daemons::{Cluster, KillOnDrop};
 
 const VALID: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -252,20 +264,7 @@ fn spawn_run(
         .stderr(Stdio::piped())
         .spawn()
         .expect("flux app run starts");
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let mut pipe = child.stderr.take().unwrap();
-    let sink = Arc::clone(&stderr);
-    let reader = std::thread::spawn(move || {
-        let mut buffer = [0u8; 1024];
-        while let Ok(n) = pipe.read(&mut buffer) {
-            if n == 0 {
-                break;
-            }
-            sink.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buffer[..n]));
-        }
-    });
+    let (stderr, reader) = collect_stderr(&mut child);
     (child, stderr, reader)
 }
 
@@ -414,4 +413,180 @@ fn an_early_sigint_still_cleans_up() {
     assert!(owned(&owner, "network").is_empty(), "{stderr}");
     assert!(owned(&owner, "volume").is_empty(), "{stderr}");
     let _ = Command::new("docker").args(["rmi", image]).output();
+}
+
+/// The image, port and name of the test across three extra Docker daemons (`--engine`).
+const ENGINES_IMAGE: &str = "flux-rs-cli-test/busybox-httpd:engines";
+const ENGINES_PORT: u16 = 31_190;
+const ENGINES_TEST: &str = "the flux app run --engine test";
+
+/// Polls `done` every 100 ms for up to `limit`.
+fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+/// The process's stderr, collected as it comes, and the thread that collects it.
+fn collect_stderr(
+    child: &mut std::process::Child,
+) -> (Arc<Mutex<String>>, std::thread::JoinHandle<()>) {
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let mut pipe = child.stderr.take().expect("piped stderr");
+    let sink = Arc::clone(&stderr);
+    let reader = std::thread::spawn(move || {
+        let mut buffer = [0u8; 1024];
+        while let Ok(n) = pipe.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buffer[..n]));
+        }
+    });
+    (stderr, reader)
+}
+
+#[test]
+fn app_run_across_engines_shows_each_and_cleans_every_reachable_one() {
+    let context =
+        BuildContext::busybox_httpd(Path::new("/bin/busybox"), "hello engines\n").unwrap();
+    let (runtime, mut cluster, engines) =
+        match Cluster::start_blocking(3, Some(2), &[(&context, ENGINES_IMAGE)]) {
+            Ok(started) => started,
+            Err(reason) => {
+                skip_without_docker(
+                    ENGINES_TEST,
+                    &format!("extra Docker daemons cannot run: {reason}"),
+                );
+                return;
+            }
+        };
+    let dir = tempfile::tempdir().unwrap();
+    let spec_path = spec_file(
+        &dir,
+        "cliengines",
+        &named_run_spec("cliengines", ENGINES_IMAGE, ENGINES_PORT),
+    );
+    let owner = format!("flux-cli-engines-{}", std::process::id());
+    let mut args: Vec<String> = vec![
+        "app".into(),
+        "run".into(),
+        spec_path.display().to_string(),
+        "--owner".into(),
+        owner.clone(),
+        "--unreachable-grace".into(),
+        "2".into(),
+    ];
+    for daemon in &cluster.daemons {
+        let url = match daemon.address.tls() {
+            Some(tls) => {
+                let dir = tls.ca.parent().expect("certificate directory");
+                args.extend(["--tls-dir".into(), dir.display().to_string()]);
+                daemon.address.url().replacen("tcp://", "https://", 1)
+            }
+            None => daemon.address.url().to_owned(),
+        };
+        args.extend(["--engine".into(), url]);
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flux"))
+        .args(&args)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("flux app run starts");
+    let (stderr, _reader) = collect_stderr(&mut child);
+    let mut run = KillOnDrop(child);
+
+    // Where each node publishes: a socket engine's node gets 127.0.0.11 + its position, a TCP
+    // engine's node the engine's host.
+    let ips: Vec<IpAddr> = cluster
+        .daemons
+        .iter()
+        .map(|d| match d.address.host() {
+            Some(host) => host.parse().expect("an IP host"),
+            None => IpAddr::V4(Ipv4Addr::new(
+                127,
+                0,
+                0,
+                11 + u8::try_from(d.index).unwrap(),
+            )),
+        })
+        .collect();
+    let serving = wait_until(Duration::from_secs(60), || {
+        ips.iter().all(|ip| http_get(*ip, ENGINES_PORT).is_some())
+    });
+    let seen = stderr.lock().unwrap().clone();
+    assert!(serving, "not every engine's instance answered:\n{seen}");
+    for (i, daemon) in cluster.daemons.iter().enumerate() {
+        let line = format!(
+            "engine e{i} {}",
+            daemon.address.url().replacen("tcp://", "https://", 1)
+        );
+        assert!(
+            wait_until(Duration::from_secs(10), || stderr
+                .lock()
+                .unwrap()
+                .lines()
+                .any(
+                    |l| l.starts_with(&line) && l.contains("cliengines 1/1 running")
+                )),
+            "no running line for e{i}:\n{}",
+            stderr.lock().unwrap()
+        );
+    }
+
+    // A daemon dies: its line says so.
+    cluster.daemons[0].kill();
+    assert!(
+        wait_until(Duration::from_secs(20), || {
+            stderr
+                .lock()
+                .unwrap()
+                .lines()
+                .any(|l| l.starts_with("engine e0 ") && l.contains("no answer for"))
+        }),
+        "e0's line never showed it silent:\n{}",
+        stderr.lock().unwrap()
+    );
+
+    // Ctrl-C: the two engines that answer are emptied; e0 cannot be, and the exit says so.
+    let signalled = Command::new("kill")
+        .args(["-INT", &run.0.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(signalled.success());
+    let mut status = None;
+    assert!(
+        wait_until(Duration::from_secs(60), || {
+            status = run.0.try_wait().unwrap();
+            status.is_some()
+        }),
+        "flux app run did not stop on SIGINT"
+    );
+    let seen = stderr.lock().unwrap().clone();
+    assert_eq!(status.and_then(|s| s.code()), Some(1), "{seen}");
+    assert!(seen.contains("cleanup incomplete"), "{seen}");
+    assert!(
+        seen.contains("node e0"),
+        "the silent engine is named:\n{seen}"
+    );
+    runtime.block_on(async {
+        for (i, engine) in engines.iter().enumerate().skip(1) {
+            let mine = DockerRuntime::new(engine.clone(), owner.clone());
+            let containers = mine.list_containers().await.expect("list");
+            let networks = mine.list_networks().await.expect("list");
+            assert!(
+                containers.is_empty() && networks.is_empty(),
+                "e{i} kept {containers:?} {networks:?}"
+            );
+        }
+    });
+    drop(run);
+    drop(cluster);
 }

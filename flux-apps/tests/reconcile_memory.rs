@@ -529,6 +529,54 @@ async fn an_unreachable_node_keeps_its_instance_for_the_grace_period_then_loses_
     assert!(lost_engine.networks().is_empty() && lost_engine.volumes().is_empty());
 }
 
+/// The passes of an app whose instance sits on a silent engine fail, and their error backoff
+/// doubles; the move at the grace's end must not wait for it.
+#[tokio::test(start_paused = true)]
+async fn a_silent_engine_loses_its_instance_when_the_grace_ends_whatever_the_error_backoff() {
+    let engines = engines(3);
+    let grace = Duration::from_secs(20);
+    let ctx = context_with(
+        engines.clone(),
+        ReconcileConfig {
+            unreachable_grace: grace,
+            // Without a bound the retries would come at 0 s, 15 s and 45 s.
+            error_backoff_base: Duration::from_secs(15),
+            error_backoff_max: Duration::from_secs(600),
+            ..config()
+        },
+    );
+    let controller = Arc::new(Controller::new(Arc::clone(&ctx)));
+    controller.apply(app("hello", 2, "a"));
+    controller.run_due().await;
+    let placed = ctx.status("hello").expect("status").nodes;
+    let lost = placed[0].clone();
+    engines
+        .iter()
+        .find(|e| e.endpoint() == lost)
+        .expect("engine")
+        .fail_always(Operation::ListContainers);
+    let start = tokio::time::Instant::now();
+    let running = controller.spawn();
+    while ctx.status("hello").expect("status").nodes.contains(&lost) {
+        assert!(start.elapsed() < Duration::from_secs(120), "never moved");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let moved_after = start.elapsed();
+    running.stop().await.expect("loop");
+    // The silence is noticed by the next resync pass; the grace runs from there.
+    let due = RESYNC + grace;
+    assert!(
+        moved_after >= due && moved_after <= due + Duration::from_millis(200),
+        "moved after {moved_after:?}, expected resync {RESYNC:?} + grace {grace:?}"
+    );
+    let view = &ctx.engines()[&lost];
+    assert!(
+        view.silent_since.is_some() && view.error.is_some(),
+        "{view:?}"
+    );
+    assert!(view.to_string().starts_with("no answer for 20s"), "{view}");
+}
+
 fn now_placed_sorted(mut nodes: Vec<String>) -> Vec<String> {
     nodes.sort();
     nodes

@@ -75,6 +75,8 @@ pub struct NodeConfig {
     /// The credentials for the node `connect` follows (its cookie file's content, or
     /// `user:password`).
     pub connect_credentials: Option<String>,
+    /// Docker engines of the fluxnodes, one each in payment order (empty: `app_runtime` decides).
+    pub app_engines: Vec<flux_apps::runtime::address::EngineAddress>,
 }
 
 /// Why the node stopped with an error.
@@ -554,6 +556,7 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
                         config.app_runtime,
                         config.app_spec.as_deref(),
                         &hosts,
+                        &config.app_engines,
                         &owner,
                     )
                     .await?;

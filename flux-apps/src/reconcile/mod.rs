@@ -27,6 +27,7 @@
 
 mod controller;
 pub mod desired;
+mod engines;
 mod pass;
 
 use core::fmt;
@@ -39,6 +40,7 @@ use tokio::time::Instant;
 
 pub use controller::{Controller, RunningController};
 pub use desired::{AppDeployment, ComponentTemplate, DeploymentError, MountTemplate};
+pub use engines::EngineView;
 
 use crate::placement::{Cluster, Node, PlacementError, PlacementPolicy, Shortfall};
 use crate::runtime::{ContainerRuntime, ObservedContainer, RuntimeError};
@@ -123,6 +125,9 @@ pub struct ReconcileConfig {
     pub install_failure_limit: u32,
     /// How long such a node stays excluded for that app.
     pub install_failure_cooldown: Duration,
+    /// How long a pass waits for an engine to list its containers before counting it as not
+    /// answering, so that one hung engine cannot hold up every other node's pass.
+    pub engine_timeout: Duration,
 }
 
 impl Default for ReconcileConfig {
@@ -137,6 +142,7 @@ impl Default for ReconcileConfig {
             unreachable_grace: Duration::from_secs(120),
             install_failure_limit: 3,
             install_failure_cooldown: Duration::from_secs(600),
+            engine_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -298,6 +304,11 @@ pub struct Context<R> {
     status: Mutex<BTreeMap<String, AppStatus>>,
     /// app → when its rolling update last replaced an instance.
     rollout_steps: Mutex<HashMap<String, Instant>>,
+    /// node → what the latest pass saw of its engine.
+    engines: Mutex<BTreeMap<String, EngineView>>,
+    /// app → the moment a failed pass must be retried by at the latest (the end of a silent
+    /// engine's grace, a restart backoff), whatever the error backoff says.
+    retry_by: Mutex<HashMap<String, Instant>>,
 }
 
 impl<R> fmt::Debug for Context<R> {
@@ -345,6 +356,8 @@ impl<R: ContainerRuntime> Context<R> {
             height: Mutex::new(None),
             rollout_steps: Mutex::new(HashMap::new()),
             status: Mutex::new(BTreeMap::new()),
+            engines: Mutex::new(BTreeMap::new()),
+            retry_by: Mutex::new(HashMap::new()),
         })
     }
 
@@ -371,6 +384,11 @@ impl<R: ContainerRuntime> Context<R> {
     /// The status of every app.
     pub fn statuses(&self) -> BTreeMap<String, AppStatus> {
         lock(&self.status).clone()
+    }
+
+    /// What the latest pass saw of each node's engine, by node id.
+    pub fn engines(&self) -> BTreeMap<String, EngineView> {
+        lock(&self.engines).clone()
     }
 
     /// Runs `f` on the placement state (for example to explain a decision).
@@ -405,23 +423,50 @@ impl Failures {
     }
 }
 
-/// Asks every node's engine for the app's containers, concurrently. Unreachable nodes are `Err`.
+/// The engine's containers, or [`RuntimeError::Unreachable`] when it does not answer within
+/// `timeout` (a hung engine must not hold up a pass or a cleanup for the client's own, much
+/// longer, request timeout).
+async fn list_within<R: ContainerRuntime>(
+    runtime: &R,
+    timeout: std::time::Duration,
+) -> Result<Vec<ObservedContainer>, RuntimeError> {
+    match tokio::time::timeout(timeout, runtime.list_containers()).await {
+        Ok(listed) => listed,
+        Err(_) => Err(RuntimeError::Unreachable {
+            endpoint: runtime.endpoint().to_owned(),
+            message: format!("no answer within {timeout:?}"),
+        }),
+    }
+}
+
+/// Asks every node's engine for the app's containers, concurrently, each within
+/// [`ReconcileConfig::engine_timeout`]; records what each engine answered ([`EngineView`]).
+/// Nodes that did not answer are `Err`.
 async fn observe<R: ContainerRuntime>(app: &str, ctx: &Context<R>) -> Observed {
     let mut tasks = tokio::task::JoinSet::new();
+    let timeout = ctx.config.engine_timeout;
     for (id, handle) in &ctx.nodes {
         let runtime = Arc::clone(&handle.runtime);
-        let (id, app) = (id.clone(), app.to_owned());
+        let id = id.clone();
         tasks.spawn(async move {
-            let listed = runtime.list_containers().await;
-            (
-                id,
-                listed.map(|all| all.into_iter().filter(|c| c.app == app).collect::<Vec<_>>()),
-            )
+            let listed = list_within(&*runtime, timeout).await;
+            (id, listed)
         });
     }
     let mut observed = BTreeMap::new();
+    let now = Instant::now();
     while let Some(joined) = tasks.join_next().await {
         if let Ok((id, listed)) = joined {
+            let mut engines = lock(&ctx.engines);
+            let view = engines
+                .entry(id.clone())
+                .or_insert_with(|| EngineView::new(ctx.nodes[&id].runtime.endpoint()));
+            match &listed {
+                Ok(all) => view.answered(all, now),
+                Err(error) => view.failed(error, now),
+            }
+            drop(engines);
+            let listed = listed.map(|all| all.into_iter().filter(|c| c.app == app).collect());
             observed.insert(id, listed);
         }
     }
@@ -500,6 +545,7 @@ pub async fn cleanup<R: ContainerRuntime>(
     lock(&ctx.cluster).release(app);
     lock(&ctx.restarts).retain(|key, _| !belongs_to(&key.container, app));
     lock(&ctx.installs).retain(|key, _| key.app != app);
+    lock(&ctx.retry_by).remove(app);
     if failures.0.is_empty() {
         lock(&ctx.infrastructure).retain(|key| key.app != app);
     }
@@ -524,7 +570,7 @@ pub async fn sweep_orphans<R: ContainerRuntime>(
     let mut removed = 0;
     for (id, handle) in &ctx.nodes {
         let runtime = &handle.runtime;
-        match runtime.list_containers().await {
+        match list_within(&**runtime, ctx.config.engine_timeout).await {
             Ok(containers) => {
                 for container in containers.into_iter().filter(|c| !desired.contains(&c.app)) {
                     match runtime.remove_container(&container.name).await {
@@ -622,11 +668,16 @@ pub fn error_policy<R: ContainerRuntime>(
     let count = failures.entry(app.name.clone()).or_insert(0);
     *count = count.saturating_add(1);
     let exponent = (*count - 1).min(20);
-    let delay = ctx
+    let mut delay = ctx
         .config
         .error_backoff_base
         .saturating_mul(1u32 << exponent)
         .min(ctx.config.error_backoff_max);
+    // A silent engine's grace ends at a fixed moment; the doubling backoff of its failing passes
+    // must not carry the retry past it, or the instance would move that much later.
+    if let Some(by) = lock(&ctx.retry_by).get(&app.name) {
+        delay = delay.min(by.saturating_duration_since(Instant::now()));
+    }
     Action::requeue(delay)
 }
 

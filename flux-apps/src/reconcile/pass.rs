@@ -128,8 +128,14 @@ impl<'a, R: ContainerRuntime> Pass<'a, R> {
                     }
                     let down_since = *since.entry(id.clone()).or_insert(self.now);
                     cluster.set_available(id, false);
-                    if self.now.duration_since(down_since) < self.ctx.config.unreachable_grace {
+                    let grace_ends = down_since + self.ctx.config.unreachable_grace;
+                    if grace_ends > self.now {
                         within_grace.insert(id.clone());
+                        // The instance moves when the grace ends: look again right then.
+                        if previous.contains(id) {
+                            self.wake_at =
+                                Some(self.wake_at.map_or(grace_ends, |w| w.min(grace_ends)));
+                        }
                     }
                 }
             }
@@ -544,6 +550,12 @@ impl<'a, R: ContainerRuntime> Pass<'a, R> {
         }
         self.status.last_error = self.failures.0.first().map(ToString::to_string);
         self.ctx.set_status(&self.app.name, self.status);
+        let mut retry_by = lock(&self.ctx.retry_by);
+        match self.wake_at.filter(|_| !self.failures.0.is_empty()) {
+            Some(wake) => retry_by.insert(self.app.name.clone(), wake),
+            None => retry_by.remove(&self.app.name),
+        };
+        drop(retry_by);
         self.failures.into_result(Action::requeue(delay))
     }
 }

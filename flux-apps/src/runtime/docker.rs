@@ -33,6 +33,7 @@ use bollard::query_parameters::{
 };
 use futures_util::StreamExt;
 
+use super::address::EngineAddress;
 use super::{
     ContainerRuntime, ContainerSpec, ContainerState, LABEL_APP, LABEL_COMPONENT, LABEL_OWNER,
     LABEL_SPEC_HASH, NetworkSpec, ObservedContainer, ObservedResource, RuntimeError, VolumeSpec,
@@ -126,6 +127,29 @@ impl DockerEngine {
         )
         .map_err(|error| unreachable(url, &error))?;
         DockerEngine::ready(docker, url).await
+    }
+
+    /// Connects to the engine at `address`: [`DockerEngine::connect`] for sockets and plain TCP,
+    /// `DockerEngine::connect_tls` (feature `docker-tls`) when the address carries client
+    /// certificates.
+    ///
+    /// # Errors
+    ///
+    /// [`RuntimeError::Unreachable`] when the engine does not answer, the certificates cannot be
+    /// read, or the address needs TLS and the crate was built without `docker-tls`.
+    pub async fn connect_to(address: &EngineAddress) -> Result<Self, RuntimeError> {
+        match address.tls() {
+            None => DockerEngine::connect(address.url()).await,
+            #[cfg(feature = "docker-tls")]
+            Some(tls) => {
+                DockerEngine::connect_tls(address.url(), &tls.key, &tls.cert, &tls.ca).await
+            }
+            #[cfg(not(feature = "docker-tls"))]
+            Some(_) => Err(RuntimeError::Unreachable {
+                endpoint: address.url().to_owned(),
+                message: "this build has no TLS support (flux-apps feature `docker-tls`)".into(),
+            }),
+        }
     }
 
     async fn ready(docker: Docker, endpoint: &str) -> Result<Self, RuntimeError> {

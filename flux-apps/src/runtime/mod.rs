@@ -4,7 +4,8 @@
 //!
 //! Two implementations: [`memory::MemoryRuntime`] (in-process, with injected faults, for tests) and,
 //! with the `docker` feature, [`docker::DockerRuntime`] (bollard; a local socket or a remote
-//! `tcp://` engine).
+//! `tcp://` engine, with mutual TLS under the `docker-tls` feature); [`address::EngineAddress`]
+//! says where one engine listens.
 //!
 //! **Ownership.** Every runtime is created with an owner string. Everything it creates carries the
 //! label [`LABEL_OWNER`] with that value, it lists only what carries it, and it refuses to remove
@@ -15,6 +16,7 @@ use core::fmt;
 use core::future::Future;
 use std::collections::BTreeMap;
 
+pub mod address;
 #[cfg(feature = "docker")]
 pub mod docker;
 pub mod memory;

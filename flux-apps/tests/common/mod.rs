@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use flux_pow::BlockHeight;
 use serde_json::Value;
 
+#[cfg(feature = "docker")]
+pub mod daemons;
 pub mod docker;
 
 /// The real specs with FluxOS's evaluation of each (`app_specs.json`).

@@ -14,6 +14,16 @@
 //!   cleanup failed). The spec's placement rules (geolocation, `nodes`, static IP, one synced
 //!   instance per /16) are not applied to the simulated nodes. Images are never pulled: a repotag missing from the engine is an error
 //!   (exit 2) before anything is created.
+//! - `flux app run <SPEC.json> --engine URL [--engine URL …] [--tls-dir DIR]` or
+//!   `--node NAME=URL[,tier=T][,ip=A][,tls=DIR] …` runs it across real engines instead, one
+//!   fluxnode per engine (`e0`, `e1`, … for `--engine`), with one instance per node and the
+//!   nodes' tier capacity; `unix://`, `tcp://`/`http://` and `https://` (mutual TLS, client
+//!   certificates `ca.pem`, `cert.pem`, `key.pem` from `--tls-dir` or `tls=`) engines. Every
+//!   engine must answer and hold the images at the start (exit 2 otherwise). Stderr shows the
+//!   app's line and one line per engine (`engine e1 unix:///…: up, hello 1/1 running`, or
+//!   `no answer for 7s: …`); an engine silent for `--unreachable-grace` seconds loses its
+//!   instances to the others. On Ctrl-C everything is removed from every engine that still
+//!   answers; exit 1 names the engines that could not be cleaned.
 //!
 //! A file that cannot be read or is not JSON, or a spec FluxOS cannot format at all
 //! (`canonical`, `price`, `run`), is reported on stderr with exit code 2.
@@ -24,11 +34,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Subcommand;
-use examples::node::apps::{docker_handles, start_loop};
+use examples::node::apps::{
+    AppHost, EngineNode, docker_handles, engine_handles, host_config, start_loop, start_loop_with,
+};
 use examples::shutdown_signal;
 use flux_apps::placement::{GeoConstraints, Node, Tier};
-use flux_apps::reconcile::AppDeployment;
-use flux_apps::runtime::ContainerRuntime as _;
+use flux_apps::reconcile::{AppDeployment, NodeHandle, ReconcileConfig};
+use flux_apps::runtime::ContainerRuntime;
 use flux_apps::runtime::docker::DockerEngine;
 use flux_apps::spec::price::{price_per_period, registration_fee, to_cents};
 use flux_apps::spec::{AppSpec, Report, ValidationOptions, check_json};
@@ -67,13 +79,29 @@ pub enum AppCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Run the spec on the local Docker engine until Ctrl-C, then remove everything it made.
+    /// Run the spec on Docker engines (the local one, or one per node) until Ctrl-C, then remove
+    /// everything it made.
     Run {
         /// The spec JSON file.
         spec: String,
-        /// Simulated nodes (loopback addresses 127.0.0.11 upwards); default: the spec's instances.
-        #[arg(long)]
+        /// Simulated nodes on the local engine (loopback addresses 127.0.0.11 upwards); default:
+        /// the spec's instances.
+        #[arg(long, conflicts_with_all = ["engine", "node"])]
         nodes: Option<u8>,
+        /// A node's own engine: unix:///PATH, tcp://HOST:PORT, http://HOST:PORT or
+        /// https://HOST:PORT (mutual TLS); repeat for each node (named e0, e1, …).
+        #[arg(long, conflicts_with = "node")]
+        engine: Vec<String>,
+        /// A named node, `NAME=URL[,tier=cumulus|nimbus|stratus][,ip=A][,tls=DIR]`; repeatable.
+        #[arg(long)]
+        node: Vec<String>,
+        /// Client certificates (ca.pem, cert.pem, key.pem) for https:// engines given with
+        /// --engine.
+        #[arg(long)]
+        tls_dir: Option<std::path::PathBuf>,
+        /// Seconds an engine may stay silent before its instances are started elsewhere.
+        #[arg(long, default_value_t = 120)]
+        unreachable_grace: u64,
         /// Owner label of everything created (default: `flux-cli-<pid>`).
         #[arg(long)]
         owner: Option<String>,
@@ -98,9 +126,35 @@ pub fn run(command: AppCommand) -> ExitCode {
         AppCommand::Run {
             spec,
             nodes,
+            engine,
+            node,
+            tls_dir,
+            unreachable_grace,
             owner,
             height,
-        } => run_local(&spec, nodes, owner, height),
+        } => {
+            let engines = engine
+                .iter()
+                .enumerate()
+                .map(|(i, url)| EngineNode::from_url(i, url, tls_dir.as_deref()))
+                .chain(
+                    node.iter()
+                        .enumerate()
+                        .map(|(i, text)| EngineNode::parse(i, text)),
+                )
+                .collect::<Result<Vec<_>, _>>();
+            match engines {
+                Ok(engines) if engines.is_empty() => run_local(&spec, nodes, owner, height),
+                Ok(engines) => run_engines(
+                    &spec,
+                    engines,
+                    owner,
+                    height,
+                    Duration::from_secs(unreachable_grace),
+                ),
+                Err(message) => Err(message),
+            }
+        }
         AppCommand::Register(args) => crate::app_register::run(args),
     };
     outcome.unwrap_or_else(|message| {
@@ -167,12 +221,10 @@ fn run_price(path: &str, height: u32, json: bool) -> Result<ExitCode, String> {
 /// First simulated node address: 127.0.0.11 (the loopback /8 answers on every address on Linux).
 const FIRST_NODE_OCTET: u8 = 11;
 
-fn run_local(
-    path: &str,
-    nodes: Option<u8>,
-    owner: Option<String>,
-    height: u32,
-) -> Result<ExitCode, String> {
+/// The valid spec at `path` as a deployment whose location rules are dropped: nodes given on the
+/// command line (or simulated) have no location, no static IP, are not the spec's `nodes` and
+/// may share one /16, so only the instance count, one instance per node and tier capacity hold.
+fn runnable(path: &str, height: u32) -> Result<AppDeployment, String> {
     let report = load(path, height, &ValidationOptions::fluxos())?;
     let Some(spec) = report.spec.filter(|_| report.violations.is_empty()) else {
         let reasons: Vec<String> = report.violations.iter().map(ToString::to_string).collect();
@@ -182,13 +234,29 @@ fn run_local(
         ));
     };
     let mut app = AppDeployment::from_spec(&spec).map_err(|e| format!("cannot run {path}: {e}"))?;
-    // Simulated local nodes have no location, no static IP, are not the spec's `nodes` and share
-    // one /16: the spec's placement rules cannot hold here, only its instance count does.
     let rules = &mut app.placement;
     rules.geolocation = GeoConstraints::default();
     rules.targets.clear();
     rules.static_ip = false;
     rules.synced = false;
+    Ok(app)
+}
+
+fn async_runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+fn run_local(
+    path: &str,
+    nodes: Option<u8>,
+    owner: Option<String>,
+    height: u32,
+) -> Result<ExitCode, String> {
+    let app = runnable(path, height)?;
     let nodes = match nodes {
         Some(n) => n,
         None => u8::try_from(app.instances()).unwrap_or(u8::MAX),
@@ -201,12 +269,151 @@ fn run_local(
         ));
     }
     let owner = owner.unwrap_or_else(|| format!("flux-cli-{}", std::process::id()));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    runtime.block_on(serve(app, nodes, owner))
+    async_runtime()?.block_on(serve(app, nodes, owner))
+}
+
+fn run_engines(
+    path: &str,
+    engines: Vec<EngineNode>,
+    owner: Option<String>,
+    height: u32,
+    grace: Duration,
+) -> Result<ExitCode, String> {
+    let app = runnable(path, height)?;
+    let owner = owner.unwrap_or_else(|| format!("flux-cli-{}", std::process::id()));
+    async_runtime()?.block_on(serve_engines(app, engines, owner, grace))
+}
+
+/// Every image of `app` on every engine, or an error naming what is missing where.
+async fn check_images<R: ContainerRuntime>(
+    app: &AppDeployment,
+    handles: &[NodeHandle<R>],
+) -> Result<(), String> {
+    let mut missing = Vec::new();
+    for handle in handles {
+        for component in &app.components {
+            let present = handle
+                .runtime
+                .image_exists(&component.image)
+                .await
+                .map_err(|e| format!("cannot inspect image {}: {e}", component.image))?;
+            if !present {
+                missing.push(format!(
+                    "image {} of component {} is not on the engine of {} ({})",
+                    component.image,
+                    component.name,
+                    handle.node.id,
+                    handle.runtime.endpoint()
+                ));
+            }
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}; nothing is pulled: build or load it first (docker build / docker load)",
+            missing.join("; ")
+        ))
+    }
+}
+
+async fn serve_engines(
+    app: AppDeployment,
+    engines: Vec<EngineNode>,
+    owner: String,
+    grace: Duration,
+) -> Result<ExitCode, String> {
+    let nodes: Vec<_> = engines
+        .iter()
+        .map(|engine| (engine.node(), engine.address.clone()))
+        .collect();
+    let handles = engine_handles(&nodes, &owner)
+        .await
+        .map_err(|e| e.to_string())?;
+    check_images(&app, &handles).await?;
+    let signal = shutdown_signal()?;
+    let name = app.name.clone();
+    let config = ReconcileConfig {
+        unreachable_grace: grace,
+        ..host_config()
+    };
+    let host = start_loop_with(app, handles, "docker", config)
+        .map_err(|e| format!("cannot set up the nodes: {e}"))?;
+    eprintln!(
+        "running {name} on {} engine(s) (owner {owner}); Ctrl-C to stop",
+        engines.len()
+    );
+    show_until(signal, &host, &name, true).await;
+    finish(host, &owner).await
+}
+
+/// Prints the app's status line, and with `per_engine` one line per engine, whenever they change
+/// (redrawn in place on a terminal), until `signal`.
+async fn show_until(
+    signal: impl std::future::Future<Output = ()>,
+    host: &AppHost,
+    name: &str,
+    per_engine: bool,
+) {
+    tokio::pin!(signal);
+    let live = std::io::stderr().is_terminal();
+    let mut shown: Vec<String> = Vec::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tokio::select! {
+            () = &mut signal => break,
+            _ = tick.tick() => {
+                let mut lines = vec![format!("{name}: {}", host.status())];
+                if per_engine {
+                    lines.extend(
+                        host.engine_lines()
+                            .into_iter()
+                            .map(|(node, line)| format!("engine {node} {line}")),
+                    );
+                }
+                if lines == shown {
+                    continue;
+                }
+                if live {
+                    // Back to the first line of the block drawn last time, then redraw it.
+                    if shown.len() > 1 {
+                        eprint!("\x1b[{}A", shown.len() - 1);
+                    }
+                    let block: Vec<String> =
+                        lines.iter().map(|line| format!("\r\x1b[K{line}")).collect();
+                    eprint!("{}", block.join("\n"));
+                } else {
+                    for (i, line) in lines.iter().enumerate() {
+                        if shown.get(i) != Some(line) {
+                            eprintln!("{line}");
+                        }
+                    }
+                }
+                shown = lines;
+            }
+        }
+    }
+    if live {
+        eprintln!();
+    }
+}
+
+/// Stops the loop and removes what it made; exit 0, or 1 when something could not be removed.
+async fn finish(host: AppHost, owner: &str) -> Result<ExitCode, String> {
+    eprintln!("stopping: removing everything {owner} made");
+    match host.shutdown().await {
+        Ok(removed) => {
+            eprintln!("cleaned up ({removed} orphaned object(s) swept); done");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            eprintln!(
+                "error: cleanup incomplete (every engine that answered was cleaned): {error}"
+            );
+            Ok(ExitCode::from(1))
+        }
+    }
 }
 
 async fn serve(app: AppDeployment, nodes: u8, owner: String) -> Result<ExitCode, String> {
@@ -220,21 +427,8 @@ async fn serve(app: AppDeployment, nodes: u8, owner: String) -> Result<ExitCode,
         })
         .collect();
     let handles = docker_handles(&engine, &hosts, &owner);
-    // Nothing is pulled: every image must already be on the engine.
-    let probe = &handles[0].runtime;
-    for component in &app.components {
-        let present = probe
-            .image_exists(&component.image)
-            .await
-            .map_err(|e| format!("cannot inspect image {}: {e}", component.image))?;
-        if !present {
-            return Err(format!(
-                "image {} of component {} is not on the local Docker engine; nothing is pulled: \
-                 build or load it first (docker build / docker load)",
-                component.image, component.name
-            ));
-        }
-    }
+    // Nothing is pulled: every image must already be on the engine (one engine for every node).
+    check_images(&app, &handles[..1]).await?;
     let signal = shutdown_signal()?;
     let name = app.name.clone();
     let host =
@@ -242,39 +436,6 @@ async fn serve(app: AppDeployment, nodes: u8, owner: String) -> Result<ExitCode,
     eprintln!(
         "running {name} on {nodes} simulated node(s) 127.0.0.{FIRST_NODE_OCTET}.. (owner {owner}); Ctrl-C to stop"
     );
-
-    tokio::pin!(signal);
-    let live = std::io::stderr().is_terminal();
-    let mut shown = String::new();
-    let mut tick = tokio::time::interval(Duration::from_millis(500));
-    loop {
-        tokio::select! {
-            () = &mut signal => break,
-            _ = tick.tick() => {
-                let line = host.status();
-                if line != shown {
-                    if live {
-                        eprint!("\r\x1b[K{name}: {line}");
-                    } else {
-                        eprintln!("{name}: {line}");
-                    }
-                    shown = line;
-                }
-            }
-        }
-    }
-    if live {
-        eprintln!();
-    }
-    eprintln!("stopping: removing everything {owner} made");
-    match host.shutdown().await {
-        Ok(removed) => {
-            eprintln!("cleaned up ({removed} orphaned object(s) swept); done");
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(error) => {
-            eprintln!("error: cleanup incomplete: {error}");
-            Ok(ExitCode::from(1))
-        }
-    }
+    show_until(signal, &host, &name, false).await;
+    finish(host, &owner).await
 }

@@ -9,9 +9,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
-use examples::node::apps::RuntimeChoice;
+use examples::node::apps::{self, RuntimeChoice};
 use examples::node::{NodeConfig, run};
 use examples::shutdown_signal;
+use flux_apps::runtime::address::EngineAddress;
 
 /// Arguments of `flux node`.
 #[derive(Debug, Args)]
@@ -71,6 +72,10 @@ pub struct NodeArgs {
     /// binary, whose image is built from /bin/busybox).
     #[arg(long)]
     app: Option<PathBuf>,
+    /// A fluxnode's own Docker engine, `URL[,tls=DIR]` (unix://, tcp://, https:// with mutual TLS);
+    /// repeat it: the first fluxnode in payment order runs on the first engine, and so on.
+    #[arg(long, value_parser = apps::parse_engine)]
+    app_engine: Vec<EngineAddress>,
 }
 
 /// Runs `flux node`.
@@ -155,6 +160,7 @@ pub fn run_node(args: NodeArgs) -> ExitCode {
         status_interval: Duration::from_millis(args.status_interval_ms),
         app_runtime: args.app_runtime,
         app_spec,
+        app_engines: args.app_engine,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
