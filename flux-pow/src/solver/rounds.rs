@@ -264,6 +264,26 @@ fn share_a_child(origins: &Origins, a: usize, b: usize, left: u32, right: u32) -
         && (l0 == r0 || l1 == r1 || l0 == r1 || l1 == r0)
 }
 
+/// Whether loaded rows `a` and `b` of `level` share a child ([`share_a_child`]; never at level
+/// 0, whose rows are distinct leaves); such pairs are counted in the context.
+#[inline(always)]
+fn overlapping<const W: usize>(
+    ctx: &RoundContext<'_>,
+    level: u32,
+    rows: &BucketRows<W>,
+    origins: &Origins,
+    a: usize,
+    b: usize,
+) -> bool {
+    let tree_mask = low_mask(ctx.shape.tree_bits(level));
+    let entry = |row: usize| rows[row % MAX_BUCKET_ROWS][W - 1] & tree_mask;
+    let overlap = level > 0 && share_a_child(origins, a, b, entry(a), entry(b));
+    if overlap {
+        ctx.overlapping_rows.fetch_add(1, Ordering::Relaxed);
+    }
+    overlap
+}
+
 /// Per-thread scratch space for processing one bucket.
 struct BucketScratch {
     /// Room for [`MAX_BUCKET_ROWS`] rows of up to [`MAX_WORDS`] words.
@@ -466,7 +486,6 @@ fn collide_rows<const WI: usize, const WO: usize>(
     let masks = hash_masks::<WI>(shape.hash_bits(level));
     let (key_bits, bucket_bits, digit_bits) = (shape.key_bits(), shape.bucket_bits, shape.cbl);
     let tree_bits = shape.tree_bits(level);
-    let tree_mask = low_mask(tree_bits);
     let outputs: Vec<Vec<Chunk>> = input
         .parts
         .par_iter_mut()
@@ -492,16 +511,7 @@ fn collide_rows<const WI: usize, const WO: usize>(
                         ctx.zero_rows.fetch_add(1, Ordering::Relaxed);
                         return;
                     }
-                    if level > 0
-                        && share_a_child(
-                            origins,
-                            a,
-                            b,
-                            rows[a][WI - 1] & tree_mask,
-                            rows[b][WI - 1] & tree_mask,
-                        )
-                    {
-                        ctx.overlapping_rows.fetch_add(1, Ordering::Relaxed);
+                    if overlapping(ctx, level, rows, origins, a, b) {
                         return;
                     }
                     // The collided digit is at most 25 bits (Shape::new), so the next
@@ -548,7 +558,6 @@ fn final_rows<const W: usize>(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<
     let final_key_bits = shape.hash_bits(level).clamp(shape.key_bits(), MAX_KEY_BITS);
     let masks = hash_masks::<W>(shape.hash_bits(level));
     let tree_bits = shape.tree_bits(level);
-    let tree_mask = low_mask(tree_bits);
     let per_part: Vec<Vec<(usize, u32)>> = input
         .parts
         .par_iter_mut()
@@ -564,17 +573,7 @@ fn final_rows<const W: usize>(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<
                     if differ != 0 {
                         return;
                     }
-                    if level > 0
-                        && share_a_child(
-                            origins,
-                            a,
-                            b,
-                            rows[a][W - 1] & tree_mask,
-                            rows[b][W - 1] & tree_mask,
-                        )
-                    {
-                        ctx.overlapping_rows.fetch_add(1, Ordering::Relaxed);
-                    } else {
+                    if !overlapping(ctx, level, rows, origins, a, b) {
                         found.push((part_index, Shape::pair_entry(local, a, b)));
                     }
                 });
