@@ -105,3 +105,104 @@ fn random_headers_report_a_rate() {
     assert!(summary.trim_end().ends_with("solutions/s)"), "{summary}");
     assert_eq!(text(&out.stderr).matches("all verified").count(), 3);
 }
+
+#[test]
+fn threads_flag_solves_the_same_set() {
+    let (_, _, header, genesis_solution) = genesis("regtest");
+    let sets: Vec<Vec<String>> = ["1", "2"]
+        .iter()
+        .map(|threads| {
+            let out = flux(&["pow", "solve", "48", "5", &header, "--threads", threads]);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+            assert!(
+                text(&out.stderr).contains(&format!("on {threads} threads")),
+                "{}",
+                text(&out.stderr)
+            );
+            let mut set: Vec<String> = text(&out.stdout).lines().map(str::to_owned).collect();
+            set.sort();
+            set
+        })
+        .collect();
+    assert!(sets[0].contains(&genesis_solution));
+    assert_eq!(sets[0], sets[1]);
+
+    let zero = flux(&["pow", "solve", "48", "5", &header, "--threads", "0"]);
+    assert_eq!(zero.status.code(), Some(2));
+    assert!(zero.stdout.is_empty());
+}
+
+/// With a header, `--nonces C` solves it and the next C - 1 headers, the first nonce word
+/// (bytes 108..112, little-endian) counted up: every solution printed verifies against one of
+/// them, and each header's line says which.
+#[test]
+fn nonces_count_up_the_first_nonce_word() {
+    let (_, _, header, genesis_solution) = genesis("regtest");
+    // Nonce words 23 to 25 have no solution, 26 and 27 have some.
+    let out = flux(&["pow", "solve", "48", "5", &header, "--nonces", "6"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    // The regtest genesis nonce word is 22 (0x16).
+    for word in 22..28 {
+        assert!(stderr.contains(&format!("nonce word {word}: ")), "{stderr}");
+    }
+    let headers: Vec<Vec<u8>> = (0u8..6)
+        .map(|step| {
+            let mut bytes = hex::decode(&header).unwrap();
+            bytes[108] += step;
+            bytes
+        })
+        .collect();
+    let solutions: Vec<String> = text(&out.stdout).lines().map(str::to_owned).collect();
+    assert!(solutions.contains(&genesis_solution));
+    let mut later_headers = 0;
+    for solution in &solutions {
+        let bytes = hex::decode(solution).unwrap();
+        let position = headers
+            .iter()
+            .position(|h| verify(&EquihashParams::EH48_5, h, &bytes).is_ok())
+            .unwrap_or_else(|| panic!("{solution} verifies against none of the headers"));
+        later_headers += usize::from(position > 0);
+    }
+    assert!(later_headers > 0, "{solutions:?}");
+}
+
+/// `flux pow solve ... | head -1`: once the reader has gone, the solve stops and the command
+/// exits 0 with nothing on stderr but its progress lines.
+#[test]
+fn a_closed_stdout_ends_the_solve_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let (_, _, header, _) = genesis("regtest");
+    // Far more solution lines than a pipe holds, so the solver is still writing when the
+    // reader goes away.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flux"))
+        .args(["pow", "solve", "48", "5", &header, "--nonces", "20000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert_eq!(
+        first.trim().len(),
+        2 * EquihashParams::EH48_5.solution_len()
+    );
+    // The reader is dropped above: standard output is closed.
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .all(|line| line.starts_with("solving equihash") || line.starts_with("nonce word ")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.matches("nonce word ").count() < 20000,
+        "it never stopped"
+    );
+}

@@ -239,3 +239,181 @@ fn unsupported_parameter_sets_are_an_error() {
     assert!(err.to_string().contains("208,7"));
     assert_eq!(Solver::new(&params).unwrap_err(), err);
 }
+
+const TROMP_SOLUTIONS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/tromp_solutions.json"
+);
+
+/// Tromp's solution sets (another implementation, see the file's `source`): the main and test
+/// genesis headers and eight nonces of a pattern header on 200,9, four on 144,5, as
+/// `(params, header, sorted solutions in hex)`.
+fn tromp_vectors() -> Vec<(EquihashParams, Vec<u8>, Vec<String>)> {
+    let text = std::fs::read_to_string(TROMP_SOLUTIONS).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|vector| {
+            let header = hex::decode(vector["header_140_hex"].as_str().unwrap()).unwrap();
+            let mut solutions: Vec<String> = vector["solutions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().to_owned())
+                .collect();
+            solutions.sort();
+            (params_of(vector), header, solutions)
+        })
+        .collect()
+}
+
+/// Solves `input` with `solver`: the solutions as sorted hex, and the report.
+fn hex_solutions(
+    solver: &mut Solver,
+    input: &[u8],
+) -> (Vec<String>, flux_pow::solver::SolveReport) {
+    let mut solutions = Vec::new();
+    let report = solver.solve(input, &SolveOptions::default(), |solution| {
+        solutions.push(hex::encode(solution));
+        ControlFlow::Continue(())
+    });
+    assert!(!report.cancelled);
+    solutions.sort();
+    (solutions, report)
+}
+
+/// 200,9 and 144,5: exactly Tromp's solutions on every header. On 200,9 most final candidates
+/// used to repeat an index (hundreds to thousands a nonce, each expanded and hashed); the rounds
+/// now drop pairs built on a common row, so only a few candidates are left to reject.
+#[test]
+fn finds_exactly_tromps_200_9_and_144_5_solutions() {
+    let vectors = tromp_vectors();
+    assert!(vectors.iter().any(|(p, ..)| *p == EquihashParams::EH200_9));
+    assert!(vectors.iter().any(|(p, ..)| *p == EquihashParams::EH144_5));
+    let mut solvers: Vec<Solver> = Vec::new();
+    let mut found = 0;
+    for (params, header, expected) in &vectors {
+        let solver = match solvers.iter().position(|s| s.params() == params) {
+            Some(at) => &mut solvers[at],
+            None => {
+                solvers.push(Solver::new(params).unwrap());
+                solvers.last_mut().unwrap()
+            }
+        };
+        let (solutions, report) = hex_solutions(solver, header);
+        assert_eq!(
+            &solutions,
+            expected,
+            "{params} {}",
+            hex::encode(&header[108..112])
+        );
+        let rejected = report.candidates - report.solutions;
+        assert!(rejected <= 16, "{params}: {rejected} candidates rejected");
+        found += solutions.len();
+    }
+    assert!(found >= 20, "{found}");
+}
+
+/// One input per parameter set with an outside reference for its solutions: fluxd's vectors
+/// (96,5), the generated ZelHash vectors (125,4), Tromp's (200,9 and 144,5) and the regtest
+/// genesis (48,5, whose own solution must be among them), as `(params, input, expected)`;
+/// `None` where only the genesis solution is known.
+fn one_input_per_parameter_set() -> Vec<(EquihashParams, Vec<u8>, Vec<String>)> {
+    let mut inputs = Vec::new();
+    let (params, input, vector) = fluxd_vector_with_most_solutions();
+    let to_hex = |params: &EquihashParams, indices: Vec<Vec<u32>>| -> Vec<String> {
+        let mut hex: Vec<String> = indices
+            .iter()
+            .map(|i| hex::encode(flux_pow::equihash::solution_from_indices(params, i).unwrap()))
+            .collect();
+        hex.sort();
+        hex
+    };
+    inputs.push((params, input, to_hex(&params, listed_indices(&vector))));
+    let generated = load(GENERATED_VECTORS);
+    let zelhash = generated["valid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["n"] == 125)
+        .unwrap();
+    let params = params_of(zelhash);
+    let input = hex::decode(zelhash["input_hex"].as_str().unwrap()).unwrap();
+    inputs.push((params, input, to_hex(&params, listed_indices(zelhash))));
+    for wanted in [EquihashParams::EH200_9, EquihashParams::EH144_5] {
+        let tromp = tromp_vectors()
+            .into_iter()
+            .find(|(p, _, solutions)| *p == wanted && solutions.len() >= 2)
+            .unwrap();
+        inputs.push(tromp);
+    }
+    inputs
+}
+
+/// The regtest genesis (48,5): its header and its solution in hex.
+fn regtest_genesis() -> (Vec<u8>, String) {
+    let genesis = load("genesis.json");
+    let block = &genesis["networks"]["regtest"];
+    (
+        hex::decode(block["header_140_hex"].as_str().unwrap()).unwrap(),
+        block["solution_hex"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// A solver on threads of its own, one or two, finds exactly what the outside references list,
+/// on every parameter set.
+#[test]
+fn a_solver_on_its_own_threads_finds_the_same_solutions_on_every_parameter_set() {
+    let inputs = one_input_per_parameter_set();
+    for threads in [1, 2] {
+        for (params, input, expected) in &inputs {
+            let mut solver = Solver::new(params).unwrap().with_threads(threads).unwrap();
+            assert_eq!(solver.threads(), threads);
+            let (solutions, _) = hex_solutions(&mut solver, input);
+            assert_eq!(&solutions, expected, "{params} on {threads} threads");
+        }
+        let (header, genesis_solution) = regtest_genesis();
+        let mut solver = Solver::new(&EquihashParams::EH48_5)
+            .unwrap()
+            .with_threads(threads)
+            .unwrap();
+        let (solutions, _) = hex_solutions(&mut solver, &header);
+        assert!(
+            solutions.contains(&genesis_solution),
+            "48,5 on {threads} threads"
+        );
+        let on_all_cores = solve_all(&EquihashParams::EH48_5, &header).unwrap();
+        assert_eq!(
+            solutions,
+            on_all_cores.iter().map(hex::encode).collect::<Vec<_>>()
+        );
+    }
+    // 0 goes back to rayon's global pool.
+    let solver = Solver::new(&EquihashParams::EH48_5)
+        .unwrap()
+        .with_threads(0)
+        .unwrap();
+    assert_eq!(solver.threads(), rayon::current_num_threads());
+}
+
+/// On every parameter set the rounds drop pairs whose two subtrees were built on a common row
+/// (they would repeat its indices), and what is left is still exactly the listed solutions.
+#[test]
+fn pairs_built_on_a_common_row_are_dropped_on_every_parameter_set() {
+    let mut inputs = one_input_per_parameter_set();
+    let (header, _) = regtest_genesis();
+    let genesis_set: Vec<String> = solve_all(&EquihashParams::EH48_5, &header)
+        .unwrap()
+        .iter()
+        .map(hex::encode)
+        .collect();
+    inputs.push((EquihashParams::EH48_5, header, genesis_set));
+    for (params, input, expected) in inputs {
+        let mut solver = Solver::new(&params).unwrap();
+        let (solutions, report) = hex_solutions(&mut solver, &input);
+        assert_eq!(solutions, expected, "{params}");
+        assert!(report.overlapping_subtrees > 0, "{params}: {report:?}");
+    }
+}

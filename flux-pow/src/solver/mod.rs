@@ -47,9 +47,12 @@ use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use core::ops::ControlFlow;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::time::Duration;
+use std::time::Instant;
 
 use crate::equihash::{EquihashParams, solution_from_indices, verify_indices};
 use layout::{Level, Shape};
+use rayon::prelude::*;
 use rounds::RoundContext;
 
 /// Options of one [`solve`] call.
@@ -90,9 +93,16 @@ pub struct SolveReport {
     /// Intermediate rows discarded because both subtrees cancelled completely (the same leaves
     /// reached twice: anything built on them repeats an index).
     pub duplicate_subtrees: u64,
+    /// Intermediate rows (and final candidates) discarded because their two subtrees were built
+    /// on a common row of the level below, so share its leaves.
+    pub overlapping_subtrees: u64,
     /// The search ended early: the cancel hook fired, the callback asked to stop, or
     /// `max_solutions` was reached.
     pub cancelled: bool,
+    /// Wall time of each phase, in order: generating the leaves (hashing), the `k - 1`
+    /// collision rounds, the final round, then expanding and checking the final candidates.
+    /// Empty phases of a cancelled solve are missing.
+    pub phase_times: Vec<Duration>,
 }
 
 /// Why [`solve`] could not run.
@@ -107,6 +117,12 @@ pub enum SolverError {
         /// `k` of the set.
         k: u32,
     },
+    /// The operating system would not start the solver's own worker threads
+    /// ([`Solver::with_threads`]).
+    ThreadPool {
+        /// The number of threads asked for.
+        threads: usize,
+    },
 }
 
 impl core::fmt::Display for SolverError {
@@ -115,6 +131,10 @@ impl core::fmt::Display for SolverError {
             SolverError::UnsupportedParams { n, k } => write!(
                 f,
                 "equihash {n},{k} is not supported by the solver (collision length above 25 bits or rows too wide)"
+            ),
+            SolverError::ThreadPool { threads } => write!(
+                f,
+                "could not start {threads} solver threads (ask for fewer, or for 0 to share rayon's global pool)"
             ),
         }
     }
@@ -172,12 +192,15 @@ pub struct Solver {
     params: EquihashParams,
     shape: Shape,
     pool: layout::BufferPool,
+    /// The solver's own worker threads ([`Solver::with_threads`]); `None`: rayon's global pool.
+    threads: Option<rayon::ThreadPool>,
 }
 
 impl core::fmt::Debug for Solver {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Solver")
             .field("params", &self.params)
+            .field("threads", &self.threads())
             .finish_non_exhaustive()
     }
 }
@@ -198,7 +221,46 @@ impl Solver {
             params: *params,
             shape,
             pool: layout::BufferPool::default(),
+            threads: None,
         })
+    }
+
+    /// This solver with `threads` worker threads of its own instead of rayon's global pool (as
+    /// many threads as cores), for a miner that leaves cores to other work or runs several
+    /// solvers side by side. `0` goes back to the global pool. The solutions found do not depend
+    /// on the number of threads.
+    ///
+    /// ```
+    /// use flux_pow::equihash::EquihashParams;
+    /// use flux_pow::solver::Solver;
+    ///
+    /// let solver = Solver::new(&EquihashParams::EH48_5).unwrap().with_threads(1).unwrap();
+    /// assert_eq!(solver.threads(), 1);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`SolverError::ThreadPool`] if the threads cannot be started.
+    pub fn with_threads(mut self, threads: usize) -> Result<Solver, SolverError> {
+        self.threads = match threads {
+            0 => None,
+            _ => Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .thread_name(|index| format!("equihash-{index}"))
+                    .build()
+                    .map_err(|_| SolverError::ThreadPool { threads })?,
+            ),
+        };
+        Ok(self)
+    }
+
+    /// The number of threads a solve runs on.
+    pub fn threads(&self) -> usize {
+        self.threads.as_ref().map_or_else(
+            rayon::current_num_threads,
+            rayon::ThreadPool::current_num_threads,
+        )
     }
 
     /// The parameter set this solver solves.
@@ -206,69 +268,36 @@ impl Solver {
         &self.params
     }
 
-    /// As [`solve`], with this solver's parameter set, reusing the memory of earlier solves.
+    /// As [`solve`], with this solver's parameter set and threads, reusing the memory of earlier
+    /// solves.
     pub fn solve(
         &mut self,
         input: &[u8],
         options: &SolveOptions<'_>,
         mut on_solution: impl FnMut(&[u8]) -> ControlFlow<()>,
     ) -> SolveReport {
-        let params = &self.params;
-        let never: &(dyn Fn() -> bool + Sync) = &|| false;
-        let ctx = RoundContext {
-            shape: self.shape,
-            cancel: options.cancel.unwrap_or(never),
-            cancelled: AtomicBool::new(false),
-            dropped_rows: AtomicU64::new(0),
-            zero_rows: AtomicU64::new(0),
-            pool: &self.pool,
+        let search = || search(&self.params, self.shape, &self.pool, input, options);
+        let found = match &self.threads {
+            Some(threads) => threads.install(search),
+            None => search(),
         };
-
-        let mut levels: Vec<Level> = Vec::with_capacity(params.k() as usize);
-        levels.push(rounds::generate(&ctx, params, input));
-        for level in 0..params.k() - 1 {
-            let next = match levels.last_mut() {
-                Some(current) => rounds::collide(&ctx, current, level),
-                None => break,
+        let mut report = found.report;
+        // The callback runs on the caller's thread, in the candidates' (deterministic) order.
+        let mut seen: BTreeSet<&[u32]> = BTreeSet::new();
+        for candidate in &found.candidates {
+            let indices = match candidate {
+                Candidate::Valid(indices) => indices,
+                Candidate::Invalid => {
+                    report.invalid_candidates += 1;
+                    continue;
+                }
+                Candidate::Unchecked => continue,
             };
-            levels.push(next);
-        }
-        let finals = match levels.last_mut() {
-            Some(last) => rounds::final_round(&ctx, last),
-            None => Vec::new(),
-        };
-
-        let mut report = SolveReport {
-            candidates: finals.len(),
-            ..SolveReport::default()
-        };
-        let mut seen: BTreeSet<Vec<u32>> = BTreeSet::new();
-        let mut indices = Vec::with_capacity(params.indices_per_solution());
-        let final_level = params.k() as usize;
-        for (producer, entry) in finals {
-            if ctx.cancelled.load(Ordering::Relaxed) {
-                break;
-            }
-            indices.clear();
-            if rounds::expand(
-                &self.shape,
-                &levels,
-                final_level,
-                producer,
-                entry,
-                &mut indices,
-            )
-            .is_none()
-                || verify_indices(params, input, &indices).is_err()
-            {
-                report.invalid_candidates += 1;
-                continue;
-            }
-            if !seen.insert(indices.clone()) {
+            if !seen.insert(indices) {
                 report.duplicate_candidates += 1;
                 continue;
             }
-            let Ok(solution) = solution_from_indices(params, &indices) else {
+            let Ok(solution) = solution_from_indices(&self.params, indices) else {
                 report.invalid_candidates += 1;
                 continue;
             };
@@ -278,18 +307,129 @@ impl Solver {
                     .max_solutions
                     .is_some_and(|max| report.solutions >= max);
             if stop {
-                ctx.cancelled.store(true, Ordering::Relaxed);
+                report.cancelled = true;
                 break;
             }
         }
-        for level in levels {
-            level.recycle(&self.pool);
-        }
-        report.dropped_rows = ctx.dropped_rows.load(Ordering::Relaxed);
-        report.duplicate_subtrees = ctx.zero_rows.load(Ordering::Relaxed);
-        report.cancelled = ctx.cancelled.load(Ordering::Relaxed);
         report
     }
+}
+
+/// A final-round candidate after [`check_candidate`].
+enum Candidate {
+    /// Its leaf indices, in canonical order; they pass [`verify_indices`].
+    Valid(Vec<u32>),
+    /// It repeats an index, or fails verification.
+    Invalid,
+    /// Not checked: the solve was cancelled first.
+    Unchecked,
+}
+
+/// What the parallel part of a solve found: every final candidate, checked, in a deterministic
+/// order, and the report's counters so far.
+struct Search {
+    candidates: Vec<Candidate>,
+    report: SolveReport,
+}
+
+/// The rounds and the checking of their final candidates, on the current rayon pool.
+fn search(
+    params: &EquihashParams,
+    shape: Shape,
+    pool: &layout::BufferPool,
+    input: &[u8],
+    options: &SolveOptions<'_>,
+) -> Search {
+    let never: &(dyn Fn() -> bool + Sync) = &|| false;
+    let ctx = RoundContext {
+        shape,
+        cancel: options.cancel.unwrap_or(never),
+        cancelled: AtomicBool::new(false),
+        dropped_rows: AtomicU64::new(0),
+        zero_rows: AtomicU64::new(0),
+        overlapping_rows: AtomicU64::new(0),
+        pool,
+    };
+
+    let mut phase_times = Vec::with_capacity(params.k() as usize + 2);
+    let mut phase_start = Instant::now();
+    let mut phase_done = || {
+        let now = Instant::now();
+        phase_times.push(now - phase_start);
+        phase_start = now;
+    };
+    let mut levels: Vec<Level> = Vec::with_capacity(params.k() as usize);
+    levels.push(rounds::generate(&ctx, params, input));
+    phase_done();
+    for level in 0..params.k() - 1 {
+        let next = match levels.last_mut() {
+            Some(current) => rounds::collide(&ctx, current, level),
+            None => break,
+        };
+        levels.push(next);
+        phase_done();
+    }
+    let finals = match levels.last_mut() {
+        Some(last) => rounds::final_round(&ctx, last),
+        None => Vec::new(),
+    };
+    phase_done();
+    // Most 200,9 candidates repeat an index; expanding and checking them one after another
+    // would leave all but one core idle for a large share of the solve.
+    let candidates: Vec<Candidate> = finals
+        .par_iter()
+        .map_init(Vec::new, |indices, &(producer, entry)| {
+            if ctx.should_stop() {
+                return Candidate::Unchecked;
+            }
+            check_candidate(params, &shape, &levels, input, producer, entry, indices)
+        })
+        .collect();
+    phase_done();
+    for level in levels {
+        level.recycle(pool);
+    }
+    Search {
+        candidates,
+        report: SolveReport {
+            candidates: finals.len(),
+            dropped_rows: ctx.dropped_rows.load(Ordering::Relaxed),
+            duplicate_subtrees: ctx.zero_rows.load(Ordering::Relaxed),
+            overlapping_subtrees: ctx.overlapping_rows.load(Ordering::Relaxed),
+            cancelled: ctx.cancelled.load(Ordering::Relaxed),
+            phase_times,
+            ..SolveReport::default()
+        },
+    }
+}
+
+/// Expands a final candidate (`entry` of a pair over the last level's part `producer`) into
+/// `indices` and checks it: first for a repeated index, which is cheap to find and what most
+/// invalid candidates have, then with [`verify_indices`], which hashes every leaf.
+fn check_candidate(
+    params: &EquihashParams,
+    shape: &Shape,
+    levels: &[Level],
+    input: &[u8],
+    producer: usize,
+    entry: u32,
+    indices: &mut Vec<u32>,
+) -> Candidate {
+    indices.clear();
+    if rounds::expand(shape, levels, levels.len(), producer, entry, indices).is_none()
+        || repeats_an_index(indices)
+        || verify_indices(params, input, indices).is_err()
+    {
+        return Candidate::Invalid;
+    }
+    Candidate::Valid(indices.clone())
+}
+
+/// Whether any index of `indices` occurs twice.
+fn repeats_an_index(indices: &[u32]) -> bool {
+    let mut sorted = indices.to_vec();
+    sorted.sort_unstable();
+    sorted.windows(2).any(|pair| pair[0] == pair[1])
 }
 
 /// The plain (untwisted) BLAKE2b outputs of hash indices `first, first + 1, ..` of `input`, one
@@ -365,6 +505,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_repeated_index_is_found_wherever_it_is() {
+        assert!(!repeats_an_index(&[]));
+        assert!(!repeats_an_index(&[5, 1, 9, 3]));
+        assert!(repeats_an_index(&[5, 1, 9, 5]));
+        assert!(repeats_an_index(&[0, 0]));
+        let mut many: Vec<u32> = (0..512).map(|i| i * 3).collect();
+        assert!(!repeats_an_index(&many));
+        many[400] = many[17];
+        assert!(repeats_an_index(&many));
     }
 
     /// A miner moves its solver to a worker thread.

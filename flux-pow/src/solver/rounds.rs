@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::lanes::{BatchHasher, LANES};
 use super::layout::{
     BufferPool, Chunk, Level, MAX_BUCKET_ROWS, MAX_KEY_BITS, MAX_WORDS, Part, Shape,
-    keep_leading_bits,
+    keep_leading_bits, low_mask,
 };
 use crate::equihash::EquihashParams;
 
@@ -21,12 +21,14 @@ pub(crate) struct RoundContext<'a> {
     pub dropped_rows: AtomicU64,
     /// Rows discarded because their remaining hash was all zero (duplicate subtrees).
     pub zero_rows: AtomicU64,
+    /// Rows discarded because their two subtrees share a row of the level below.
+    pub overlapping_rows: AtomicU64,
     /// Pages and staging areas reused from one part, level and solve to the next.
     pub pool: &'a BufferPool,
 }
 
 impl RoundContext<'_> {
-    fn should_stop(&self) -> bool {
+    pub(crate) fn should_stop(&self) -> bool {
         if self.cancelled.load(Ordering::Relaxed) {
             return true;
         }
@@ -245,12 +247,52 @@ type BucketRows<const W: usize> = [[u32; W]; MAX_BUCKET_ROWS];
 /// with a key in one word, the most recent in the low 16 bits, [`NO_ROW`] where there are fewer.
 const NO_RECENT_ROWS: u64 = 0x0001_0001_0001_0001 * NO_ROW as u64;
 
+/// The producer of every loaded row of a bucket (see [`BucketScratch::load`]).
+type Origins = [u8; MAX_BUCKET_ROWS];
+
+/// Whether two rows of a loaded bucket at a level above 0, with tree entries `left` and `right`
+/// (their last words; `tree_mask` keeps the entry) and producers `origins[a]`, `origins[b]`, are
+/// built on a common row of the level below. Their pair would repeat every leaf index of that
+/// row; fluxd's `DistinctIndices` rejects any solution through it. Without this check most of
+/// 200,9's final candidates are such trees (tromp's solver skips them the same way).
+#[inline(always)]
+fn share_a_child(origins: &Origins, a: usize, b: usize, left: u32, right: u32) -> bool {
+    let (left_bucket, l0, l1) = Shape::pair_children(left);
+    let (right_bucket, r0, r1) = Shape::pair_children(right);
+    origins[a % MAX_BUCKET_ROWS] == origins[b % MAX_BUCKET_ROWS]
+        && left_bucket == right_bucket
+        && (l0 == r0 || l1 == r1 || l0 == r1 || l1 == r0)
+}
+
+/// Whether loaded rows `a` and `b` of `level` share a child ([`share_a_child`]; never at level
+/// 0, whose rows are distinct leaves); such pairs are counted in the context.
+#[inline(always)]
+fn overlapping<const W: usize>(
+    ctx: &RoundContext<'_>,
+    level: u32,
+    rows: &BucketRows<W>,
+    origins: &Origins,
+    a: usize,
+    b: usize,
+) -> bool {
+    let tree_mask = low_mask(ctx.shape.tree_bits(level));
+    let entry = |row: usize| rows[row % MAX_BUCKET_ROWS][W - 1] & tree_mask;
+    let overlap = level > 0 && share_a_child(origins, a, b, entry(a), entry(b));
+    if overlap {
+        ctx.overlapping_rows.fetch_add(1, Ordering::Relaxed);
+    }
+    overlap
+}
+
 /// Per-thread scratch space for processing one bucket.
 struct BucketScratch {
     /// Room for [`MAX_BUCKET_ROWS`] rows of up to [`MAX_WORDS`] words.
     rows: Vec<u32>,
     /// Rows loaded into `rows`.
     loaded: usize,
+    /// Per loaded row, the producer (chunk) it came from: the part of the level below its tree
+    /// entry points into.
+    origins: Box<[u8; MAX_BUCKET_ROWS]>,
     /// Per collision key, the last [`CHAIN_DEPTH`] rows seen with it (see [`NO_RECENT_ROWS`]).
     recent_with_key: Box<[u64; KEY_SLOTS]>,
     /// Per collision key, the number of rows seen with it.
@@ -268,6 +310,7 @@ impl Default for BucketScratch {
         BucketScratch {
             rows: vec![0; MAX_BUCKET_ROWS * MAX_WORDS],
             loaded: 0,
+            origins: Box::new([0; MAX_BUCKET_ROWS]),
             recent_with_key: Box::new([NO_RECENT_ROWS; KEY_SLOTS]),
             seen_with_key: Box::new([0; KEY_SLOTS]),
             previous_with_key: Box::new([NO_ROW; MAX_BUCKET_ROWS]),
@@ -299,11 +342,14 @@ impl BucketScratch {
         let (table, _) = self.rows[..MAX_BUCKET_ROWS * W].as_chunks_mut::<W>();
         let mut loaded = 0;
         let mut wanted = 0;
-        for chunk in &part.chunks {
+        for (producer, chunk) in part.chunks.iter().enumerate() {
             let start = chunk.starts[bucket] as usize;
             let end = chunk.starts[bucket + 1] as usize;
             wanted += end.saturating_sub(start);
-            loaded += chunk.rows.copy_rows::<W>(start, end, &mut table[loaded..]);
+            let copied = chunk.rows.copy_rows::<W>(start, end, &mut table[loaded..]);
+            // At most 64 parts (`PART_LOG2`), so a producer fits a byte.
+            self.origins[loaded..loaded + copied].fill(producer as u8);
+            loaded += copied;
             // Each chunk is read bucket after bucket, 64 streams at once: more than the
             // hardware prefetchers follow.
             if let Some(&after) = chunk.starts.get(bucket + PREFETCH_DISTANCE + 1) {
@@ -353,11 +399,12 @@ impl BucketScratch {
     fn for_each_pair<const W: usize>(
         &mut self,
         key_bits: u32,
-        mut pair: impl FnMut(&BucketRows<W>, usize, usize),
+        mut pair: impl FnMut(&BucketRows<W>, &Origins, usize, usize),
     ) {
         let BucketScratch {
             rows,
             loaded,
+            origins,
             recent_with_key,
             seen_with_key,
             previous_with_key,
@@ -373,7 +420,7 @@ impl BucketScratch {
             for &packed in pairs {
                 let a = (packed >> 16) as usize % MAX_BUCKET_ROWS;
                 let b = packed as usize % MAX_BUCKET_ROWS;
-                pair(rows, a, b);
+                pair(rows, origins, a, b);
             }
         };
         let mut found = 0;
@@ -448,7 +495,7 @@ fn collide_rows<const WI: usize, const WO: usize>(
             // A round outputs about as many rows as it reads.
             staging.reserve(&shape, part_rows + part_rows / 16 + 1024, WO);
             bucket.for_each_bucket::<WI>(ctx, part, tree_bits, |bucket, local| {
-                bucket.for_each_pair::<WI>(key_bits, |rows, a, b| {
+                bucket.for_each_pair::<WI>(key_bits, |rows, origins, a, b| {
                     // One word of padding: the shifted-out tail of the last word reads it.
                     let mut xor = [0u32; MAX_WORDS + 1];
                     let mut any = 0;
@@ -462,6 +509,9 @@ fn collide_rows<const WI: usize, const WO: usize>(
                     // them makes later rounds explode on 200,9.
                     if any == 0 {
                         ctx.zero_rows.fetch_add(1, Ordering::Relaxed);
+                        return;
+                    }
+                    if overlapping(ctx, level, rows, origins, a, b) {
                         return;
                     }
                     // The collided digit is at most 25 bits (Shape::new), so the next
@@ -517,10 +567,13 @@ fn final_rows<const W: usize>(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<
             scratch.for_each_bucket::<W>(ctx, part, tree_bits, |scratch, local| {
                 // Chaining on more than the digit's own key bits (any leading stored bits will
                 // do: the pairs wanted agree on all of them) leaves fewer pairs to compare.
-                scratch.for_each_pair::<W>(final_key_bits, |rows, a, b| {
+                scratch.for_each_pair::<W>(final_key_bits, |rows, origins, a, b| {
                     let differ =
                         (0..W).fold(0, |acc, i| acc | ((rows[a][i] ^ rows[b][i]) & masks[i]));
-                    if differ == 0 {
+                    if differ != 0 {
+                        return;
+                    }
+                    if !overlapping(ctx, level, rows, origins, a, b) {
                         found.push((part_index, Shape::pair_entry(local, a, b)));
                     }
                 });
@@ -594,7 +647,7 @@ mod tests {
             scratch.rows[..rows].copy_from_slice(&words);
             scratch.loaded = rows;
             let mut chained = Vec::new();
-            scratch.for_each_pair::<1>(key_bits, |table, a, b| {
+            scratch.for_each_pair::<1>(key_bits, |table, _, a, b| {
                 assert!(a < b && b < rows);
                 assert_eq!(table[b][0], words[b]);
                 chained.push((a, b));
@@ -615,6 +668,48 @@ mod tests {
                 "{rows} rows, {key_bits} key bits: pairs differ"
             );
         }
+    }
+
+    /// Two rows share a child only if they come from the same producer and bucket and have a
+    /// slot in common, on either side.
+    #[test]
+    fn rows_share_a_child_only_through_a_common_slot_of_one_producers_bucket() {
+        let mut origins: Origins = [0; MAX_BUCKET_ROWS];
+        origins[1] = 3;
+        origins[2] = 3;
+        origins[3] = 4;
+        let entry = Shape::pair_entry;
+        // Slots (5, 9) of bucket 7 against every way of sharing one of them.
+        for other in [
+            entry(7, 5, 12),
+            entry(7, 2, 9),
+            entry(7, 9, 30),
+            entry(7, 1, 5),
+        ] {
+            assert!(share_a_child(&origins, 1, 2, entry(7, 5, 9), other));
+        }
+        // Disjoint slots; the same slots in another bucket; the same entry from another producer.
+        assert!(!share_a_child(
+            &origins,
+            1,
+            2,
+            entry(7, 5, 9),
+            entry(7, 6, 8)
+        ));
+        assert!(!share_a_child(
+            &origins,
+            1,
+            2,
+            entry(7, 5, 9),
+            entry(6, 5, 9)
+        ));
+        assert!(!share_a_child(
+            &origins,
+            1,
+            3,
+            entry(7, 5, 9),
+            entry(7, 5, 9)
+        ));
     }
 
     #[test]

@@ -3,12 +3,19 @@
 //! Output contracts:
 //! - `flux pow verify <N> <K> <HEADER140_HEX> <SOLUTION_HEX>` prints `valid` (exit 0) or
 //!   `invalid: <reason>` (exit 1).
-//! - `flux pow solve <N> <K> <HEADER140_HEX> [--max-solutions M]` prints each solution as hex
-//!   (the minimal `nSolution` bytes, without the compactsize prefix) on its own line on stdout;
-//!   progress and timing go to stderr.
+//! - `flux pow solve <N> <K> <HEADER140_HEX> [--max-solutions M] [--nonces C]` prints each
+//!   solution as hex (the minimal `nSolution` bytes, without the compactsize prefix) on its own
+//!   line on stdout; progress and timing go to stderr, one line per nonce (with the wall time
+//!   of each phase: hashing, the collision rounds, the final round, the candidate checks). With `--nonces C` it
+//!   solves C headers: the given one, then the same with the little-endian `u32` at header bytes
+//!   108..112 (the first nonce word) counted up by 1, 2, .. (the way tromp's solvers step their
+//!   nonce, so both can be run on the same headers). `--max-solutions` counts per header.
 //! - `flux pow solve <N> <K> --random [--nonces C]` solves C random headers, verifies every
 //!   solution, and prints one summary line on stdout:
 //!   `solved <C> headers: <S> solutions in <T> s (<R> solutions/s)`.
+//! - `--threads T` (either form) solves on T threads instead of one per core.
+//! - When standard output is closed early (`flux pow solve ... | head -1`), the solve stops and
+//!   the command exits 0 without a word: the reader has all it asked for.
 //!
 //! Every hex argument may be `-` or `@FILE` (see `input.rs`). Unusable input (an unknown
 //! parameter set, bad hex, an unreadable file, a header that is not 140 bytes) is reported on
@@ -16,13 +23,14 @@
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
+use std::io::{ErrorKind, Write};
 use std::ops::ControlFlow;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Subcommand;
 use flux_pow::equihash::{EquihashParams, verify};
-use flux_pow::solver::{SolveOptions, Solver, solve};
+use flux_pow::solver::{SolveOptions, Solver};
 
 use crate::input::hex_argument;
 
@@ -61,9 +69,14 @@ pub enum PowCommand {
         /// Solve random headers instead and report the solution rate.
         #[arg(long)]
         random: bool,
-        /// How many random headers to solve with --random.
-        #[arg(long, default_value_t = 1, requires = "random")]
+        /// How many headers to solve: random ones with --random, otherwise the given header
+        /// and the next ones with its first nonce word (bytes 108..112, little-endian) counted
+        /// up.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         nonces: u32,
+        /// Solver threads (default: one per core).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
     },
 }
 
@@ -83,18 +96,61 @@ pub fn run(command: PowCommand) -> ExitCode {
             max_solutions,
             random,
             nonces,
-        } => {
+            threads,
+        } => solver(n, k, threads).and_then(|solver| {
             if random {
-                run_random(n, k, nonces)
+                run_random(solver, nonces)
             } else {
-                run_solve(n, k, header.as_deref().unwrap_or_default(), max_solutions)
+                let header = header.as_deref().unwrap_or_default();
+                run_solve(solver, header, nonces, max_solutions)
             }
-        }
+        }),
     };
     outcome.unwrap_or_else(|message| {
-        eprintln!("error: {message}");
+        note(format_args!("error: {message}"));
         ExitCode::from(2)
     })
+}
+
+/// Writes a line to stderr, ignoring failure: progress is not worth dying over, and a closed
+/// stderr must not panic the command as `eprintln!` would.
+fn note(line: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// Why a result line could not be written to stdout.
+enum Output {
+    /// The reader is gone (`| head -1`): stop quietly and successfully.
+    Closed,
+    /// Any other write error, as a message.
+    Failed(String),
+}
+
+/// Writes a line to stdout and flushes it, so a pipe's reader sees each solution as it is found.
+fn emit(line: std::fmt::Arguments<'_>) -> Result<(), Output> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}")
+        .and_then(|()| out.flush())
+        .map_err(|error| match error.kind() {
+            ErrorKind::BrokenPipe => Output::Closed,
+            _ => Output::Failed(format!("cannot write to standard output: {error}")),
+        })
+}
+
+/// The exit of a command whose output stopped early with `stopped`.
+fn stopped_output(stopped: Output) -> Result<ExitCode, String> {
+    match stopped {
+        Output::Closed => Ok(ExitCode::SUCCESS),
+        Output::Failed(message) => Err(message),
+    }
+}
+
+/// A solver for `n,k` on `threads` threads (all cores without).
+fn solver(n: u32, k: u32, threads: Option<u16>) -> Result<Solver, String> {
+    let params = params(n, k)?;
+    Solver::new(&params)
+        .and_then(|solver| solver.with_threads(threads.map_or(0, usize::from)))
+        .map_err(|e| e.to_string())
 }
 
 fn params(n: u32, k: u32) -> Result<EquihashParams, String> {
@@ -140,60 +196,81 @@ fn run_verify(n: u32, k: u32, header: &str, solution: &str) -> Result<ExitCode, 
             solution.len()
         ));
     }
-    Ok(match verify(&params, &header, &solution) {
-        Ok(()) => {
-            println!("valid");
-            ExitCode::SUCCESS
-        }
-        Err(reason) => {
-            println!("invalid: {reason}");
-            ExitCode::from(1)
-        }
-    })
+    let (written, code) = match verify(&params, &header, &solution) {
+        Ok(()) => (emit(format_args!("valid")), ExitCode::SUCCESS),
+        Err(reason) => (emit(format_args!("invalid: {reason}")), ExitCode::from(1)),
+    };
+    match written {
+        Ok(()) => Ok(code),
+        Err(stopped) => stopped_output(stopped).map(|_| code),
+    }
 }
 
 fn run_solve(
-    n: u32,
-    k: u32,
+    mut solver: Solver,
     header: &str,
+    nonces: u32,
     max_solutions: Option<usize>,
 ) -> Result<ExitCode, String> {
-    let params = params(n, k)?;
-    let header = header_prefix(header)?;
+    let mut header = header_prefix(header)?;
     let options = SolveOptions {
         max_solutions,
         ..SolveOptions::default()
     };
-    eprintln!(
-        "solving equihash {n},{k} on {} cores",
-        std::thread::available_parallelism().map_or(1, |c| c.get())
-    );
-    let started = Instant::now();
-    let report = solve(&params, &header, &options, |solution| {
-        println!("{}", hex::encode(solution));
-        ControlFlow::Continue(())
-    })
-    .map_err(|e| e.to_string())?;
-    eprintln!(
-        "{} solution(s) in {:.3} s ({} candidates, {} invalid, {} duplicate)",
-        report.solutions,
-        started.elapsed().as_secs_f64(),
-        report.candidates,
-        report.invalid_candidates,
-        report.duplicate_candidates
-    );
+    let (n, k) = (solver.params().n(), solver.params().k());
+    note(format_args!(
+        "solving equihash {n},{k} on {} threads",
+        solver.threads()
+    ));
+    let first_nonce = nonce_word(&header);
+    for offset in 0..nonces {
+        header[108..112].copy_from_slice(&first_nonce.wrapping_add(offset).to_le_bytes());
+        let started = Instant::now();
+        let mut stopped = None;
+        let report = solver.solve(&header, &options, |solution| {
+            match emit(format_args!("{}", hex::encode(solution))) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(output) => {
+                    stopped = Some(output);
+                    ControlFlow::Break(())
+                }
+            }
+        });
+        if let Some(stopped) = stopped {
+            return stopped_output(stopped);
+        }
+        let phases: Vec<String> = report
+            .phase_times
+            .iter()
+            .map(|phase| format!("{:.3}", phase.as_secs_f64()))
+            .collect();
+        note(format_args!(
+            "nonce word {}: {} solution(s) in {:.3} s ({} candidates, {} invalid, {} duplicate; \
+             phases {} s)",
+            first_nonce.wrapping_add(offset),
+            report.solutions,
+            started.elapsed().as_secs_f64(),
+            report.candidates,
+            report.invalid_candidates,
+            report.duplicate_candidates,
+            phases.join(" ")
+        ));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_random(n: u32, k: u32, nonces: u32) -> Result<ExitCode, String> {
-    let params = params(n, k)?;
-    if nonces == 0 {
-        return Err("--nonces must be at least 1".to_owned());
-    }
+/// The first nonce word of a 140-byte header prefix: bytes 108..112, little-endian.
+fn nonce_word(header: &[u8]) -> u32 {
+    let mut word = [0u8; 4];
+    word.copy_from_slice(&header[108..112]);
+    u32::from_le_bytes(word)
+}
+
+fn run_random(mut solver: Solver, nonces: u32) -> Result<ExitCode, String> {
+    let params = *solver.params();
     // Random headers need no cryptographic quality; std's per-process random hasher keys are enough.
     let seed = RandomState::new();
     // One solver for every header: its memory is mapped once, as a miner's would be.
-    let mut solver = Solver::new(&params).map_err(|e| e.to_string())?;
     let mut total = 0usize;
     let started = Instant::now();
     for round in 0..nonces {
@@ -213,22 +290,26 @@ fn run_random(n: u32, k: u32, nonces: u32) -> Result<ExitCode, String> {
         });
         for solution in &solutions {
             if let Err(reason) = verify(&params, &header, solution) {
-                eprintln!("solver bug: a solution failed verification: {reason}");
+                note(format_args!(
+                    "solver bug: a solution failed verification: {reason}"
+                ));
                 return Ok(ExitCode::from(1));
             }
         }
         total += solutions.len();
-        eprintln!(
+        note(format_args!(
             "header {}/{nonces}: {} solution(s), all verified, in {:.3} s",
             round + 1,
             solutions.len(),
             one.elapsed().as_secs_f64()
-        );
+        ));
     }
     let seconds = started.elapsed().as_secs_f64();
-    println!(
+    match emit(format_args!(
         "solved {nonces} headers: {total} solutions in {seconds:.3} s ({:.3} solutions/s)",
         total as f64 / seconds
-    );
-    Ok(ExitCode::SUCCESS)
+    )) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(stopped) => stopped_output(stopped),
+    }
 }
