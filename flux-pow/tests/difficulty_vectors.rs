@@ -287,11 +287,11 @@ proptest! {
     }
 }
 
-/// The devnet's row: every proof-of-work block carries compact 0x207fffff (the compact form the
-/// devnet's blocks have carried since its genesis), whatever the spacing of its ancestors, and it
-/// never switches to proof of node.
+/// The devnet's row: every proof-of-work block (heights below its PON upgrade at 250) carries
+/// compact 0x207fffff (the compact form the devnet's blocks have carried since its genesis),
+/// whatever the spacing of its ancestors.
 #[test]
-fn devnet_difficulty_never_moves() {
+fn devnet_proof_of_work_difficulty_never_moves() {
     let params = DifficultyParams::for_network(Network::Devnet);
     assert_eq!(Compact::from_target(params.pow_limit), Compact(0x207f_ffff));
     assert_eq!(Compact(0x207f_ffff).target(), params.pow_limit);
@@ -299,7 +299,7 @@ fn devnet_difficulty_never_moves() {
     // network; the devnet answers its fixed bits all the same.
     let fast: Vec<HeaderInfo> = (0..61)
         .map(|i| HeaderInfo {
-            height: BlockHeight(1000 + i),
+            height: BlockHeight(100 + i),
             time: 1_764_547_200 + i64::from(i),
             bits: Compact(0x1f07_ffff),
             version: 4,
