@@ -342,6 +342,30 @@ pub fn mine_block(state: &Mutex<NodeState>) -> Result<Block, NodeError> {
     Ok(block)
 }
 
+/// Runs `produce` (mining or minting a block) off the async workers. A block the node's own chain
+/// refuses is reported and the node goes on; any other failure stops it.
+async fn produce_on_worker<T: Send + 'static>(
+    state: &Arc<Mutex<NodeState>>,
+    what: &str,
+    produce: fn(&Mutex<NodeState>) -> Result<T, NodeError>,
+) -> Result<(), NodeError> {
+    let state = Arc::clone(state);
+    let produced = tokio::task::spawn_blocking(move || produce(&state))
+        .await
+        .map_err(|error| NodeError::Io {
+            what: what.to_owned(),
+            source: std::io::Error::other(error.to_string()),
+        })?;
+    match produced {
+        Ok(_) => Ok(()),
+        Err(error @ NodeError::OwnBlock { .. }) => {
+            eprintln!("node: {error}");
+            Ok(())
+        }
+        Err(error) => Err(error),
+    }
+}
+
 /// The time left until the next slot starts (by the clock), plus a few milliseconds.
 fn until_next_slot(slot_seconds: u32) -> Duration {
     let now = SystemTime::now()
@@ -507,38 +531,12 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
                         }
                     }
                     None if lock(&state).next_is_proof_of_node() => {
-                        let minter_state = Arc::clone(&state);
-                        let minted = tokio::task::spawn_blocking(move || mint_block(&minter_state))
-                            .await
-                            .map_err(|error| NodeError::Io {
-                                what: "minter task".into(),
-                                source: std::io::Error::other(error.to_string()),
-                            })?;
-                        match minted {
-                            Ok(_) => {}
-                            Err(error @ NodeError::OwnBlock { .. }) => {
-                                eprintln!("node: {error}");
-                            }
-                            Err(error) => return Err(error),
-                        }
+                        produce_on_worker(&state, "minter task", mint_block).await?;
                         // fluxd's minter polls every second; one poll per slot, early in it.
                         until_next_slot(config.devnet.slot_seconds().get())
                     }
                     None => {
-                        let miner_state = Arc::clone(&state);
-                        let mined = tokio::task::spawn_blocking(move || mine_block(&miner_state))
-                            .await
-                            .map_err(|error| NodeError::Io {
-                                what: "miner task".into(),
-                                source: std::io::Error::other(error.to_string()),
-                            })?;
-                        match mined {
-                            Ok(_) => {}
-                            Err(error @ NodeError::OwnBlock { .. }) => {
-                                eprintln!("node: {error}");
-                            }
-                            Err(error) => return Err(error),
-                        }
+                        produce_on_worker(&state, "miner task", mine_block).await?;
                         if all_nodes_confirmed(&lock(&state)) {
                             config.block_interval
                         } else {

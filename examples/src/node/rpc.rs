@@ -528,30 +528,38 @@ mod tests {
         assert_eq!(body[1]["error"]["code"], json!(-32601));
     }
 
-    /// Access by the cookie written into a temporary directory (kept alive by the caller).
-    fn test_access() -> (Arc<RpcAccess>, String, tempfile::TempDir) {
+    /// The echo server on `listener`, let in by the cookie it writes into a temporary directory
+    /// (kept alive by the caller): its stop switch, its task and the cookie.
+    fn spawn_test_server(
+        listener: TcpListener,
+    ) -> (
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<()>,
+        String,
+        tempfile::TempDir,
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let access = RpcAccess::start(dir.path(), None, Vec::new()).unwrap();
         let cookie =
             std::fs::read_to_string(dir.path().join(super::super::rpc_auth::COOKIE_FILE)).unwrap();
-        (Arc::new(access), cookie, dir)
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(
+            listener,
+            Arc::new(echo),
+            Arc::new(access),
+            ServeLimits::default(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        (stop, server, cookie, dir)
     }
 
     #[tokio::test]
     async fn client_and_server_over_loopback() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let (access, credentials, _dir) = test_access();
-        let server = tokio::spawn(serve(
-            listener,
-            Arc::new(echo),
-            access,
-            ServeLimits::default(),
-            async {
-                let _ = stopped.await;
-            },
-        ));
+        let (stop, server, credentials, _dir) = spawn_test_server(listener);
         let client = RpcClient::with_credentials(addr, &credentials);
         assert_eq!(
             client.call("getblockhash", json!([42])).await.unwrap(),
@@ -571,17 +579,7 @@ mod tests {
 
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let (access, credentials, _dir) = test_access();
-        let server = tokio::spawn(serve(
-            listener,
-            Arc::new(echo),
-            access,
-            ServeLimits::default(),
-            async {
-                let _ = stopped.await;
-            },
-        ));
+        let (stop, server, credentials, _dir) = spawn_test_server(listener);
         let body = r#"{"method":"getblocksubsidy","params":[],"id":1}"#;
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
         let request = format!(
