@@ -4,7 +4,6 @@
 //! resumes from its store.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -20,13 +19,6 @@ mod common;
 use common::docker::{http_get, skip_without_docker};
 
 /// A free loopback port (bound and released; the node binds it right after).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .expect("a free port")
-}
-
 /// A running `flux node`, killed if the test fails before stopping it.
 struct Node {
     child: Child,
@@ -36,7 +28,7 @@ struct Node {
 
 impl Node {
     fn start(data_dir: &Path, extra: &[&str]) -> Node {
-        let port = free_port();
+        let port = common::free_loopback_addr().port();
         let bind = format!("127.0.0.1:{port}");
         let child = Command::new(env!("CARGO_BIN_EXE_flux"))
             .args([

@@ -4,7 +4,7 @@
 //! engine. Skips like the other Docker tests (a failure under `FLUX_REQUIRE_DOCKER=1`).
 #![allow(clippy::print_stderr)]
 
-use std::net::{IpAddr, TcpListener};
+use std::net::IpAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -32,10 +32,7 @@ fn each_fluxnode_runs_the_app_on_its_own_engine() {
         }
     };
     let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap()
-        .port();
+    let port = common::free_loopback_addr().port();
     let mut args: Vec<String> = vec![
         "node".into(),
         "--devnet".into(),

@@ -5,35 +5,21 @@
 //! cannot hold the node's sockets.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
+use common::{KillOnDrop, free_loopback_addr};
 
 struct Node {
-    child: Child,
+    child: KillOnDrop,
     addr: SocketAddr,
 }
 
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_addr() -> SocketAddr {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap();
-    format!("127.0.0.1:{port}").parse().unwrap()
-}
-
 fn start(dir: &Path, extra: &[&str]) -> Node {
-    let addr = free_addr();
+    let addr = free_loopback_addr();
     let child = Command::new(env!("CARGO_BIN_EXE_flux"))
         .args(["node", "--devnet", "--app-runtime", "none"])
         .args([
@@ -59,7 +45,10 @@ fn start(dir: &Path, extra: &[&str]) -> Node {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    Node { child, addr }
+    Node {
+        child: KillOnDrop(child),
+        addr,
+    }
 }
 
 /// One POST of `getblockcount` with `authorization` (a header value); the status line and body.

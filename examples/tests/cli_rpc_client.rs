@@ -6,31 +6,23 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use examples::fluxd_rpc::{Auth, FluxdClient, RpcClientError};
 use flux_tx::{FluxDecode, Transaction};
 use serde_json::{Value, json};
 
+mod common;
+use common::{KillOnDrop, free_loopback_addr};
+
 struct Node {
-    child: Child,
+    _child: KillOnDrop,
     addr: SocketAddr,
 }
 
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start_node(dir: &tempfile::TempDir) -> Node {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let addr = free_loopback_addr();
     let child = Command::new(env!("CARGO_BIN_EXE_flux"))
         .args([
             "node",
@@ -52,7 +44,10 @@ fn start_node(dir: &tempfile::TempDir) -> Node {
         .stderr(Stdio::null())
         .spawn()
         .expect("flux node starts");
-    Node { child, addr }
+    Node {
+        _child: KillOnDrop(child),
+        addr,
+    }
 }
 
 fn runtime() -> tokio::runtime::Runtime {

@@ -99,6 +99,23 @@ fn invalid(result: Result<Amount, TxValidationError>) -> TransactionError {
 
 const SIG_TIME: u32 = 1_764_547_300;
 
+/// A START of `kind`'s collateral signed by `delegate` as a delegate (SIGNING role), announcing
+/// a new node key.
+fn signed_by_delegate(kind: &Kind, collateral: OutPoint, delegate: &PrivateKey) -> Transaction {
+    StartTemplate {
+        collateral,
+        owner: kind.owner.clone(),
+        node_public_key: key(50).public_key(),
+        sig_time: SIG_TIME + 10_000,
+        delegates: DelegateRole::Signing,
+        pon_active: true,
+    }
+    .build()
+    .unwrap()
+    .sign(delegate)
+    .unwrap()
+}
+
 /// The 2-of-3 redeem script of keys 21, 22, 23.
 fn redeem_2_of_3() -> Script {
     let public: Vec<Vec<u8>> = [21, 22, 23]
@@ -328,18 +345,7 @@ fn every_start_kind_starts_and_confirms_a_node_and_a_tampered_one_is_refused() {
         (&kinds[1], collaterals[1], key(44), true),
         (&kinds[3], collaterals[3], key(43), false),
     ] {
-        let by_delegate = StartTemplate {
-            collateral,
-            owner: kind.owner.clone(),
-            node_public_key: key(50).public_key(),
-            sig_time: SIG_TIME + 10_000,
-            delegates: DelegateRole::Signing,
-            pon_active: true,
-        }
-        .build()
-        .unwrap()
-        .sign(&delegate)
-        .unwrap();
+        let by_delegate = signed_by_delegate(kind, collateral, &delegate);
         let error = invalid(dev.chain.validate_transaction(&by_delegate));
         if refused {
             assert_eq!(
@@ -386,18 +392,7 @@ fn a_start_signed_by_a_delegate_needs_the_keys_an_update_stored() {
         let update = start_for(kind, collateral);
         let stored = delegates_stored_by(&update).unwrap().to_vec();
         assert!(stored.contains(&delegate.public_key().to_bytes()));
-        let by_delegate = StartTemplate {
-            collateral,
-            owner: kind.owner.clone(),
-            node_public_key: key(50).public_key(),
-            sig_time: SIG_TIME + 10_000,
-            delegates: DelegateRole::Signing,
-            pon_active: true,
-        }
-        .build()
-        .unwrap()
-        .sign(&delegate)
-        .unwrap();
+        let by_delegate = signed_by_delegate(kind, collateral, &delegate);
         assert_eq!(delegates_stored_by(&by_delegate), None);
         assert_eq!(
             check_start_signature_with_delegates(&by_delegate, Some(&stored)),

@@ -202,11 +202,7 @@ fn eligible_nodes(
     flux_tx::OutPoint,
 )> {
     let params = guard.chain().params();
-    let slot = flux_tx::pon::Slot::of_time_with_spacing(
-        time,
-        params.genesis_time(),
-        params.pon_slot_seconds(),
-    );
+    let slot = flux_consensus::check::pon::slot_of_time(params, time);
     let difficulty = params.difficulty_params();
     let list = guard.chain().fluxnode_list();
     let mut eligible: Vec<_> = OPERATORS

@@ -34,7 +34,7 @@ impl Chain {
         check_final(tx, height, self.median_time_past()?)?;
         let read = self.db.begin_read().map_err(StoreError::from)?;
         let fee = self.check_spends(&read, tx, height)?;
-        self.check_confirm_key(&read, tx)?;
+        self.check_node_signatures(&read, tx)?;
         if let Some(error) = list_refusal(&self.list, tx, height) {
             return Err(TransactionError::FluxnodeList(error).into());
         }
@@ -73,7 +73,7 @@ impl Chain {
 
     /// A START's signature with the collateral's stored delegates; a CONFIRM's signature by the
     /// key its START announced, and its benchmark tier against the node's.
-    fn check_confirm_key(
+    fn check_node_signatures(
         &self,
         read: &ReadTransaction,
         tx: &Transaction,

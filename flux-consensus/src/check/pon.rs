@@ -51,12 +51,17 @@ pub fn is_emergency_block(header: &BlockHeader) -> bool {
 /// of its time on `params`' network), or `None` for a proof-of-work header.
 pub fn header_pon_hash(params: &dyn NetworkParams, header: &BlockHeader) -> Option<PonHash> {
     let (collateral, _) = collateral_of(header)?;
-    let slot = Slot::of_time_with_spacing(
-        header.time,
-        params.genesis_time(),
-        params.pon_slot_seconds(),
-    );
-    Some(pon_hash(collateral, &header.prev_block, slot))
+    Some(pon_hash(
+        collateral,
+        &header.prev_block,
+        slot_of_time(params, header.time),
+    ))
+}
+
+/// The slot `time` falls in on `params`' network (`GetSlotFromTime`: its genesis time and slot
+/// length).
+pub fn slot_of_time(params: &dyn NetworkParams, time: u32) -> Slot {
+    Slot::of_time_with_spacing(time, params.genesis_time(), params.pon_slot_seconds())
 }
 
 /// `bad-pon-sig-size` (`main.cpp:5330-5340`): the signature fits [`MAX_PON_SIGNATURE_SIZE`], or

@@ -226,11 +226,7 @@ fn block_json(block: &Block, size: usize, network: Network) -> Value {
             value["proof"] = json!("node");
             // The PON hash depends on the network's genesis time and slot length.
             let params = flux_consensus::params::for_network(network);
-            let slot = flux_tx::pon::Slot::of_time_with_spacing(
-                header.time,
-                params.genesis_time(),
-                params.pon_slot_seconds(),
-            );
+            let slot = flux_consensus::check::pon::slot_of_time(params.as_ref(), header.time);
             value["pon"] = json!({
                 "collateral": outpoint_json(collateral),
                 "signature_hex": hex::encode(signature),
