@@ -1,11 +1,13 @@
 //! Examples for flux-rs: the `flux` command-line tool (`src/bin/flux`) that gathers every crate's
 //! command-line entry points, the reference node ([`node`]) that composes all crates, and the
-//! fluxd-shaped JSON view of transactions and blocks both of them print ([`fluxd_json`]), and a
-//! typed async client for the fluxd RPC calls a wallet makes ([`fluxd_rpc`]).
+//! fluxd-shaped JSON view of transactions and blocks both of them print ([`fluxd_json`]), a
+//! typed async client for the fluxd RPC calls a wallet makes ([`fluxd_rpc`]), and fluxd's
+//! peer-to-peer protocol over TCP ([`p2p`]).
 
 pub mod fluxd_json;
 pub mod fluxd_rpc;
 pub mod node;
+pub mod p2p;
 
 /// Listens for Ctrl-C (SIGINT) and, on Unix, SIGTERM from now on; the future completes on the
 /// first of them. Registering before anything is started means an early Ctrl-C still stops and

@@ -138,6 +138,11 @@ pub trait NetworkParams: Send + Sync + fmt::Debug {
     /// The four bytes that start every peer-to-peer message (`pchMessageStart`).
     fn message_start(&self) -> [u8; 4];
 
+    /// The lowest protocol version a peer may speak whatever the height (`MIN_PEER_PROTO_VERSION`,
+    /// `version.h:13-25`); the upgrade in force may raise it
+    /// ([`NetworkUpgrade::protocol_version`]).
+    fn min_peer_protocol_version(&self) -> u32;
+
     /// Known-good block hashes by height (`checkpointData`).
     fn checkpoints(&self) -> Vec<(BlockHeight, BlockHash)>;
 
@@ -454,6 +459,10 @@ impl NetworkParams for Mainnet {
     fn message_start(&self) -> [u8; 4] {
         [0x24, 0xe9, 0x27, 0x64]
     }
+    // fluxd `version.h`: `MIN_PEER_PROTO_VERSION` on mainnet.
+    fn min_peer_protocol_version(&self) -> u32 {
+        170_002
+    }
     fn checkpoints(&self) -> Vec<(BlockHeight, BlockHash)> {
         checkpoint_list(&MAIN_CHECKPOINTS)
     }
@@ -504,6 +513,10 @@ impl NetworkParams for Testnet {
     }
     fn message_start(&self) -> [u8; 4] {
         [0xfa, 0x1a, 0xf9, 0xbf]
+    }
+    // fluxd `version.h`: testnet raises the floor to Kamata's version.
+    fn min_peer_protocol_version(&self) -> u32 {
+        170_016
     }
     fn checkpoints(&self) -> Vec<(BlockHeight, BlockHash)> {
         checkpoint_list(&TEST_CHECKPOINTS)
@@ -556,6 +569,10 @@ impl NetworkParams for Regtest {
     }
     fn message_start(&self) -> [u8; 4] {
         [0xaa, 0xe8, 0x3f, 0x5f]
+    }
+    // fluxd builds regtest with the mainnet floor.
+    fn min_peer_protocol_version(&self) -> u32 {
+        170_002
     }
     fn checkpoints(&self) -> Vec<(BlockHeight, BlockHash)> {
         vec![(
@@ -773,6 +790,10 @@ impl NetworkParams for Devnet {
     }
     fn message_start(&self) -> [u8; 4] {
         *b"FXdv"
+    }
+    // The devnet keeps the mainnet floor; its upgrades raise it.
+    fn min_peer_protocol_version(&self) -> u32 {
+        170_002
     }
     fn checkpoints(&self) -> Vec<(BlockHeight, BlockHash)> {
         vec![(BlockHeight(0), self.genesis_hash())]
