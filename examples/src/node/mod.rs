@@ -18,6 +18,7 @@ pub mod apps;
 pub mod economy;
 pub mod methods;
 pub mod operators;
+pub mod prebuilt;
 pub mod rpc;
 pub mod rpc_auth;
 pub mod state;
@@ -139,14 +140,15 @@ fn all_nodes_confirmed(state: &NodeState) -> bool {
         .all(|operator| list.confirmed_count(operator.tier) > 0)
 }
 
-/// Puts the operators' wanted transactions (STARTs, CONFIRMs, collateral funding) in the mempool.
-fn queue_operator_transactions(guard: &mut NodeState, next: BlockHeight) {
+/// Puts the operators' wanted transactions (STARTs, CONFIRMs, collateral funding) in the mempool,
+/// signed at `time`.
+fn queue_operator_transactions(guard: &mut NodeState, next: BlockHeight, time: u32) {
     let pending = !guard.mempool().is_empty();
     let wanted = operators::next_transactions(
         guard.wallet(),
         guard.chain().fluxnode_list(),
         next,
-        now(),
+        time,
         pending,
     );
     match wanted {
@@ -243,7 +245,7 @@ pub fn mint_block(state: &Mutex<NodeState>) -> Result<MintOutcome, NodeError> {
     let (tip, slot_seconds, rank_wait) = {
         let mut guard = lock(state);
         let tip = guard.chain().tip();
-        queue_operator_transactions(&mut guard, BlockHeight(tip.0.0 + 1));
+        queue_operator_transactions(&mut guard, BlockHeight(tip.0.0 + 1), now());
         let slot_seconds = guard.chain().params().pon_slot_seconds().get();
         let template = guard
             .chain()
@@ -266,45 +268,55 @@ pub fn mint_block(state: &Mutex<NodeState>) -> Result<MintOutcome, NodeError> {
         if guard.chain().tip() != tip || now() / slot_seconds != started_slot {
             return Ok(MintOutcome::NoBlock);
         }
-        let template = guard
-            .chain()
-            .block_template(BlockHeight(tip.0.0 + 1))?
-            .ok_or_else(|| StoreError::Corrupt("no template for the next height".into()))?;
-        let time = now().max(template.min_time);
-        let Some((_, operator, collateral)) =
-            eligible_nodes(&guard, &template, time).into_iter().next()
-        else {
-            return Ok(MintOutcome::NoBlock);
-        };
-        let node_key = guard
-            .wallet()
-            .key(operator.node_key)
-            .ok_or(StateError::MissingKey(operator.node_key))?;
-        let (txs, fees) = guard.block_transactions();
-        // Under proof of node the template sends the remainder to the dev fund whatever script
-        // is given here.
-        let miner = guard
-            .wallet()
-            .address(MINER)
-            .ok_or(StateError::MissingKey(MINER))?;
-        let mut transactions =
-            vec![template.coinbase_transaction(&miner.script_pubkey(), fees, b"flux-rs devnet")];
-        transactions.extend(txs);
-        let mut block = template.pon_block(time, collateral, transactions);
-        let signature = flux_tx::pon::sign_block(&block.header, node_key);
-        if let flux_tx::BlockProof::Node {
-            signature: slot, ..
-        } = &mut block.header.proof
-        {
-            *slot = signature;
+        match assemble_pon_block(&guard, now())? {
+            Some(minted) => minted,
+            None => return Ok(MintOutcome::NoBlock),
         }
-        (block, operator.tier)
     };
     accept_own_block(state, &block.0)?;
     Ok(MintOutcome::Minted {
         block: Box::new(block.0),
         tier: block.1,
     })
+}
+
+/// The proof-of-node block after the tip at `time` (at least the template's earliest time) from
+/// the waiting transactions, signed by the best-ranked eligible fluxnode, with that node's tier;
+/// `None` when none of the node's fluxnodes is eligible at that time.
+fn assemble_pon_block(guard: &NodeState, time: u32) -> Result<Option<(Block, Tier)>, NodeError> {
+    let next = BlockHeight(guard.chain().tip().0.0 + 1);
+    let template = guard
+        .chain()
+        .block_template(next)?
+        .ok_or_else(|| StoreError::Corrupt("no template for the next height".into()))?;
+    let time = time.max(template.min_time);
+    let Some((_, operator, collateral)) = eligible_nodes(guard, &template, time).into_iter().next()
+    else {
+        return Ok(None);
+    };
+    let node_key = guard
+        .wallet()
+        .key(operator.node_key)
+        .ok_or(StateError::MissingKey(operator.node_key))?;
+    let (txs, fees) = guard.block_transactions();
+    // Under proof of node the template sends the remainder to the dev fund whatever script
+    // is given here.
+    let miner = guard
+        .wallet()
+        .address(MINER)
+        .ok_or(StateError::MissingKey(MINER))?;
+    let mut transactions =
+        vec![template.coinbase_transaction(&miner.script_pubkey(), fees, b"flux-rs devnet")];
+    transactions.extend(txs);
+    let mut block = template.pon_block(time, collateral, transactions);
+    let signature = flux_tx::pon::sign_block(&block.header, node_key);
+    if let flux_tx::BlockProof::Node {
+        signature: slot, ..
+    } = &mut block.header.proof
+    {
+        *slot = signature;
+    }
+    Ok(Some((block, operator.tier)))
 }
 
 /// Mines one block on the tip: the operators' transactions and the mempool, the coinbase paying
@@ -314,28 +326,31 @@ pub fn mint_block(state: &Mutex<NodeState>) -> Result<MintOutcome, NodeError> {
 /// [`NodeError`] when the template cannot be built, the solver fails or the chain refuses the
 /// block.
 pub fn mine_block(state: &Mutex<NodeState>) -> Result<Block, NodeError> {
-    let block = {
-        let mut guard = lock(state);
-        let next = BlockHeight(guard.chain().tip().0.0 + 1);
-        queue_operator_transactions(&mut guard, next);
-        let template = guard
-            .chain()
-            .block_template(next)?
-            .ok_or_else(|| StoreError::Corrupt("no template for the next height".into()))?;
-        let miner = guard
-            .wallet()
-            .address(MINER)
-            .ok_or(StateError::MissingKey(MINER))?;
-        let (txs, fees) = guard.block_transactions();
-        let mut transactions =
-            vec![template.coinbase_transaction(&miner.script_pubkey(), fees, b"flux-rs devnet")];
-        transactions.extend(txs);
-        template.block(now(), transactions)
-    };
+    let block = assemble_pow_block(&mut lock(state), now())?;
     // Solve without holding the lock, so RPC answers while the solver runs.
     let block = solve(block)?;
     accept_own_block(state, &block)?;
     Ok(block)
+}
+
+/// The unsolved proof-of-work block after the tip at `time`: the operators' transactions (signed
+/// at `time`) and the mempool, the coinbase paying the miner and each tier's next node.
+fn assemble_pow_block(guard: &mut NodeState, time: u32) -> Result<Block, NodeError> {
+    let next = BlockHeight(guard.chain().tip().0.0 + 1);
+    queue_operator_transactions(guard, next, time);
+    let template = guard
+        .chain()
+        .block_template(next)?
+        .ok_or_else(|| StoreError::Corrupt("no template for the next height".into()))?;
+    let miner = guard
+        .wallet()
+        .address(MINER)
+        .ok_or(StateError::MissingKey(MINER))?;
+    let (txs, fees) = guard.block_transactions();
+    let mut transactions =
+        vec![template.coinbase_transaction(&miner.script_pubkey(), fees, b"flux-rs devnet")];
+    transactions.extend(txs);
+    Ok(template.block(time, transactions))
 }
 
 /// Runs `produce` (mining or minting a block) off the async workers. A block the node's own chain
