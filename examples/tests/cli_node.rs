@@ -246,7 +246,7 @@ fn devnet_node_end_to_end() {
             Duration::from_secs(120),
             |f| {
                 let height = f.height();
-                height > u64::from(tip)
+                height > tip
                     && f.call("getblockhash", json!([height]))
                         == a.call("getblockhash", json!([height]))
             },
