@@ -38,7 +38,7 @@ struct Raw {
 /// What reading from the node gave.
 #[derive(Debug)]
 enum Reading {
-    Message(NetworkMessage),
+    Message(Box<NetworkMessage>),
     Silent,
     Closed,
 }
@@ -69,7 +69,7 @@ impl Raw {
                 decode_message(magic(), &self.buffer)
             {
                 self.buffer.drain(..frame_len);
-                return Reading::Message(message);
+                return Reading::Message(Box::new(message));
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -103,7 +103,7 @@ impl Raw {
                     if let Some(found) = wanted(&message) {
                         return found;
                     }
-                    if let NetworkMessage::Ping(nonce) = message {
+                    if let NetworkMessage::Ping(nonce) = *message {
                         self.send(&NetworkMessage::Pong(nonce));
                     }
                 }
