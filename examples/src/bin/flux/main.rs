@@ -78,7 +78,7 @@ enum Command {
     #[command(subcommand)]
     Titan(titan::TitanCommand),
     /// The reference node: a devnet that mines, registers fluxnodes and serves JSON-RPC.
-    Node(node::NodeArgs),
+    Node(Box<node::NodeArgs>),
     /// Fluxnode START and CONFIRM transactions: build, sign, print hex (flux-tx).
     #[command(subcommand)]
     Fluxnode(fluxnode::FluxnodeCommand),
@@ -98,7 +98,7 @@ fn main() -> ExitCode {
         Command::Rewards(args) => rewards::run(args),
         Command::Supply(args) => supply::run(args),
         Command::Titan(command) => titan::run(command),
-        Command::Node(args) => node::run_node(args),
+        Command::Node(args) => node::run_node(*args),
         Command::Tx(command) => tx::run_tx(command),
         Command::Block(command) => tx::run_block(command),
         Command::Header(command) => header::run(command),
