@@ -53,16 +53,16 @@ fn target_dir() -> PathBuf {
 fn cached_chain(height: u32) -> PathBuf {
     let devnet = Devnet::default();
     let base = target_dir().join("bench-chains");
-    let dir = base.join(format!(
-        "devnet-{}s-{height}",
-        devnet.slot_seconds().get()
-    ));
+    let dir = base.join(format!("devnet-{}s-{height}", devnet.slot_seconds().get()));
     if dir.join(COMPLETE_MARK).exists() {
         return dir;
     }
     let partial = base.join(format!("devnet-{height}.partial"));
     let _ = std::fs::remove_dir_all(&partial);
-    eprintln!("building a {height}-block devnet chain in {}", partial.display());
+    eprintln!(
+        "building a {height}-block devnet chain in {}",
+        partial.display()
+    );
     let load_before = load_average();
     let mut last_report = Instant::now();
     let built = build_devnet_chain(&partial, devnet, height, |at, _| {

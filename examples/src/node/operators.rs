@@ -95,11 +95,7 @@ pub fn collateral_of(
     next_height: BlockHeight,
 ) -> Option<OutPoint> {
     let amount = Amount::from_flux(operator.tier.v1_collateral_flux())?;
-    wallet
-        .spendable(operator.collateral_key, next_height)
-        .into_iter()
-        .find(|utxo| utxo.amount == amount)
-        .map(|utxo| utxo.outpoint)
+    wallet.spendable_of_amount(operator.collateral_key, next_height, amount)
 }
 
 /// What the operators want mined next, given the chain's list after the tip and the wallet.
