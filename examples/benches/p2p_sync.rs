@@ -1,5 +1,5 @@
 //! Syncing a long devnet chain: how fast headers and blocks are taken in, by validation alone and
-//! (once the node speaks P2P) over loopback from a node that holds the chain.
+//! over loopback from a node that holds the chain.
 //!
 //! A measured bench (`harness = false`), not criterion: one sample is a whole chain of at least
 //! 10,000 blocks (seconds to minutes), so criterion's minimum of ten samples plus its warm-up
@@ -16,17 +16,38 @@
 //! - `headers: validation alone`: `check_header_for_height` and the link to the previous header,
 //!   over every header held in memory;
 //! - `blocks: validation alone`: `Chain::accept_block` of every block into a fresh store (full
-//!   validation, durable commits).
+//!   validation, durable commits);
+//! - `headers: over loopback`: a client on [`examples::p2p`] handshakes with a node serving the
+//!   chain (`flux node` in this process, not producing) and downloads every header with
+//!   `getheaders` (160 a reply), checking each as in the first mode; from the connect to the last
+//!   header;
+//! - `blocks: over loopback`: a second node, with an empty store, syncs the whole chain from the
+//!   first over P2P (headers first, then `getdata`, blocks in flight); from its start until it
+//!   returns at the chain's height (its `stop_at`, polled every 250 ms).
+//!
+//! The nodes run on one tokio runtime in this process and log on stderr; the figures go to
+//! stdout.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use examples::node::prebuilt::{CHAIN_FILE, build_devnet_chain};
+use examples::node::{NodeConfig, apps, p2p, rpc, run};
+use examples::p2p::handshake::{Direction, LocalVersion, handshake, min_peer_version};
+use examples::p2p::wire::{MessageReader, MessageWriter, Received};
 use flux_consensus::check::header::check_header_for_height;
-use flux_consensus::{AcceptOutcome, Chain, Devnet};
+use flux_consensus::{AcceptOutcome, Chain, Devnet, NetworkParams};
 use flux_pow::BlockHeight;
-use flux_tx::{Block, BlockHeader};
+use flux_tx::p2p::{
+    LocatorRequest, MAX_HEADERS_RESULTS, NetworkMessage, PROTOCOL_VERSION, ServiceFlags,
+};
+use flux_tx::{Block, BlockHash, BlockHeader};
+use tokio::net::TcpStream;
+
+/// How long the header client waits for any one message.
+const MESSAGE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Marks a cached chain directory as complete (written after the build returns).
 const COMPLETE_MARK: &str = "complete";
@@ -143,6 +164,132 @@ fn validate_headers(params: &Devnet, genesis: &BlockHeader, headers: &[BlockHead
     }
 }
 
+/// A node on `data_dir` that makes no blocks, listening for peers on `listen` and dialling
+/// `connect`, stopping at `stop_at`.
+fn node_config(
+    data_dir: &Path,
+    listen: Option<SocketAddr>,
+    connect: Vec<SocketAddr>,
+    stop_at: Option<u32>,
+) -> NodeConfig {
+    NodeConfig {
+        data_dir: data_dir.to_path_buf(),
+        rpc_bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        p2p_listen: listen,
+        connect,
+        p2p_limits: p2p::P2pLimits::default(),
+        produce: false,
+        follow_rpc: None,
+        block_interval: Duration::from_secs(1),
+        stop_at,
+        // Only the line each node prints when it stops.
+        status_interval: Duration::from_secs(24 * 3600),
+        app_runtime: apps::RuntimeChoice::None,
+        app_spec: None,
+        devnet: Devnet::default(),
+        rpc_user: None,
+        rpc_allow: Vec::new(),
+        rpc_limits: rpc::ServeLimits::default(),
+        follow_rpc_credentials: None,
+        app_engines: Vec::new(),
+    }
+}
+
+/// A loopback address whose port was free a moment ago.
+fn free_loopback_addr() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+}
+
+/// Waits until something listens on `addr` (the node binds its P2P port once its store is open
+/// and its books are caught up).
+async fn wait_for_listener(addr: SocketAddr) {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while TcpStream::connect(addr).await.is_err() {
+        assert!(Instant::now() < deadline, "nothing listens on {addr}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Downloads every header after genesis from `peer` with `getheaders`, checking each as
+/// [`validate_headers`] does. Returns how many headers came and how many bytes were received.
+async fn download_headers(peer: SocketAddr, devnet: &Devnet, genesis: &BlockHeader) -> (u64, u64) {
+    let stream = TcpStream::connect(peer).await.expect("connect to the node");
+    stream.set_nodelay(true).expect("TCP_NODELAY");
+    let (read, write) = stream.into_split();
+    let mut reader = MessageReader::new(read, devnet.message_start());
+    let mut writer = MessageWriter::new(write, devnet.message_start());
+    // Any value but the node's own: it only tells a connection to itself.
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |elapsed| elapsed.as_nanos() as u64);
+    let local = LocalVersion {
+        version: PROTOCOL_VERSION,
+        // A client: the node does not ask it for headers.
+        services: ServiceFlags::NONE,
+        start_height: BlockHeight(0),
+        nonce,
+        relay: false,
+        min_peer_version: min_peer_version(devnet, BlockHeight(0)),
+    };
+    handshake(
+        &mut reader,
+        &mut writer,
+        &local,
+        peer,
+        Direction::Outbound,
+        MESSAGE_TIMEOUT,
+    )
+    .await
+    .expect("handshake");
+    let mut previous = genesis.hash();
+    let mut count: u32 = 0;
+    loop {
+        let request = LocatorRequest {
+            version: PROTOCOL_VERSION,
+            locator: vec![previous],
+            stop: BlockHash([0; 32]),
+        };
+        writer
+            .send(&NetworkMessage::GetHeaders(request), MESSAGE_TIMEOUT)
+            .await
+            .expect("send getheaders");
+        let headers = loop {
+            match reader
+                .next(MESSAGE_TIMEOUT, MESSAGE_TIMEOUT)
+                .await
+                .expect("read")
+            {
+                // The reply: it starts after `previous` (an announcement would not).
+                Received::Message(NetworkMessage::Headers(headers))
+                    if headers
+                        .first()
+                        .is_none_or(|first| first.prev_block == previous) =>
+                {
+                    break headers;
+                }
+                Received::Message(NetworkMessage::Ping(nonce)) => writer
+                    .send(&NetworkMessage::Pong(nonce), MESSAGE_TIMEOUT)
+                    .await
+                    .expect("send pong"),
+                _ => {}
+            }
+        };
+        for header in &headers {
+            count += 1;
+            assert_eq!(header.prev_block, previous, "header {count} links");
+            check_header_for_height(devnet, header, BlockHeight(count)).expect("a valid header");
+            previous = header.hash();
+        }
+        if headers.len() < MAX_HEADERS_RESULTS {
+            break;
+        }
+    }
+    writer.shutdown().await;
+    (u64::from(count), reader.received_bytes())
+}
+
 fn main() {
     let height = env_u32("FLUX_BENCH_HEIGHT", 10_000);
     let runs = env_u32("FLUX_BENCH_RUNS", 3).max(1);
@@ -187,4 +334,58 @@ fn main() {
         }
         (blocks.len() as u64, started.elapsed())
     });
+
+    // The node serving the chain, from a copy of the cached store (it writes its RPC cookie
+    // beside it).
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let served_dir = tempfile::tempdir().expect("temporary directory");
+    std::fs::copy(
+        data_dir.join(CHAIN_FILE),
+        served_dir.path().join(CHAIN_FILE),
+    )
+    .expect("copy the chain");
+    let server_addr = free_loopback_addr();
+    let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = runtime.spawn(run(
+        node_config(served_dir.path(), Some(server_addr), Vec::new(), None),
+        async {
+            let _ = server_stopped.await;
+        },
+    ));
+    runtime.block_on(wait_for_listener(server_addr));
+    let tip = blocks.last().map(Block::hash).expect("a tip");
+
+    let mut wire_bytes = 0;
+    measure("headers: over loopback", "headers", runs, || {
+        let started = Instant::now();
+        let (count, bytes) = runtime.block_on(download_headers(server_addr, &devnet, &genesis));
+        let took = started.elapsed();
+        assert_eq!(count, u64::from(height), "every header came");
+        wire_bytes = bytes;
+        (count, took)
+    });
+    println!("headers: over loopback: {wire_bytes} bytes received per download");
+
+    measure("blocks: over loopback", "blocks", runs, || {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let config = node_config(dir.path(), None, vec![server_addr], Some(height));
+        let started = Instant::now();
+        runtime
+            .block_on(run(config, std::future::pending()))
+            .expect("the syncing node");
+        let took = started.elapsed();
+        let synced =
+            Chain::open(dir.path().join(CHAIN_FILE), devnet).expect("open the synced store");
+        assert_eq!(synced.tip(), (BlockHeight(height), tip), "the synced tip");
+        (u64::from(height), took)
+    });
+
+    let _ = stop_server.send(());
+    runtime
+        .block_on(server)
+        .expect("the serving node's task")
+        .expect("the serving node");
 }

@@ -236,11 +236,7 @@ mod tests {
         let first = block_spending(
             "stranger",
             foreign,
-            &[
-                (alice.clone(), flux(5)),
-                (bob.clone(), flux(7)),
-                (alice, flux(5)),
-            ],
+            &[(alice, flux(5)), (bob, flux(7)), (alice, flux(5))],
         );
         let first_txid = first.transactions[0].txid();
         wallet.connect_block(&first, BlockHeight(3));
