@@ -17,6 +17,9 @@
 //!   over every header held in memory;
 //! - `blocks: validation alone`: `Chain::accept_block` of every block into a fresh store (full
 //!   validation, durable commits);
+//! - `headers: serving alone` and `headers: codec alone`: where the wire's time goes, the
+//!   serving node's `headers_after` over the stored chain (160 a call, as it answers
+//!   `getheaders`), and framing plus decoding those `headers` messages;
 //! - `headers: over loopback`: a client on [`examples::p2p`] handshakes with a node serving the
 //!   chain (`flux node` in this process, not producing) and downloads every header with
 //!   `getheaders` (160 a reply), checking each as in the first mode; from the connect to the last
@@ -26,13 +29,15 @@
 //!   returns at the chain's height (its `stop_at`, polled every 250 ms).
 //!
 //! The nodes run on one tokio runtime in this process and log on stderr; the figures go to
-//! stdout.
+//! stdout, with each mode's time per item against validation alone. Words after `--`
+//! (`cargo bench -p examples --bench p2p_sync -- loopback`) pick the modes whose names hold one.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use examples::node::p2p::peer::headers_after;
 use examples::node::prebuilt::{CHAIN_FILE, build_devnet_chain};
 use examples::node::{NodeConfig, apps, p2p, rpc, run};
 use examples::p2p::handshake::{Direction, LocalVersion, handshake, min_peer_version};
@@ -41,7 +46,8 @@ use flux_consensus::check::header::check_header_for_height;
 use flux_consensus::{AcceptOutcome, Chain, Devnet, NetworkParams};
 use flux_pow::BlockHeight;
 use flux_tx::p2p::{
-    LocatorRequest, MAX_HEADERS_RESULTS, NetworkMessage, PROTOCOL_VERSION, ServiceFlags,
+    LocatorRequest, MAX_HEADERS_RESULTS, MessageStatus, NetworkMessage, PROTOCOL_VERSION,
+    ServiceFlags, decode_message,
 };
 use flux_tx::{Block, BlockHash, BlockHeader};
 use tokio::net::TcpStream;
@@ -131,9 +137,9 @@ fn load_average() -> String {
         .unwrap_or_else(|| "?".to_owned())
 }
 
-/// Runs `sample` (which returns how many items it took in and the time that took) `runs` times
-/// and prints the rate.
-fn measure(name: &str, unit: &str, runs: u32, mut sample: impl FnMut() -> (u64, Duration)) {
+/// Runs `sample` (which returns how many items it took in and the time that took) `runs` times,
+/// prints the rate and returns its median.
+fn measure(name: &str, unit: &str, runs: u32, mut sample: impl FnMut() -> (u64, Duration)) -> f64 {
     let load_before = load_average();
     let mut rates = Vec::new();
     let mut items = 0;
@@ -150,6 +156,20 @@ fn measure(name: &str, unit: &str, runs: u32, mut sample: impl FnMut() -> (u64, 
         rates[rates.len() - 1],
         load_average(),
     );
+    median
+}
+
+/// How much longer an item takes over the wire than by validation alone, from the two median
+/// rates.
+fn compare(what: &str, alone: Option<f64>, over_wire: Option<f64>) {
+    if let (Some(alone), Some(over_wire)) = (alone, over_wire) {
+        println!(
+            "{what}: {:.1} us each by validation alone, {:.1} us over loopback ({:+.0}%)",
+            1e6 / alone,
+            1e6 / over_wire,
+            (alone / over_wire - 1.0) * 100.0
+        );
+    }
 }
 
 /// The stateless header checks and the link to the previous header, as a syncing node runs them
@@ -161,6 +181,29 @@ fn validate_headers(params: &Devnet, genesis: &BlockHeader, headers: &[BlockHead
         assert_eq!(header.prev_block, previous, "header {} links", height.0);
         check_header_for_height(params, header, height).expect("a valid header");
         previous = header.hash();
+    }
+}
+
+/// The replies a node on `chain` gives a client asking for every header after genesis, 160 at a
+/// time.
+fn serve_all_headers(chain: &Chain, genesis: BlockHash) -> Vec<Vec<BlockHeader>> {
+    let mut batches = Vec::new();
+    let mut previous = genesis;
+    loop {
+        let request = LocatorRequest {
+            version: PROTOCOL_VERSION,
+            locator: vec![previous],
+            stop: BlockHash([0; 32]),
+        };
+        let batch = headers_after(chain, &request, MAX_HEADERS_RESULTS);
+        let full = batch.len() == MAX_HEADERS_RESULTS;
+        if let Some(last) = batch.last() {
+            previous = last.hash();
+        }
+        batches.push(batch);
+        if !full {
+            return batches;
+        }
     }
 }
 
@@ -291,6 +334,12 @@ async fn download_headers(peer: SocketAddr, devnet: &Devnet, genesis: &BlockHead
 }
 
 fn main() {
+    // `cargo bench --bench p2p_sync -- loopback` runs the modes whose name holds a word given.
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with('-'))
+        .collect();
+    let selected = |mode: &str| filters.is_empty() || filters.iter().any(|f| mode.contains(f));
     let height = env_u32("FLUX_BENCH_HEIGHT", 10_000);
     let runs = env_u32("FLUX_BENCH_RUNS", 3).max(1);
     let devnet = Devnet::default();
@@ -313,28 +362,86 @@ fn main() {
             .sum::<usize>(),
     );
 
-    measure("headers: validation alone", "headers", runs, || {
-        let started = Instant::now();
-        validate_headers(&devnet, &genesis, &headers);
-        (headers.len() as u64, started.elapsed())
+    let mode = "headers: validation alone";
+    let headers_alone = selected(mode).then(|| {
+        measure(mode, "headers", runs, || {
+            let started = Instant::now();
+            validate_headers(&devnet, &genesis, &headers);
+            (headers.len() as u64, started.elapsed())
+        })
     });
 
-    measure("blocks: validation alone", "blocks", runs, || {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let started = Instant::now();
-        let mut chain = Chain::open(dir.path().join(CHAIN_FILE), devnet).expect("open");
-        for (index, block) in blocks.iter().enumerate() {
-            let outcome = chain.accept_block(block).expect("a valid block");
-            assert_eq!(
-                outcome,
-                AcceptOutcome::Extended {
-                    height: BlockHeight(index as u32 + 1)
+    let mode = "blocks: validation alone";
+    let blocks_alone = selected(mode).then(|| {
+        measure(mode, "blocks", runs, || {
+            let dir = tempfile::tempdir().expect("temporary directory");
+            let started = Instant::now();
+            let mut chain = Chain::open(dir.path().join(CHAIN_FILE), devnet).expect("open");
+            for (index, block) in blocks.iter().enumerate() {
+                let outcome = chain.accept_block(block).expect("a valid block");
+                assert_eq!(
+                    outcome,
+                    AcceptOutcome::Extended {
+                        height: BlockHeight(index as u32 + 1)
+                    }
+                );
+            }
+            (blocks.len() as u64, started.elapsed())
+        })
+    });
+
+    let mode = "headers: serving alone";
+    let serving = selected(mode).then(|| {
+        let chain = Chain::open(data_dir.join(CHAIN_FILE), devnet).expect("open the chain");
+        measure(mode, "headers", runs, || {
+            let started = Instant::now();
+            let batches = serve_all_headers(&chain, genesis.hash());
+            let took = started.elapsed();
+            let count = batches.iter().map(Vec::len).sum::<usize>();
+            assert_eq!(count, headers.len(), "every header served");
+            (count as u64, took)
+        })
+    });
+
+    let mode = "headers: codec alone";
+    let codec = selected(mode).then(|| {
+        let batches: Vec<Vec<BlockHeader>> = headers
+            .chunks(MAX_HEADERS_RESULTS)
+            .map(<[BlockHeader]>::to_vec)
+            .collect();
+        let magic = devnet.message_start();
+        measure(mode, "headers", runs, || {
+            let started = Instant::now();
+            let mut count = 0;
+            for batch in &batches {
+                let frame = NetworkMessage::Headers(batch.clone())
+                    .encode_frame(magic)
+                    .expect("frame");
+                match decode_message(magic, &frame) {
+                    Ok(MessageStatus::Complete {
+                        message: NetworkMessage::Headers(decoded),
+                        ..
+                    }) => count += decoded.len(),
+                    other => panic!("a headers message decodes: {other:?}"),
                 }
-            );
-        }
-        (blocks.len() as u64, started.elapsed())
+            }
+            (count as u64, started.elapsed())
+        })
     });
+    if let (Some(serving), Some(codec)) = (serving, codec) {
+        println!(
+            "headers: serving {:.1} us + codec {:.1} us each",
+            1e6 / serving,
+            1e6 / codec
+        );
+    }
 
+    let headers_mode = "headers: over loopback";
+    let blocks_mode = "blocks: over loopback";
+    if !selected(headers_mode) && !selected(blocks_mode) {
+        compare("headers", headers_alone, None);
+        return;
+    }
     // The node serving the chain, from a copy of the cached store (it writes its RPC cookie
     // beside it).
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -355,32 +462,43 @@ fn main() {
             let _ = server_stopped.await;
         },
     ));
+    let starting = Instant::now();
     runtime.block_on(wait_for_listener(server_addr));
+    println!(
+        "serving node: listening {:.2} s after its start (store opened, books caught up over {height} blocks)",
+        starting.elapsed().as_secs_f64()
+    );
     let tip = blocks.last().map(Block::hash).expect("a tip");
 
     let mut wire_bytes = 0;
-    measure("headers: over loopback", "headers", runs, || {
-        let started = Instant::now();
-        let (count, bytes) = runtime.block_on(download_headers(server_addr, &devnet, &genesis));
-        let took = started.elapsed();
-        assert_eq!(count, u64::from(height), "every header came");
-        wire_bytes = bytes;
-        (count, took)
+    let headers_over_wire = selected(headers_mode).then(|| {
+        measure(headers_mode, "headers", runs, || {
+            let started = Instant::now();
+            let (count, bytes) = runtime.block_on(download_headers(server_addr, &devnet, &genesis));
+            let took = started.elapsed();
+            assert_eq!(count, u64::from(height), "every header came");
+            wire_bytes = bytes;
+            (count, took)
+        })
     });
-    println!("headers: over loopback: {wire_bytes} bytes received per download");
+    if headers_over_wire.is_some() {
+        println!("{headers_mode}: {wire_bytes} bytes received per download");
+    }
 
-    measure("blocks: over loopback", "blocks", runs, || {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let config = node_config(dir.path(), None, vec![server_addr], Some(height));
-        let started = Instant::now();
-        runtime
-            .block_on(run(config, std::future::pending()))
-            .expect("the syncing node");
-        let took = started.elapsed();
-        let synced =
-            Chain::open(dir.path().join(CHAIN_FILE), devnet).expect("open the synced store");
-        assert_eq!(synced.tip(), (BlockHeight(height), tip), "the synced tip");
-        (u64::from(height), took)
+    let blocks_over_wire = selected(blocks_mode).then(|| {
+        measure(blocks_mode, "blocks", runs, || {
+            let dir = tempfile::tempdir().expect("temporary directory");
+            let config = node_config(dir.path(), None, vec![server_addr], Some(height));
+            let started = Instant::now();
+            runtime
+                .block_on(run(config, std::future::pending()))
+                .expect("the syncing node");
+            let took = started.elapsed();
+            let synced =
+                Chain::open(dir.path().join(CHAIN_FILE), devnet).expect("open the synced store");
+            assert_eq!(synced.tip(), (BlockHeight(height), tip), "the synced tip");
+            (u64::from(height), took)
+        })
     });
 
     let _ = stop_server.send(());
@@ -388,4 +506,6 @@ fn main() {
         .block_on(server)
         .expect("the serving node's task")
         .expect("the serving node");
+    compare("headers", headers_alone, headers_over_wire);
+    compare("blocks", blocks_alone, blocks_over_wire);
 }

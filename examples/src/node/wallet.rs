@@ -56,6 +56,9 @@ impl Owned {
 #[derive(Debug, Clone)]
 pub struct Wallet {
     keys: BTreeMap<String, PrivateKey>,
+    /// Derived once: the node asks for addresses in every block it connects, and deriving a
+    /// public key costs tens of microseconds.
+    addresses: BTreeMap<String, Address>,
     scripts: BTreeMap<Script, String>,
     by_label: BTreeMap<String, BTreeMap<OutPoint, Owned>>,
     label_of: BTreeMap<OutPoint, String>,
@@ -66,15 +69,18 @@ impl Wallet {
     pub fn new<'a>(labels: impl IntoIterator<Item = &'a str>) -> Wallet {
         let mut wallet = Wallet {
             keys: BTreeMap::new(),
+            addresses: BTreeMap::new(),
             scripts: BTreeMap::new(),
             by_label: BTreeMap::new(),
             label_of: BTreeMap::new(),
         };
         for label in labels {
             let key = devnet_key(label);
-            let script =
-                Address::from_public_key(&key.public_key(), Network::Devnet).script_pubkey();
-            wallet.scripts.insert(script, label.to_owned());
+            let address = Address::from_public_key(&key.public_key(), Network::Devnet);
+            wallet
+                .scripts
+                .insert(address.script_pubkey(), label.to_owned());
+            wallet.addresses.insert(label.to_owned(), address);
             wallet.keys.insert(label.to_owned(), key);
         }
         wallet
@@ -87,8 +93,7 @@ impl Wallet {
 
     /// The t1 address of `label`'s key.
     pub fn address(&self, label: &str) -> Option<Address> {
-        self.key(label)
-            .map(|key| Address::from_public_key(&key.public_key(), Network::Devnet))
+        self.addresses.get(label).copied()
     }
 
     /// Takes a connected block: outputs to the wallet's keys are added, spent ones removed.
@@ -220,6 +225,11 @@ mod tests {
     fn outputs_are_found_by_label_and_forgotten_once_spent() {
         let mut wallet = Wallet::new(["alice", "bob"]);
         let alice = wallet.address("alice").expect("alice's address");
+        assert_eq!(
+            alice,
+            Address::from_public_key(&devnet_key("alice").public_key(), Network::Devnet)
+        );
+        assert_eq!(wallet.address("nobody"), None);
         let bob = wallet.address("bob").expect("bob's address");
         let foreign = Utxo {
             outpoint: OutPoint {
