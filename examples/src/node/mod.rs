@@ -43,7 +43,7 @@ use tokio::net::TcpListener;
 
 use methods::Methods;
 use operators::{MINER, OPERATORS};
-use rpc::{Params, RpcClient, RpcError};
+use rpc::{Params, RpcError};
 use state::{NodeState, StateError};
 
 /// What `flux node` was asked to do.
@@ -578,10 +578,23 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
                 }
                 let wait = match config.follow_rpc {
                     Some(peer) => {
-                        let client = match &config.follow_rpc_credentials {
-                            Some(credentials) => RpcClient::with_credentials(peer, credentials),
-                            None => RpcClient::new(peer),
+                        let auth = match &config.follow_rpc_credentials {
+                            Some(credentials) => crate::fluxd_rpc::Auth::from_credentials(
+                                credentials,
+                            )
+                            .map_err(|reason| NodeError::Io {
+                                what: "--follow-rpc-cookie".into(),
+                                source: std::io::Error::other(reason),
+                            })?,
+                            None => crate::fluxd_rpc::Auth::None,
                         };
+                        let client =
+                            crate::fluxd_rpc::FluxdClient::new(peer, auth).map_err(|error| {
+                                NodeError::Io {
+                                    what: "--follow-rpc".into(),
+                                    source: std::io::Error::other(error.to_string()),
+                                }
+                            })?;
                         match sync::sync_once(&state, &client).await {
                             Ok(0) => Duration::from_millis(250),
                             Ok(_) => Duration::ZERO,
