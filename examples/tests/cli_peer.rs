@@ -14,7 +14,7 @@ use std::time::Duration;
 use examples::p2p::wire::{MessageReader, MessageWriter, Received};
 use flux_pow::BlockHeight;
 use flux_tx::p2p::{Inventory, NetAddress, NetworkMessage, ServiceFlags, VersionMessage};
-use flux_tx::{BlockHash, BlockHeader, BlockProof};
+use flux_tx::{Block, BlockHash, BlockHeader, BlockProof};
 use serde_json::Value;
 
 mod common;
@@ -42,21 +42,21 @@ const PEER_USER_AGENT: &str = "/MagicBean:9.0.6/";
 /// How long the served peer waits for anything.
 const LONG: Duration = Duration::from_secs(60);
 
-/// The headers of a devnet chain from genesis (index = height) to `PON_HEIGHT + PON_BLOCKS - 1`,
-/// every block accepted by `flux_consensus::Chain`; built once per test binary.
-fn chain() -> &'static [BlockHeader] {
-    static CHAIN: OnceLock<Vec<BlockHeader>> = OnceLock::new();
+/// The blocks of a devnet chain from genesis (index = height) to `PON_HEIGHT + PON_BLOCKS - 1`,
+/// every one accepted by `flux_consensus::Chain`; built once per test binary.
+fn chain() -> &'static [Block] {
+    static CHAIN: OnceLock<Vec<Block>> = OnceLock::new();
     CHAIN.get_or_init(|| {
         let (mut dev, collateral, _) = with_node();
         let to_go = PON_HEIGHT - 1 - dev.height();
         dev.mine(to_go);
         dev.produce(PON_BLOCKS, collateral, &key(8));
         assert_eq!(dev.height(), PON_HEIGHT + PON_BLOCKS - 1);
-        headers_of(&dev)
+        blocks_of(&dev)
     })
 }
 
-fn headers_of(dev: &Devchain) -> Vec<BlockHeader> {
+fn blocks_of(dev: &Devchain) -> Vec<Block> {
     (0..=dev.height())
         .map(|height| {
             let hash = dev
@@ -64,7 +64,7 @@ fn headers_of(dev: &Devchain) -> Vec<BlockHeader> {
                 .block_hash(BlockHeight(height))
                 .unwrap()
                 .unwrap();
-            dev.chain.block(&hash).unwrap().unwrap().header
+            dev.chain.block(&hash).unwrap().unwrap()
         })
         .collect()
 }
@@ -98,13 +98,13 @@ impl TestPeer {
     }
 }
 
-fn spawn_peer(headers: Vec<BlockHeader>, mode: Mode) -> TestPeer {
+fn spawn_peer(blocks: Vec<Block>, mode: Mode) -> TestPeer {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let addr = listener.local_addr().unwrap();
     let versions = Arc::new(Mutex::new(Vec::new()));
     let pongs = Arc::new(AtomicU32::new(0));
-    let headers = Arc::new(headers);
+    let blocks = Arc::new(blocks);
     let (seen, answered) = (versions.clone(), pongs.clone());
     // The thread ends with the test binary.
     std::thread::spawn(move || {
@@ -117,7 +117,7 @@ fn spawn_peer(headers: Vec<BlockHeader>, mode: Mode) -> TestPeer {
             while let Ok((stream, _)) = listener.accept().await {
                 tokio::spawn(serve(
                     stream,
-                    headers.clone(),
+                    blocks.clone(),
                     mode,
                     seen.clone(),
                     answered.clone(),
@@ -148,12 +148,12 @@ fn peer_version(start_height: usize) -> VersionMessage {
 
 async fn serve(
     stream: tokio::net::TcpStream,
-    headers: Arc<Vec<BlockHeader>>,
+    blocks: Arc<Vec<Block>>,
     mode: Mode,
     versions: Arc<Mutex<Vec<VersionMessage>>>,
     pongs: Arc<AtomicU32>,
 ) {
-    let tip = headers.len() - 1;
+    let tip = blocks.len() - 1;
     let (read_half, write_half) = stream.into_split();
     if let Mode::Foreign(magic) = mode {
         let mut writer = MessageWriter::new(write_half, magic);
@@ -181,10 +181,10 @@ async fn serve(
             return;
         }
     }
-    let index: HashMap<BlockHash, usize> = headers
+    let index: HashMap<BlockHash, usize> = blocks
         .iter()
         .enumerate()
-        .map(|(height, header)| (header.hash(), height))
+        .map(|(height, block)| (block.hash(), height))
         .collect();
     let mut ping_nonce = 0x1000u64;
     loop {
@@ -222,14 +222,30 @@ async fn serve(
                     .find_map(|hash| index.get(hash))
                     .copied()
                     .unwrap_or(0);
-                let end = (start + 1 + 160).min(headers.len());
-                let batch = headers[start + 1..end].to_vec();
+                let end = (start + 1 + 160).min(blocks.len());
+                let batch = blocks[start + 1..end]
+                    .iter()
+                    .map(|block| block.header.clone())
+                    .collect();
                 if writer
                     .send(&NetworkMessage::Headers(batch), LONG)
                     .await
                     .is_err()
                 {
                     return;
+                }
+            }
+            // fluxd serves the blocks of its chain and says nothing about others.
+            NetworkMessage::GetData(items) => {
+                for item in items {
+                    if let Inventory::Block(hash) = item
+                        && let Some(height) = index.get(&hash)
+                    {
+                        let block = NetworkMessage::Block(blocks[*height].clone());
+                        if writer.send(&block, LONG).await.is_err() {
+                            return;
+                        }
+                    }
                 }
             }
             NetworkMessage::Ping(nonce) => {
@@ -311,7 +327,7 @@ fn headers_across_the_switch_to_proof_of_node_are_all_ok() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let expected: Vec<String> = (1..=tip)
-        .map(|height| ok_line(&chain[height], u32::try_from(height).unwrap()))
+        .map(|height| ok_line(&chain[height].header, u32::try_from(height).unwrap()))
         .collect();
     assert_eq!(text(&out.stdout).lines().collect::<Vec<_>>(), expected);
     assert!(text(&out.stdout).contains(" pon "));
@@ -339,9 +355,83 @@ fn headers_across_the_switch_to_proof_of_node_are_all_ok() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let expected: Vec<String> = (from + 1..=from + 15)
-        .map(|height| ok_line(&chain[height], u32::try_from(height).unwrap()))
+        .map(|height| ok_line(&chain[height].header, u32::try_from(height).unwrap()))
         .collect();
     assert_eq!(text(&out.stdout).lines().collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn without_from_height_the_height_is_read_from_the_peers_block() {
+    let chain = chain();
+    let peer = spawn_peer(chain.to_vec(), Mode::Honest);
+    // 200 is pushed as two bytes (c8 00: the top bit needs a sign byte), 5 as OP_5.
+    for from in [200usize, 5] {
+        let out = flux(&[
+            "peer",
+            &peer.target(),
+            "--network",
+            "devnet",
+            "headers",
+            "--from",
+            &chain[from].hash().to_string(),
+            "--count",
+            "3",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains(&format!(
+                "peer: block {} is at height {from} (its coinbase)",
+                chain[from].hash()
+            )),
+            "{}",
+            text(&out.stderr)
+        );
+        let expected: Vec<String> = (from + 1..=from + 3)
+            .map(|height| ok_line(&chain[height].header, u32::try_from(height).unwrap()))
+            .collect();
+        assert_eq!(text(&out.stdout).lines().collect::<Vec<_>>(), expected);
+    }
+
+    // A block the peer does not have: fluxd sends nothing.
+    let unknown = BlockHash([0x44; 32]);
+    let out = flux(&[
+        "peer",
+        &peer.target(),
+        "--network",
+        "devnet",
+        "--timeout",
+        "1",
+        "headers",
+        "--from",
+        &unknown.to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(&format!("the peer sent no block {unknown} within 1s")),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A peer that serves block 200 with another block's transactions.
+    let mut swapped = chain.to_vec();
+    swapped[200].transactions = chain[201].transactions.clone();
+    let liar = spawn_peer(swapped, Mode::Honest);
+    let out = flux(&[
+        "peer",
+        &liar.target(),
+        "--network",
+        "devnet",
+        "headers",
+        "--from",
+        &chain[200].hash().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("does not match its header's merkle root"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
 }
 
 #[test]
@@ -349,7 +439,7 @@ fn a_header_that_breaks_a_rule_is_printed_with_it_and_the_exit_code_is_1() {
     let chain = chain();
     // A proof-of-work header with one solution bit flipped, served as the peer's tip.
     let mut broken = chain[..=6].to_vec();
-    if let BlockProof::Work { solution, .. } = &mut broken[6].proof {
+    if let BlockProof::Work { solution, .. } = &mut broken[6].header.proof {
         solution[10] ^= 0x01;
     }
     let peer = spawn_peer(broken.clone(), Mode::Honest);
@@ -359,13 +449,13 @@ fn a_header_that_breaks_a_rule_is_printed_with_it_and_the_exit_code_is_1() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 6, "{stdout}");
     for height in 1..=5 {
-        assert_eq!(lines[height - 1], ok_line(&chain[height], height as u32));
+        assert_eq!(lines[height - 1], ok_line(&chain[height].header, height as u32));
     }
     let prefix = format!(
         "6 {} pow {} {:08x} invalid: ",
         broken[6].hash(),
-        broken[6].time,
-        broken[6].bits.0
+        broken[6].header.time,
+        broken[6].header.bits.0
     );
     assert!(lines[5].starts_with(&prefix), "{}", lines[5]);
     assert!(lines[5].ends_with("(invalid-solution)"), "{}", lines[5]);
@@ -375,7 +465,7 @@ fn a_header_that_breaks_a_rule_is_printed_with_it_and_the_exit_code_is_1() {
     // chain still links and the download goes on past it.
     let mut oversized = chain.to_vec();
     let bad = 252;
-    if let BlockProof::Node { signature, .. } = &mut oversized[bad].proof {
+    if let BlockProof::Node { signature, .. } = &mut oversized[bad].header.proof {
         signature.resize(80, 0);
     }
     assert_eq!(oversized[bad].hash(), chain[bad].hash());
@@ -401,13 +491,13 @@ fn a_header_that_breaks_a_rule_is_printed_with_it_and_the_exit_code_is_1() {
             assert!(line.ends_with("(bad-pon-sig-size)"), "{line}");
             assert!(line.contains(" pon "), "{line}");
         } else {
-            assert_eq!(*line, ok_line(&chain[height], height as u32));
+            assert_eq!(*line, ok_line(&chain[height].header, height as u32));
         }
     }
 
     // A header whose parent is not the previous one ends the download.
     let mut unlinked = chain[..=8].to_vec();
-    unlinked[4].prev_block = BlockHash([0x11; 32]);
+    unlinked[4].header.prev_block = BlockHash([0x11; 32]);
     let peer = spawn_peer(unlinked.clone(), Mode::Honest);
     let out = flux(&["peer", &peer.target(), "--network", "devnet", "headers"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
@@ -528,10 +618,14 @@ fn unusable_arguments_exit_2_before_connecting() {
             vec!["peer", &addr, "headers", "--from", "zz", "--from-height", "1"],
             "is not a block hash",
         ),
-        // A hash without its height: the era checks would have nothing to go on.
+        // A height without the block it belongs to.
         (
-            vec!["peer", &addr, "headers", "--from", &"00".repeat(32)],
-            "--from-height",
+            vec!["peer", &addr, "headers", "--from-height", "7"],
+            "--from",
+        ),
+        (
+            vec!["peer", &addr, "--network", "main", "--slot-secs", "1"],
+            "devnet only",
         ),
         (vec!["peer", "no-port-here"], "cannot resolve"),
     ] {

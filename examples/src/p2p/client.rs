@@ -36,14 +36,15 @@ use std::hash::{BuildHasher, Hasher};
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use flux_consensus::check::block::height_script;
 use flux_consensus::check::header::check_header_for_height;
 use flux_consensus::{HeaderError, NetworkParams};
 use flux_pow::{BlockHeight, Network};
 use flux_tx::p2p::{
-    FrameError, LocatorRequest, MAX_HEADERS_RESULTS, NetworkMessage, PayloadError, ServiceFlags,
-    VersionMessage,
+    FrameError, Inventory, LocatorRequest, MAX_HEADERS_RESULTS, NetworkMessage, PayloadError,
+    ServiceFlags, VersionMessage,
 };
-use flux_tx::{BlockHash, BlockHeader};
+use flux_tx::{Block, BlockHash, BlockHeader};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
@@ -204,6 +205,33 @@ pub enum ClientError {
         /// The parent of the first header the peer sent.
         started_after: BlockHash,
     },
+    /// The peer sent no block in reply to `getdata` (fluxd stays silent for a block it does not
+    /// have) or said it has none (`notfound`).
+    #[error(
+        "the peer sent no block {hash} within {timeout:?}: it does not have it (fluxd stays silent); check --from, or give its height with --from-height"
+    )]
+    BlockNotServed {
+        /// The block asked for.
+        hash: BlockHash,
+        /// The limit.
+        timeout: Duration,
+    },
+    /// The block the peer sent is not the one its header commits to.
+    #[error(
+        "the block the peer sent as {hash} does not match its header's merkle root (or its tree is mutated): the peer is broken or lying"
+    )]
+    BlockMismatch {
+        /// The block asked for.
+        hash: BlockHash,
+    },
+    /// The block's coinbase does not start with its height.
+    #[error(
+        "block {hash}'s coinbase does not start with a block height, so its height cannot be read from it; give it with --from-height"
+    )]
+    NoCoinbaseHeight {
+        /// The block.
+        hash: BlockHash,
+    },
     /// The starting height and count go past the largest height.
     #[error("--from-height {from} and --count {count} go past the largest block height")]
     HeightOverflow {
@@ -215,6 +243,44 @@ pub enum ClientError {
     /// The connection failed after the handshake.
     #[error("connection to the peer lost: {0}")]
     Wire(WireError),
+}
+
+/// A block's height as its coinbase states it: the first push of the coinbase's `scriptSig`,
+/// which fluxd requires to be the block height above height 20 (`main.cpp:5650-5661`, written as
+/// `CScript() << height`). `None` when the script does not start with a minimally encoded
+/// non-negative number.
+pub fn coinbase_height(block: &Block) -> Option<BlockHeight> {
+    let script = block
+        .transactions
+        .first()?
+        .inputs()
+        .first()?
+        .script_sig
+        .as_bytes();
+    let (&opcode, rest) = script.split_first()?;
+    let height = match opcode {
+        0x00 => 0,
+        // OP_1 .. OP_16.
+        0x51..=0x60 => u32::from(opcode - 0x50),
+        // A push of one to four little-endian bytes, the sign in the top bit of the last.
+        0x01..=0x04 => {
+            let bytes = rest.get(..usize::from(opcode))?;
+            if bytes.last().is_some_and(|last| last & 0x80 != 0) {
+                return None;
+            }
+            bytes
+                .iter()
+                .rev()
+                .fold(0u64, |value, byte| (value << 8) | u64::from(*byte))
+                .try_into()
+                .ok()?
+        }
+        _ => return None,
+    };
+    // Only the encoding consensus writes counts (no padded or oversized pushes).
+    script
+        .starts_with(&height_script(height))
+        .then_some(BlockHeight(height))
 }
 
 /// Where a header download starts.
@@ -436,6 +502,81 @@ impl PeerClient {
                 Received::Message(_) | Received::Malformed { .. } | Received::Dropped(_) => {}
             }
         }
+    }
+
+    /// Asks for block `hash` with `getdata` and returns it once its transactions are checked
+    /// against the header's merkle root, answering pings meanwhile. fluxd serves any block of its
+    /// best chain and stays silent for others.
+    ///
+    /// # Errors
+    ///
+    /// [`ClientError::BlockNotServed`] when no such block arrives in time,
+    /// [`ClientError::BlockMismatch`] when its transactions are not the header's, or the
+    /// connection failed.
+    pub async fn request_block(&mut self, hash: BlockHash) -> Result<Block, ClientError> {
+        let limit = self.timeouts.reply;
+        self.writer
+            .send(&NetworkMessage::GetData(vec![Inventory::Block(hash)]), limit)
+            .await
+            .map_err(ClientError::Wire)?;
+        let not_served = ClientError::BlockNotServed {
+            hash,
+            timeout: limit,
+        };
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                return Err(not_served);
+            }
+            let received = match self.reader.next(left, left).await {
+                Ok(received) => received,
+                Err(WireError::Idle(_) | WireError::Stalled(_)) => return Err(not_served),
+                Err(error) => return Err(ClientError::Wire(error)),
+            };
+            match received {
+                Received::Message(NetworkMessage::Block(block)) if block.hash() == hash => {
+                    let (root, mutated) = block.compute_merkle_root();
+                    if mutated || root != block.header.merkle_root {
+                        return Err(ClientError::BlockMismatch { hash });
+                    }
+                    return Ok(block);
+                }
+                Received::Message(NetworkMessage::NotFound(items))
+                    if items.contains(&Inventory::Block(hash)) =>
+                {
+                    return Err(not_served);
+                }
+                Received::Message(NetworkMessage::Ping(nonce)) => {
+                    self.writer
+                        .send(&NetworkMessage::Pong(nonce), left)
+                        .await
+                        .map_err(ClientError::Wire)?;
+                }
+                Received::Message(_) | Received::Malformed { .. } | Received::Dropped(_) => {}
+            }
+        }
+    }
+
+    /// The height of block `hash`: 0 for the network's genesis, otherwise read from the coinbase
+    /// of the block as the peer serves it ([`PeerClient::request_block`], [`coinbase_height`]).
+    /// The block hash commits to the merkle root and so to the coinbase: a peer cannot change
+    /// the height without changing the hash. Below height 21, where fluxd does not enforce the
+    /// coinbase height, it is the miner's word.
+    ///
+    /// # Errors
+    ///
+    /// As [`PeerClient::request_block`], and [`ClientError::NoCoinbaseHeight`].
+    pub async fn block_height(
+        &mut self,
+        params: &dyn NetworkParams,
+        hash: BlockHash,
+    ) -> Result<BlockHeight, ClientError> {
+        if hash == params.genesis_hash() {
+            return Ok(BlockHeight::GENESIS);
+        }
+        let block = self.request_block(hash).await?;
+        coinbase_height(&block).ok_or(ClientError::NoCoinbaseHeight { hash })
     }
 
     /// Downloads up to `count` headers after `start`, one `getheaders` per

@@ -56,15 +56,19 @@ fluxd's reject reason in parentheses at the end of REASON, e.g. \
 the previous header is printed with `invalid: its parent ... (bad-prevblk)` and ends the \
 download. A summary goes to stderr.
 
-A header carries no height. Without --from the first header is at height 1. With --from HASH \
-the tool cannot know HASH's height without the chain, so --from-height H must say it (from an \
-explorer or your own node); the headers get heights H+1, H+2, ... and the era checks (the \
-Equihash parameter set, proof of node) follow them. A wrong H shows as era failures \
-(bad-equihash-solution-size, premature-pon-block / not-pon-block) rather than as an error.
+A header carries no height, and the era checks (the Equihash parameter set, proof of node) \
+depend on it. Without --from the first header is at height 1. With --from HASH the headers get \
+heights H+1, H+2, ... where H is HASH's height: --from-height H says it (the tool believes you: \
+a wrong H shows as era failures, bad-equihash-solution-size or premature-pon-block / \
+not-pon-block, rather than as an error); without --from-height the tool asks the peer for block \
+HASH (getdata), checks its transactions against the header's merkle root, and reads H from the \
+coinbase, which must start with the height above height 20 (fluxd's rule; below that it is the \
+miner's word). It says `peer: block HASH is at height H (its coinbase)` on stderr.
 
 Exit codes: 0 every header ok; 1 a header failed its checks or did not follow the previous one \
 (a verdict on the peer's chain); 2 unusable arguments, a peer that could not be talked to (as \
-for `flux peer`), a peer that does not have --from on its best chain, a peer that stopped \
+for `flux peer`), a peer that does not have --from on its best chain or does not serve it (or \
+whose coinbase states no height), a peer that stopped \
 answering or hung up mid-download (the lines already printed stand; 2 wins over 1 because the \
 download is incomplete).";
 
@@ -95,10 +99,11 @@ pub enum PeerAction {
     /// Download headers and verify each for its height (proof of work or proof of node).
     #[command(after_long_help = HEADERS_HELP)]
     Headers {
-        /// Start after this block (display hex); needs --from-height.
-        #[arg(long, requires = "from_height")]
+        /// Start after this block (display hex).
+        #[arg(long)]
         from: Option<String>,
-        /// The height of the --from block.
+        /// The height of the --from block; without it the block is asked of the peer and its
+        /// height read from its coinbase.
         #[arg(long, requires = "from")]
         from_height: Option<u32>,
         /// How many headers to download at most.
@@ -116,22 +121,19 @@ pub fn run(args: PeerArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let start = match &args.action {
+    let (from, from_height) = match &args.action {
         Some(PeerAction::Headers {
             from: Some(hash),
-            from_height: Some(height),
+            from_height,
             ..
         }) => match hash.parse::<BlockHash>() {
-            Ok(hash) => Start::After {
-                hash,
-                height: BlockHeight(*height),
-            },
+            Ok(hash) => (Some(hash), from_height.map(BlockHeight)),
             Err(error) => {
                 eprintln!("--from {hash:?} is not a block hash (64 hex digits): {error}");
                 return ExitCode::from(2);
             }
         },
-        _ => Start::Genesis,
+        _ => (None, None),
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -158,7 +160,10 @@ pub fn run(args: PeerArgs) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Some(PeerAction::Headers { count, .. }) => {
-                download(&mut client, params.as_ref(), start, count).await
+                match start_of(&mut client, params.as_ref(), from, from_height).await {
+                    Ok(start) => download(&mut client, params.as_ref(), start, count).await,
+                    Err(error) => report_error(&error, 0),
+                }
             }
         };
         client.close().await;
@@ -184,6 +189,28 @@ fn network_params(
             "--slot-secs applies to the devnet only; {network}'s slots are fixed"
         )),
     }
+}
+
+/// Where the download starts: after genesis, after `--from` at `--from-height`, or after
+/// `--from` at the height its coinbase states (asked of the peer).
+async fn start_of(
+    client: &mut PeerClient,
+    params: &dyn NetworkParams,
+    from: Option<BlockHash>,
+    from_height: Option<BlockHeight>,
+) -> Result<Start, ClientError> {
+    let Some(hash) = from else {
+        return Ok(Start::Genesis);
+    };
+    let height = match from_height {
+        Some(height) => height,
+        None => {
+            let height = client.block_height(params, hash).await?;
+            eprintln!("peer: block {hash} is at height {} (its coinbase)", height.0);
+            height
+        }
+    };
+    Ok(Start::After { hash, height })
 }
 
 async fn download(
