@@ -771,6 +771,43 @@ mod tests {
         assert_eq!(network_of_magic([1, 2, 3, 4]), "an unknown network");
     }
 
+    /// The devnet genesis block with its coinbase's `scriptSig` replaced.
+    fn block_with_coinbase_script(script: &[u8]) -> Block {
+        let mut block = flux_consensus::Devnet::default().genesis_block();
+        let flux_tx::TxBody::Standard(body) = &mut block.transactions[0].body else {
+            panic!("the genesis coinbase is a standard transaction");
+        };
+        body.inputs[0].script_sig = flux_tx::Script::from(script.to_vec());
+        block
+    }
+
+    #[test]
+    fn the_coinbase_height_is_the_minimal_leading_number() {
+        let height = |script: &[u8]| coinbase_height(&block_with_coinbase_script(script));
+        // CScriptNum pushes as `CScript() << n` writes them, then other bytes.
+        assert_eq!(height(&[0x00, 0xaa]), Some(BlockHeight(0)));
+        assert_eq!(height(&[0x51]), Some(BlockHeight(1)));
+        assert_eq!(height(&[0x60, 0x01, 0x07]), Some(BlockHeight(16)));
+        assert_eq!(height(&[0x01, 17]), Some(BlockHeight(17)));
+        assert_eq!(height(&[0x02, 0x80, 0x00]), Some(BlockHeight(128)));
+        assert_eq!(
+            height(&[0x03, 0x40, 0x42, 0x0f, 0x00]),
+            Some(BlockHeight(1_000_000))
+        );
+        assert_eq!(
+            height(&[0x04, 0xff, 0xff, 0xff, 0x7f]),
+            Some(BlockHeight(0x7fff_ffff))
+        );
+        // Not the encoding consensus writes: 17 padded, 5 as a push, a negative number.
+        assert_eq!(height(&[0x02, 17, 0x00]), None);
+        assert_eq!(height(&[0x01, 5]), None);
+        assert_eq!(height(&[0x01, 0x81]), None);
+        // No number first, or a push cut short.
+        assert_eq!(height(&[0x4c, 0x01, 0x01]), None);
+        assert_eq!(height(&[0x03, 0x01]), None);
+        assert_eq!(height(&[]), None);
+    }
+
     #[test]
     fn nonces_differ_between_connections() {
         assert_ne!(random_nonce(), random_nonce());
