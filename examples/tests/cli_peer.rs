@@ -59,11 +59,7 @@ fn chain() -> &'static [Block] {
 fn blocks_of(dev: &Devchain) -> Vec<Block> {
     (0..=dev.height())
         .map(|height| {
-            let hash = dev
-                .chain
-                .block_hash(BlockHeight(height))
-                .unwrap()
-                .unwrap();
+            let hash = dev.chain.block_hash(BlockHeight(height)).unwrap().unwrap();
             dev.chain.block(&hash).unwrap().unwrap()
         })
         .collect()
@@ -176,7 +172,10 @@ async fn serve(
         return;
     };
     versions.lock().unwrap().push(theirs);
-    for message in [NetworkMessage::Version(peer_version(tip)), NetworkMessage::Verack] {
+    for message in [
+        NetworkMessage::Version(peer_version(tip)),
+        NetworkMessage::Verack,
+    ] {
         if writer.send(&message, LONG).await.is_err() {
             return;
         }
@@ -207,7 +206,9 @@ async fn serve(
                 }
                 loop {
                     match reader.next(LONG, LONG).await {
-                        Ok(Received::Message(NetworkMessage::Pong(nonce))) if nonce == ping_nonce => {
+                        Ok(Received::Message(NetworkMessage::Pong(nonce)))
+                            if nonce == ping_nonce =>
+                        {
                             pongs.fetch_add(1, Ordering::SeqCst);
                             break;
                         }
@@ -332,7 +333,9 @@ fn headers_across_the_switch_to_proof_of_node_are_all_ok() {
     assert_eq!(text(&out.stdout).lines().collect::<Vec<_>>(), expected);
     assert!(text(&out.stdout).contains(" pon "));
     assert!(
-        text(&out.stderr).contains(&format!("{tip} headers, 0 invalid; stopped: the peer's tip")),
+        text(&out.stderr).contains(&format!(
+            "{tip} headers, 0 invalid; stopped: the peer's tip"
+        )),
         "{}",
         text(&out.stderr)
     );
@@ -449,7 +452,10 @@ fn a_header_that_breaks_a_rule_is_printed_with_it_and_the_exit_code_is_1() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 6, "{stdout}");
     for height in 1..=5 {
-        assert_eq!(lines[height - 1], ok_line(&chain[height].header, height as u32));
+        assert_eq!(
+            lines[height - 1],
+            ok_line(&chain[height].header, height as u32)
+        );
     }
     let prefix = format!(
         "6 {} pow {} {:08x} invalid: ",
@@ -524,13 +530,17 @@ fn a_peer_on_another_network_is_named_and_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("closed the connection during the handshake") && stderr.contains("--network"),
+        stderr.contains("closed the connection during the handshake")
+            && stderr.contains("--network"),
         "{stderr}"
     );
     assert!(out.stdout.is_empty());
 
     // A peer that speaks first, in testnet's magic, is named.
-    let testnet_peer = spawn_peer(Vec::from([chain()[0].clone()]), Mode::Foreign(TESTNET_MAGIC));
+    let testnet_peer = spawn_peer(
+        Vec::from([chain()[0].clone()]),
+        Mode::Foreign(TESTNET_MAGIC),
+    );
     let out = flux(&["peer", &testnet_peer.target(), "--network", "devnet"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
@@ -555,7 +565,14 @@ fn a_closed_port_is_refused_with_exit_2() {
 #[test]
 fn a_peer_that_never_answers_times_out_with_exit_2() {
     let mute = spawn_peer(chain()[..3].to_vec(), Mode::Mute);
-    let out = flux(&["peer", &mute.target(), "--network", "devnet", "--timeout", "1"]);
+    let out = flux(&[
+        "peer",
+        &mute.target(),
+        "--network",
+        "devnet",
+        "--timeout",
+        "1",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(
@@ -610,12 +627,17 @@ fn a_start_block_the_peer_does_not_have_is_an_error() {
 fn unusable_arguments_exit_2_before_connecting() {
     let addr = common::free_loopback_addr().to_string();
     for (args, expected) in [
+        (vec!["peer", &addr, "--network", "moon"], "unknown network"),
         (
-            vec!["peer", &addr, "--network", "moon"],
-            "unknown network",
-        ),
-        (
-            vec!["peer", &addr, "headers", "--from", "zz", "--from-height", "1"],
+            vec![
+                "peer",
+                &addr,
+                "headers",
+                "--from",
+                "zz",
+                "--from-height",
+                "1",
+            ],
             "is not a block hash",
         ),
         // A height without the block it belongs to.

@@ -516,7 +516,10 @@ impl PeerClient {
     pub async fn request_block(&mut self, hash: BlockHash) -> Result<Block, ClientError> {
         let limit = self.timeouts.reply;
         self.writer
-            .send(&NetworkMessage::GetData(vec![Inventory::Block(hash)]), limit)
+            .send(
+                &NetworkMessage::GetData(vec![Inventory::Block(hash)]),
+                limit,
+            )
             .await
             .map_err(ClientError::Wire)?;
         let not_served = ClientError::BlockNotServed {
@@ -688,7 +691,12 @@ async fn dial(target: &str) -> Result<TcpStream, ClientError> {
             Err(source) if source.kind() == std::io::ErrorKind::ConnectionRefused => {
                 last_error = Some(ClientError::Refused { addr: *addr });
             }
-            Err(source) => last_error = Some(ClientError::Connect { addr: *addr, source }),
+            Err(source) => {
+                last_error = Some(ClientError::Connect {
+                    addr: *addr,
+                    source,
+                })
+            }
         }
     }
     Err(last_error.unwrap_or_else(|| ClientError::NoAddress {

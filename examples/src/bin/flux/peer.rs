@@ -171,10 +171,7 @@ pub fn run(args: PeerArgs) -> ExitCode {
     })
 }
 
-fn network_params(
-    network: &str,
-    slot_secs: Option<u32>,
-) -> Result<Box<dyn NetworkParams>, String> {
+fn network_params(network: &str, slot_secs: Option<u32>) -> Result<Box<dyn NetworkParams>, String> {
     let params = by_name(network).ok_or_else(|| {
         format!("unknown network {network:?}: expected main, test, regtest or devnet")
     })?;
@@ -206,7 +203,10 @@ async fn start_of(
         Some(height) => height,
         None => {
             let height = client.block_height(params, hash).await?;
-            eprintln!("peer: block {hash} is at height {} (its coinbase)", height.0);
+            eprintln!(
+                "peer: block {hash} is at height {} (its coinbase)",
+                height.0
+            );
             height
         }
     };
@@ -333,7 +333,12 @@ mod tests {
         assert_eq!(services_hex(ServiceFlags(5)), "0000000000000005");
         assert_eq!(
             service_names(ServiceFlags(1 | 4 | 16 | (1 << 10))),
-            ["NODE_NETWORK", "NODE_BLOOM", "NODE_BLOOM_WITHOUT_ZN", "UNKNOWN[2^10]"]
+            [
+                "NODE_NETWORK",
+                "NODE_BLOOM",
+                "NODE_BLOOM_WITHOUT_ZN",
+                "UNKNOWN[2^10]"
+            ]
         );
         assert!(service_names(ServiceFlags::NONE).is_empty());
     }
