@@ -1,6 +1,6 @@
 //! The reference node as a user runs it: `flux node --devnet` mines, registers a fluxnode of each
 //! tier through START/CONFIRM, pays them, answers fluxd's RPC methods, takes a transaction through
-//! `sendrawtransaction`; a second node `--connect`ed to it reaches the same tip; a restarted node
+//! `sendrawtransaction`; a second node `--connect`ed to it over P2P and a third following its RPC reach the same tip; a restarted node
 //! resumes from its store.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -23,6 +23,7 @@ use common::docker::{http_get, skip_without_docker};
 struct Node {
     child: Child,
     port: u16,
+    p2p: std::net::SocketAddr,
     data_dir: std::path::PathBuf,
 }
 
@@ -30,6 +31,7 @@ impl Node {
     fn start(data_dir: &Path, extra: &[&str]) -> Node {
         let port = common::free_loopback_addr().port();
         let bind = format!("127.0.0.1:{port}");
+        let p2p = common::free_loopback_addr();
         let child = Command::new(env!("CARGO_BIN_EXE_flux"))
             .args([
                 "node",
@@ -44,6 +46,8 @@ impl Node {
                 "5000",
                 "--rpc-bind",
                 &bind,
+                "--listen",
+                &p2p.to_string(),
                 "--datadir",
             ])
             .arg(data_dir)
@@ -55,6 +59,7 @@ impl Node {
         Node {
             child,
             port,
+            p2p,
             data_dir: data_dir.to_owned(),
         }
     }
@@ -399,23 +404,35 @@ fn devnet_node_end_to_end() {
         assert_eq!(containers_of(a.child.id()).len(), 3);
     }
 
-    // A second node follows the first and reaches the same tip.
-    let b = Node::start(
-        &dir.path().join("b"),
+    // A second node follows the first over the peer-to-peer protocol and reaches the same tip;
+    // a third follows the first's JSON-RPC (with its cookie) instead.
+    let b = Node::start(&dir.path().join("b"), &["--connect", &a.p2p.to_string()]);
+    let c = Node::start(
+        &dir.path().join("c"),
         &[
-            "--connect",
+            "--follow-rpc",
             &format!("127.0.0.1:{}", a.port),
-            "--connect-cookie",
+            "--follow-rpc-cookie",
             a_dir.join(".cookie").to_str().unwrap(),
         ],
     );
-    b.wait_for("node B to catch up", Duration::from_secs(120), |b| {
-        let height = b.height();
-        height > u64::from(tip)
-            && b.call("getblockhash", json!([height])) == a.call("getblockhash", json!([height]))
-    });
-    assert_eq!(b.ok("getfluxnodecount", json!([]))["total"], 3);
+    for (name, follower) in [("B (P2P)", &b), ("C (RPC)", &c)] {
+        follower.wait_for(
+            &format!("node {name} to catch up"),
+            Duration::from_secs(120),
+            |f| {
+                let height = f.height();
+                height > u64::from(tip)
+                    && f.call("getblockhash", json!([height]))
+                        == a.call("getblockhash", json!([height]))
+            },
+        );
+        assert_eq!(follower.ok("getfluxnodecount", json!([]))["total"], 3);
+    }
+    assert_eq!(b.ok("getconnectioncount", json!([])), 1);
+    assert_eq!(c.ok("getconnectioncount", json!([])), 0);
     assert_eq!(b.interrupt().code(), Some(0));
+    assert_eq!(c.interrupt().code(), Some(0));
 
     // Ctrl-C stops A cleanly; restarted on its store it resumes from the same tip.
     let stopped_at = a.height();

@@ -38,6 +38,7 @@ fn each_fluxnode_runs_the_app_on_its_own_engine() {
         "--devnet".into(),
         "--block-interval-ms".into(),
         "200".into(),
+        "--no-listen".into(),
         "--rpc-bind".into(),
         format!("127.0.0.1:{port}"),
         "--datadir".into(),

@@ -21,7 +21,7 @@ struct Node {
 fn start(dir: &Path, extra: &[&str]) -> Node {
     let addr = free_loopback_addr();
     let child = Command::new(env!("CARGO_BIN_EXE_flux"))
-        .args(["node", "--devnet", "--app-runtime", "none"])
+        .args(["node", "--devnet", "--app-runtime", "none", "--no-listen"])
         .args([
             "--status-interval-ms",
             "60000",

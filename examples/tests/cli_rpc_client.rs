@@ -31,6 +31,7 @@ fn start_node(dir: &tempfile::TempDir) -> Node {
             "200",
             "--app-runtime",
             "none",
+            "--no-listen",
         ])
         .args([
             "--status-interval-ms",

@@ -7,7 +7,8 @@
 //! - [`economy`]: a Titan pool (flux-nodes) and parallel-asset accrual (flux-parallel) fed by each
 //!   block's payouts;
 //! - [`rpc`] and [`methods`]: the fluxd-compatible JSON-RPC subset;
-//! - [`sync`]: following another node (`--connect`) through that RPC;
+//! - [`p2p`]: fluxd's peer-to-peer protocol: header-first sync, relay, serving peers, bans;
+//! - [`sync`]: following another node through its RPC instead (`--follow-rpc`);
 //! - [`apps`]: an app spec deployed with flux-apps on the devnet's fluxnodes once they run;
 //! - [`run`]: the loop that ties them together.
 //!
@@ -18,6 +19,7 @@ pub mod apps;
 pub mod economy;
 pub mod methods;
 pub mod operators;
+pub mod p2p;
 pub mod rpc;
 pub mod rpc_auth;
 pub mod state;
@@ -50,8 +52,17 @@ pub struct NodeConfig {
     pub data_dir: PathBuf,
     /// Where the JSON-RPC server listens (loopback).
     pub rpc_bind: SocketAddr,
-    /// Another node to follow instead of mining.
-    pub connect: Option<SocketAddr>,
+    /// Where the peer-to-peer listener binds (`None`: no listener).
+    pub p2p_listen: Option<SocketAddr>,
+    /// Peers to keep connected over the peer-to-peer protocol.
+    pub connect: Vec<SocketAddr>,
+    /// Limits and timings of the peer-to-peer side.
+    pub p2p_limits: p2p::P2pLimits,
+    /// Whether this node makes blocks (mines, then mints under proof of node); a node that only
+    /// follows its peers does not.
+    pub produce: bool,
+    /// Another node to follow through its JSON-RPC instead of the peer-to-peer protocol.
+    pub follow_rpc: Option<SocketAddr>,
     /// Time between mined blocks once the fluxnodes run (before that, blocks are mined back to
     /// back so the devnet reaches its steady state quickly).
     pub block_interval: Duration,
@@ -72,9 +83,9 @@ pub struct NodeConfig {
     pub rpc_allow: Vec<rpc_auth::AllowedRange>,
     /// Connection and timing limits of the RPC server.
     pub rpc_limits: rpc::ServeLimits,
-    /// The credentials for the node `connect` follows (its cookie file's content, or
+    /// The credentials for the node `follow_rpc` follows (its cookie file's content, or
     /// `user:password`).
-    pub connect_credentials: Option<String>,
+    pub follow_rpc_credentials: Option<String>,
     /// Docker engines of the fluxnodes, one each in payment order (empty: `app_runtime` decides).
     pub app_engines: Vec<flux_apps::runtime::address::EngineAddress>,
 }
@@ -483,9 +494,33 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
         "node: RPC cookie {}",
         config.data_dir.join(rpc_auth::COOKIE_FILE).display()
     );
+    let network = p2p::P2p::new(Arc::clone(&state), config.p2p_limits);
+    if let Some(bind) = config.p2p_listen {
+        let listener = TcpListener::bind(bind)
+            .await
+            .map_err(|source| NodeError::Io {
+                what: format!("cannot listen for peers on {bind}"),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| NodeError::Io {
+            what: "p2p socket".into(),
+            source,
+        })?;
+        eprintln!("node: P2P on {addr}");
+        network.listen(listener);
+    }
+    network.start_announcer();
+    for peer in &config.connect {
+        network.add_peer(*peer);
+    }
     let methods = Methods::new(Arc::clone(&state));
-    let handler = move |method: &str, params: Params<'_>| -> Result<Value, RpcError> {
-        methods.call(method, params)
+    let handler = {
+        let network = Arc::clone(&network);
+        move |method: &str, params: Params<'_>| -> Result<Value, RpcError> {
+            network
+                .rpc(method, params)
+                .unwrap_or_else(|| methods.call(method, params))
+        }
     };
     let (stop_rpc, rpc_stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(rpc::serve(
@@ -511,9 +546,9 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
                 if config.stop_at.is_some_and(|stop| tip >= stop) {
                     return Ok(());
                 }
-                let wait = match config.connect {
+                let wait = match config.follow_rpc {
                     Some(peer) => {
-                        let client = match &config.connect_credentials {
+                        let client = match &config.follow_rpc_credentials {
                             Some(credentials) => RpcClient::with_credentials(peer, credentials),
                             None => RpcClient::new(peer),
                         };
@@ -526,6 +561,8 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
                             }
                         }
                     }
+                    // Peers bring the blocks.
+                    None if !config.produce => Duration::from_millis(250),
                     None if lock(&state).next_is_proof_of_node() => {
                         produce_on_worker(&state, "minter task", mint_block).await?;
                         // fluxd's minter polls every second; one poll per slot, early in it.
@@ -540,7 +577,7 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
                         }
                     }
                 };
-                let deploy_now = config.connect.is_none()
+                let deploy_now = config.produce
                     && app.lock().unwrap_or_else(PoisonError::into_inner).is_none()
                     && config.app_runtime != apps::RuntimeChoice::None
                     && all_nodes_confirmed(&lock(&state));
@@ -588,6 +625,7 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
             Err(error) => eprintln!("node: app {name} cleanup incomplete: {error}"),
         }
     }
+    network.shutdown().await;
     let _ = stop_rpc.send(());
     let _ = server.await;
     access.remove_cookie();

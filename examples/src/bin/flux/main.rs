@@ -79,7 +79,7 @@ enum Command {
     #[command(subcommand)]
     Titan(titan::TitanCommand),
     /// The reference node: a devnet that mines, registers fluxnodes and serves JSON-RPC.
-    Node(node::NodeArgs),
+    Node(Box<node::NodeArgs>),
     /// Talk to a fluxd-speaking peer: print its handshake, or download and verify headers
     /// (flux-tx's P2P codecs, flux-consensus' header checks).
     Peer(peer::PeerArgs),
@@ -102,7 +102,7 @@ fn main() -> ExitCode {
         Command::Rewards(args) => rewards::run(args),
         Command::Supply(args) => supply::run(args),
         Command::Titan(command) => titan::run(command),
-        Command::Node(args) => node::run_node(args),
+        Command::Node(args) => node::run_node(*args),
         Command::Peer(args) => peer::run(args),
         Command::Tx(command) => tx::run_tx(command),
         Command::Block(command) => tx::run_block(command),

@@ -26,13 +26,48 @@ pub struct NodeArgs {
     /// Address of the JSON-RPC server (keep it on loopback).
     #[arg(long, default_value = "127.0.0.1:36124")]
     rpc_bind: SocketAddr,
-    /// Follow the node whose JSON-RPC listens here instead of mining.
+    /// Where the peer-to-peer listener binds (fluxd's wire, the devnet's magic; default: the
+    /// devnet's port 36125 on loopback).
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:36125",
+        conflicts_with = "no_listen"
+    )]
+    listen: SocketAddr,
+    /// Accept no peers (only dial the --connect ones).
     #[arg(long)]
-    connect: Option<SocketAddr>,
-    /// The RPC credentials of the node --connect follows: its cookie file (`DATADIR/.cookie`)
-    /// or a file holding `user:password`.
-    #[arg(long, value_name = "FILE")]
-    connect_cookie: Option<PathBuf>,
+    no_listen: bool,
+    /// A peer to keep connected over the peer-to-peer protocol, HOST:PORT; repeatable. A node
+    /// given peers follows them and makes no blocks unless --produce says so.
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_peer)]
+    connect: Vec<SocketAddr>,
+    /// Make blocks (mine, then mint under proof of node) even with --connect peers.
+    #[arg(long, conflicts_with = "no_produce")]
+    produce: bool,
+    /// Make no blocks even without peers (serve and relay only).
+    #[arg(long)]
+    no_produce: bool,
+    /// Most peer connections, in and out together.
+    #[arg(long, default_value_t = 64)]
+    max_peers: usize,
+    /// Seconds of silence that end a peer connection, and that a started message may take to
+    /// arrive whole (fluxd: 360).
+    #[arg(long, default_value_t = 360)]
+    peer_timeout_secs: u64,
+    /// Seconds a misbehaving peer's address stays banned (fluxd's -bantime).
+    #[arg(long, default_value_t = 86_400)]
+    ban_time_secs: u64,
+    /// Ban misbehaving loopback peers too (fluxd only disconnects them).
+    #[arg(long)]
+    ban_loopback_peers: bool,
+    /// Follow the node whose JSON-RPC listens here (instead of peers) and make no blocks.
+    #[arg(long, value_name = "ADDR", conflicts_with = "connect")]
+    follow_rpc: Option<SocketAddr>,
+    /// The RPC credentials of the node --follow-rpc follows: its cookie file
+    /// (`DATADIR/.cookie`) or a file holding `user:password`.
+    #[arg(long, value_name = "FILE", requires = "follow_rpc")]
+    follow_rpc_cookie: Option<PathBuf>,
     /// A user the RPC accepts besides the cookie it writes into the data directory; the password
     /// is read from --rpc-password-file (never from the command line).
     #[arg(long, requires = "rpc_password_file")]
@@ -76,6 +111,15 @@ pub struct NodeArgs {
     /// repeat it: the first fluxnode in payment order runs on the first engine, and so on.
     #[arg(long, value_parser = apps::parse_engine)]
     app_engine: Vec<EngineAddress>,
+}
+
+/// A peer given as `HOST:PORT` (a name is resolved once, at start).
+fn parse_peer(text: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    text.to_socket_addrs()
+        .map_err(|error| format!("'{text}' is not a reachable HOST:PORT: {error}"))?
+        .next()
+        .ok_or_else(|| format!("'{text}' resolves to no address"))
 }
 
 /// Runs `flux node`.
@@ -122,8 +166,8 @@ pub fn run_node(args: NodeArgs) -> ExitCode {
         },
         _ => None,
     };
-    let connect_credentials = match &args.connect_cookie {
-        Some(path) => match read_secret(path, "--connect-cookie") {
+    let follow_rpc_credentials = match &args.follow_rpc_cookie {
+        Some(path) => match read_secret(path, "--follow-rpc-cookie") {
             Ok(credentials) => Some(credentials),
             Err(message) => {
                 eprintln!("error: {message}");
@@ -143,6 +187,16 @@ pub fn run_node(args: NodeArgs) -> ExitCode {
         eprintln!("error: --rpc-max-connections and --rpc-timeout-ms must be positive");
         return ExitCode::from(2);
     }
+    if args.max_peers == 0 || args.peer_timeout_secs == 0 {
+        eprintln!("error: --max-peers and --peer-timeout-secs must be positive");
+        return ExitCode::from(2);
+    }
+    let follows = !args.connect.is_empty() || args.follow_rpc.is_some();
+    if args.produce && args.follow_rpc.is_some() {
+        eprintln!("error: a node following another's RPC (--follow-rpc) makes no blocks");
+        return ExitCode::from(2);
+    }
+    let produce = args.produce || !(follows || args.no_produce);
     let config = NodeConfig {
         rpc_user,
         rpc_allow,
@@ -150,11 +204,20 @@ pub fn run_node(args: NodeArgs) -> ExitCode {
             max_connections: args.rpc_max_connections,
             request_timeout: Duration::from_millis(args.rpc_timeout_ms),
         },
-        connect_credentials,
+        follow_rpc_credentials,
         devnet,
         data_dir: args.datadir,
         rpc_bind: args.rpc_bind,
+        p2p_listen: (!args.no_listen).then_some(args.listen),
         connect: args.connect,
+        p2p_limits: examples::node::p2p::P2pLimits {
+            max_peers: args.max_peers,
+            peer_timeout: Duration::from_secs(args.peer_timeout_secs),
+            ban_time: Duration::from_secs(args.ban_time_secs),
+            ban_loopback: args.ban_loopback_peers,
+        },
+        produce,
+        follow_rpc: args.follow_rpc,
         block_interval: Duration::from_millis(args.block_interval_ms),
         stop_at: args.stop_at,
         status_interval: Duration::from_millis(args.status_interval_ms),
