@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use examples::p2p::client::{
-    CheckedHeader, ClientError, DownloadEnd, DownloadSummary, PeerClient, Start, Timeouts,
+    CheckedHeader, ClientError, DownloadEnd, DownloadSummary, HeaderFault, PeerClient, Start,
+    Timeouts,
 };
-use flux_consensus::NetworkParams;
 use flux_consensus::params::by_name;
+use flux_consensus::{HeaderError, NetworkParams};
 use flux_pow::BlockHeight;
 use flux_tx::BlockHash;
 use flux_tx::p2p::{ServiceFlags, VersionMessage};
@@ -220,12 +221,26 @@ async fn download(
     count: u32,
 ) -> ExitCode {
     let mut invalid_before_error = 0u32;
+    let mut pon_high_hash = false;
     let result = client
         .get_headers(params, start, count, |checked| {
             invalid_before_error += u32::from(checked.fault.is_some());
+            pon_high_hash |= matches!(
+                checked.fault,
+                Some(HeaderFault::Rule(
+                    HeaderError::PonHighHash(_) | HeaderError::PonBadHeader(_)
+                ))
+            );
             println!("{}", header_line(checked));
         })
         .await;
+    if pon_high_hash && params.name() == "devnet" {
+        // Each devnet chooses its slot length, and every PON hash depends on it.
+        eprintln!(
+            "hint: a devnet's PON hashes depend on its slot length: pass the node's --slot-secs (this run used {} s)",
+            params.pon_slot_seconds()
+        );
+    }
     match result {
         Ok(summary) => {
             eprintln!("{}", summary_line(&summary));
