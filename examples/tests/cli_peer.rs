@@ -711,8 +711,10 @@ fn a_real_flux_node_is_read_across_the_switch_to_proof_of_node() {
             .spawn()
             .expect("flux node starts"),
     );
-    // Past the switch: the node mines to 249, then its fluxnodes sign.
-    let wanted = u64::from(PON_HEIGHT + 1);
+    // Past the switch: the node mines to 249, then its fluxnodes sign. Ten signed headers: with
+    // the devnet's easy PON target a header checked with the wrong slot length still passes
+    // about half the time, so fewer would hide a wrong --slot-secs.
+    let wanted = u64::from(PON_HEIGHT + 10);
     let started = std::time::Instant::now();
     let height = loop {
         let height = node_rpc(rpc, &data_dir, "getblockcount", &Value::Array(Vec::new()));
