@@ -545,7 +545,7 @@ fn a_peer_on_another_network_is_named_and_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("is on test") && stderr.contains("pass --network test"),
+        stderr.contains("is on test") && stderr.contains("(--network test)"),
         "{stderr}"
     );
 }

@@ -126,7 +126,7 @@ pub enum ClientError {
     },
     /// The connection was not open within its time.
     #[error(
-        "no connection to {target} within {timeout:?}: the host does not answer (firewall, or a wrong address); --timeout raises the limit"
+        "no connection to {target} within {timeout:?}: the host does not answer (firewall, or a wrong address), or needs a longer timeout"
     )]
     ConnectTimeout {
         /// What was given.
@@ -136,7 +136,7 @@ pub enum ClientError {
     },
     /// The peer's messages carry another network's magic.
     #[error(
-        "the peer at {addr} is on {found_network} (message start {found:02x?}), not {expected_network}: pass --network {found_network}"
+        "the peer at {addr} is on {found_network} (message start {found:02x?}), not {expected_network}: ask for {found_network} instead (--network {found_network})"
     )]
     WrongNetwork {
         /// The address dialled.
@@ -151,7 +151,7 @@ pub enum ClientError {
     /// The peer closed the connection before the handshake was over. fluxd does that, without a
     /// word, to a peer whose messages carry another network's magic.
     #[error(
-        "the peer at {addr} closed the connection during the handshake: it is probably on another network than {network} (fluxd drops a peer that sends another network's magic without a word); check --network"
+        "the peer at {addr} closed the connection during the handshake: it is probably not on {network} (fluxd hangs up without a word on a peer that sends another network's magic); check the network (--network)"
     )]
     ClosedDuringHandshake {
         /// The address dialled.
@@ -161,7 +161,7 @@ pub enum ClientError {
     },
     /// The handshake did not finish in time.
     #[error(
-        "the peer at {addr} did not complete the handshake within {timeout:?}: it does not speak fluxd's protocol on this port, or it is overloaded; --timeout raises the limit"
+        "the peer at {addr} did not complete the handshake within {timeout:?}: it does not speak fluxd's protocol on this port, or it is overloaded and needs a longer timeout"
     )]
     HandshakeTimeout {
         /// The address dialled.
@@ -180,7 +180,7 @@ pub enum ClientError {
     },
     /// The peer sent nothing usable in reply to `getheaders` within the time.
     #[error(
-        "the peer did not answer getheaders within {0:?}: a node still in initial block download stays silent; try another peer, or --timeout"
+        "the peer did not answer getheaders within {0:?}: a node still in initial block download stays silent; try another peer, or a longer timeout"
     )]
     NoHeadersReply(Duration),
     /// The peer answered with `cmpheaders`, whose proof-of-work entries cannot be verified.
@@ -197,7 +197,7 @@ pub enum ClientError {
     /// The peer does not have the starting block on its best chain: fluxd then answers from its
     /// genesis, so the first header does not follow the block asked for.
     #[error(
-        "the peer does not have block {from} on its best chain (its reply starts after block {started_after}); check --from, or ask another peer"
+        "the peer does not have block {from} on its best chain (its reply starts after block {started_after}); check the starting block (--from), or ask another peer"
     )]
     StartNotFound {
         /// The block the download was to start after.
@@ -208,7 +208,7 @@ pub enum ClientError {
     /// The peer sent no block in reply to `getdata` (fluxd stays silent for a block it does not
     /// have) or said it has none (`notfound`).
     #[error(
-        "the peer sent no block {hash} within {timeout:?}: it does not have it (fluxd stays silent); check --from, or give its height with --from-height"
+        "the peer sent no block {hash} within {timeout:?}: it does not have it (fluxd stays silent); check the hash, or give the block's height (--from-height)"
     )]
     BlockNotServed {
         /// The block asked for.
@@ -226,14 +226,14 @@ pub enum ClientError {
     },
     /// The block's coinbase does not start with its height.
     #[error(
-        "block {hash}'s coinbase does not start with a block height, so its height cannot be read from it; give it with --from-height"
+        "block {hash}'s coinbase does not start with a block height, so its height cannot be read from it; give the height (--from-height)"
     )]
     NoCoinbaseHeight {
         /// The block.
         hash: BlockHash,
     },
     /// The starting height and count go past the largest height.
-    #[error("--from-height {from} and --count {count} go past the largest block height")]
+    #[error("{count} headers after height {from} go past the largest block height")]
     HeightOverflow {
         /// The starting height.
         from: u32,
@@ -374,16 +374,12 @@ impl PeerClient {
         target: &str,
         timeouts: Timeouts,
     ) -> Result<PeerClient, ClientError> {
-        let stream = tokio::time::timeout(timeouts.connect, dial(target))
+        let (stream, peer_addr) = tokio::time::timeout(timeouts.connect, dial(target))
             .await
             .map_err(|_| ClientError::ConnectTimeout {
                 target: target.to_owned(),
                 timeout: timeouts.connect,
             })??;
-        let peer_addr = stream.peer_addr().map_err(|source| ClientError::Connect {
-            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
-            source,
-        })?;
         let _ = stream.set_nodelay(true);
         let magic = params.message_start();
         let (read_half, write_half) = stream.into_split();
@@ -676,7 +672,7 @@ impl PeerClient {
 }
 
 /// Resolves `target` and connects to the first of its addresses that answers.
-async fn dial(target: &str) -> Result<TcpStream, ClientError> {
+async fn dial(target: &str) -> Result<(TcpStream, SocketAddr), ClientError> {
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host(target)
         .await
         .map_err(|source| ClientError::Resolve {
@@ -687,7 +683,7 @@ async fn dial(target: &str) -> Result<TcpStream, ClientError> {
     let mut last_error = None;
     for addr in &addrs {
         match TcpStream::connect(addr).await {
-            Ok(stream) => return Ok(stream),
+            Ok(stream) => return Ok((stream, *addr)),
             Err(source) if source.kind() == std::io::ErrorKind::ConnectionRefused => {
                 last_error = Some(ClientError::Refused { addr: *addr });
             }
