@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use examples::p2p::wire::{MessageReader, MessageWriter, Received};
 use flux_pow::BlockHeight;
-use flux_tx::p2p::{Inventory, NetAddress, NetworkMessage, ServiceFlags, VersionMessage};
+use flux_tx::p2p::{
+    CompactHeader, Inventory, NetAddress, NetworkMessage, ServiceFlags, VersionMessage,
+};
 use flux_tx::{Block, BlockHash, BlockHeader, BlockProof};
 use serde_json::Value;
 
@@ -77,6 +79,12 @@ enum Mode {
     Mute,
     /// Speaks first, with another network's magic.
     Foreign([u8; 4]),
+    /// Answers `getheaders` with `cmpheaders`, as fluxd answers a 170021 peer below its last
+    /// checkpoint.
+    Compact,
+    /// Answers `getheaders` with a `headers` frame that announces one header and carries ten
+    /// bytes.
+    Truncated,
 }
 
 /// A peer listening on loopback, and what it saw.
@@ -193,6 +201,26 @@ async fn serve(
             Err(_) => return,
         };
         match message {
+            NetworkMessage::GetHeaders(_) if mode == Mode::Compact => {
+                let compact = blocks[1..]
+                    .iter()
+                    .map(|block| CompactHeader::from_header(&block.header))
+                    .collect();
+                let _ = writer
+                    .send(&NetworkMessage::CompactHeaders(compact), LONG)
+                    .await;
+            }
+            NetworkMessage::GetHeaders(_) if mode == Mode::Truncated => {
+                let mut frame = Vec::new();
+                flux_tx::p2p::frame::encode_frame(
+                    DEVNET_MAGIC,
+                    flux_tx::p2p::Command::new("headers").unwrap(),
+                    &[[1u8].as_slice(), &[0; 10]].concat(),
+                    &mut frame,
+                )
+                .unwrap();
+                let _ = writer.send_raw(&frame, LONG).await;
+            }
             NetworkMessage::GetHeaders(request) if mode == Mode::Honest => {
                 ping_nonce += 1;
                 let noise = [
@@ -361,6 +389,35 @@ fn headers_across_the_switch_to_proof_of_node_are_all_ok() {
         .map(|height| ok_line(&chain[height].header, u32::try_from(height).unwrap()))
         .collect();
     assert_eq!(text(&out.stdout).lines().collect::<Vec<_>>(), expected);
+
+    // The same headers checked as a devnet of 1-second slots: their PON hashes are another
+    // network's, and the tool says which setting to look at.
+    let out = flux(&[
+        "peer",
+        &peer.target(),
+        "--network",
+        "devnet",
+        "--slot-secs",
+        "1",
+        "headers",
+        "--count",
+        "1000",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("(high-hash)"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .filter(|line| line.contains("invalid"))
+            .all(|line| line.contains(" pon ")),
+        "{stdout}"
+    );
+    assert!(
+        text(&out.stderr).contains("hint: a devnet's PON hashes depend on its slot length"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -597,6 +654,21 @@ fn a_peer_that_never_answers_times_out_with_exit_2() {
         stderr.contains("did not answer getheaders within 1s"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_reply_that_cannot_be_verified_or_read_is_an_error() {
+    for (mode, expected) in [
+        (Mode::Compact, "answered with cmpheaders"),
+        (Mode::Truncated, "headers message that does not decode"),
+    ] {
+        let peer = spawn_peer(chain()[..5].to_vec(), mode);
+        let out = flux(&["peer", &peer.target(), "--network", "devnet", "headers"]);
+        assert_eq!(out.status.code(), Some(2), "{mode:?}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(expected), "{mode:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{mode:?}");
+    }
 }
 
 #[test]
