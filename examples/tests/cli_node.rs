@@ -5,155 +5,18 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use examples::node::wallet::devnet_key;
-use flux_pow::{BlockHeight, Network};
+use flux_pow::Network;
+use flux_tx::FluxEncode;
 use flux_tx::address::Address;
-use flux_tx::builder::{Utxo, build_p2pkh};
-use flux_tx::{Amount, FluxEncode, OutPoint, Script, Txid};
-use serde_json::{Value, json};
+use serde_json::json;
 
 mod common;
 use common::docker::{http_get, skip_without_docker};
-
-/// A free loopback port (bound and released; the node binds it right after).
-/// A running `flux node`, killed if the test fails before stopping it.
-struct Node {
-    child: Child,
-    port: u16,
-    p2p: std::net::SocketAddr,
-    data_dir: std::path::PathBuf,
-}
-
-impl Node {
-    fn start(data_dir: &Path, extra: &[&str]) -> Node {
-        let port = common::free_loopback_addr().port();
-        let bind = format!("127.0.0.1:{port}");
-        let p2p = common::free_loopback_addr();
-        let child = Command::new(env!("CARGO_BIN_EXE_flux"))
-            .args([
-                "node",
-                "--devnet",
-                "--block-interval-ms",
-                "200",
-                "--slot-secs",
-                "1",
-            ])
-            .args([
-                "--status-interval-ms",
-                "5000",
-                "--rpc-bind",
-                &bind,
-                "--listen",
-                &p2p.to_string(),
-                "--datadir",
-            ])
-            .arg(data_dir)
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("flux node starts");
-        Node {
-            child,
-            port,
-            p2p,
-            data_dir: data_dir.to_owned(),
-        }
-    }
-
-    /// One JSON-RPC call over a plain HTTP/1.1 POST; `Err` carries the error object.
-    fn call(&self, method: &str, params: Value) -> Result<Value, Value> {
-        let body = self.raw_call(method, &params)?;
-        let answer: Value =
-            serde_json::from_str(&body).map_err(|e| json!({"json": e.to_string()}))?;
-        if answer["error"].is_null() {
-            Ok(answer["result"].clone())
-        } else {
-            Err(answer["error"].clone())
-        }
-    }
-
-    /// The body of the HTTP answer to one JSON-RPC call, as the node wrote it.
-    fn raw_call(&self, method: &str, params: &Value) -> Result<String, Value> {
-        use std::io::{Read, Write};
-        let body =
-            json!({"jsonrpc": "1.0", "id": 1, "method": method, "params": params}).to_string();
-        // The node writes its cookie into the data directory at start (anew at each start).
-        let cookie = std::fs::read_to_string(self.data_dir.join(".cookie"))
-            .map_err(|e| json!({"cookie": e.to_string()}))?;
-        let authorization = examples::node::rpc_auth::basic_header(&cookie);
-        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port))
-            .map_err(|e| json!({"connect": e.to_string()}))?;
-        write!(
-            stream,
-            "POST / HTTP/1.1\r\nHost: localhost\r\nAuthorization: {authorization}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .map_err(|e| json!({"write": e.to_string()}))?;
-        let mut response = String::new();
-        stream
-            .read_to_string(&mut response)
-            .map_err(|e| json!({"read": e.to_string()}))?;
-        let (_, body) = response
-            .split_once("\r\n\r\n")
-            .ok_or(json!({"http": response.clone()}))?;
-        Ok(body.to_owned())
-    }
-
-    fn ok(&self, method: &str, params: Value) -> Value {
-        self.call(method, params)
-            .unwrap_or_else(|error| panic!("{method} failed: {error}"))
-    }
-
-    /// Waits until `check` holds, failing after `limit`.
-    fn wait_for(&self, what: &str, limit: Duration, check: impl Fn(&Node) -> bool) {
-        let start = Instant::now();
-        while start.elapsed() < limit {
-            if check(self) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("timed out after {limit:?} waiting for {what}");
-    }
-
-    fn height(&self) -> u64 {
-        self.call("getblockcount", json!([]))
-            .ok()
-            .and_then(|v| v.as_u64())
-            .unwrap_or(0)
-    }
-
-    /// Ctrl-C, then the exit status.
-    fn interrupt(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .expect("kill runs");
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                return status;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "node ignored Ctrl-C"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::node::Node;
 
 /// Why the app cannot run on Docker here, or `None` when it can (CI requires it to).
 fn docker_unavailable() -> Option<String> {
@@ -181,12 +44,6 @@ fn containers_of(pid: u32) -> Vec<String> {
         .lines()
         .map(str::to_owned)
         .collect()
-}
-
-fn txid_of(text: &str) -> Txid {
-    let mut bytes: Vec<u8> = hex::decode(text).unwrap();
-    bytes.reverse();
-    Txid(bytes.try_into().unwrap())
 }
 
 #[test]
@@ -325,41 +182,8 @@ fn devnet_node_end_to_end() {
     assert!(funding["confirmations"].as_u64().unwrap() > 0);
 
     // A payment from the miner's matured coinbase through sendrawtransaction.
-    let miner_key = devnet_key("miner");
-    let miner = Address::from_public_key(&miner_key.public_key(), Network::Devnet);
-    let block2 = a.ok("getblock", json!(["2", 2]));
-    let coinbase2 = &block2["tx"][0];
-    assert_eq!(
-        coinbase2["vout"][0]["scriptPubKey"]["addresses"][0],
-        miner.to_string()
-    );
-    let utxo = Utxo {
-        outpoint: OutPoint {
-            txid: txid_of(coinbase2["txid"].as_str().unwrap()),
-            index: 0,
-        },
-        amount: Amount::from_zat(coinbase2["vout"][0]["valueZat"].as_i64().unwrap()).unwrap(),
-        script_pubkey: Script::from(
-            hex::decode(
-                coinbase2["vout"][0]["scriptPubKey"]["hex"]
-                    .as_str()
-                    .unwrap(),
-            )
-            .unwrap(),
-        ),
-    };
     let payee = Address::from_public_key(&devnet_key("test payee").public_key(), Network::Devnet);
-    let tip = a.ok("getblockcount", json!([])).as_u64().unwrap() as u32;
-    let tx = build_p2pkh(
-        &miner_key,
-        std::slice::from_ref(&utxo),
-        &[(payee, Amount::from_zat(1_000_000).unwrap())],
-        Amount::from_zat(10_000).unwrap(),
-        &miner,
-        Network::Devnet,
-        BlockHeight(tip + 1),
-    )
-    .unwrap();
+    let tx = common::node::payment_from_block_2(&a);
     let txid = a.ok("sendrawtransaction", json!([hex::encode(tx.encoded())]));
     assert_eq!(txid, json!(tx.txid().to_string()));
     a.wait_for("the payment to be mined", Duration::from_secs(30), |n| {
@@ -422,7 +246,7 @@ fn devnet_node_end_to_end() {
             Duration::from_secs(120),
             |f| {
                 let height = f.height();
-                height > u64::from(tip)
+                height > tip
                     && f.call("getblockhash", json!([height]))
                         == a.call("getblockhash", json!([height]))
             },

@@ -47,6 +47,10 @@ pub mod code {
     pub const VERIFY_REJECTED: i64 = -26;
     /// A transaction already in the chain (`RPC_VERIFY_ALREADY_IN_CHAIN`).
     pub const VERIFY_ALREADY_IN_CHAIN: i64 = -27;
+    /// `addnode add` for a node already added (`RPC_CLIENT_NODE_ALREADY_ADDED`).
+    pub const CLIENT_NODE_ALREADY_ADDED: i64 = -23;
+    /// `addnode remove` for a node never added (`RPC_CLIENT_NODE_NOT_ADDED`).
+    pub const CLIENT_NODE_NOT_ADDED: i64 = -24;
 }
 
 /// An error answer: a bitcoind error code and a message.

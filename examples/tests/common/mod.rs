@@ -10,6 +10,9 @@ use std::process::{Command, Output};
 #[path = "../../../flux-apps/tests/common/docker.rs"]
 pub mod docker;
 
+/// A `flux node` process driven over its RPC.
+pub mod node;
+
 /// Runs `flux` with `args` and returns its exit status and output.
 pub fn flux(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_flux"))

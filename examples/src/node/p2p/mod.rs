@@ -54,6 +54,9 @@ pub const PING_INTERVAL: Duration = Duration::from_secs(120);
 /// fluxd's `TIMEOUT_INTERVAL` (`net.h:49`): no message for this long ends a connection.
 pub const TIMEOUT_INTERVAL: Duration = Duration::from_secs(360);
 
+/// Blocks a peer's headers may run ahead of the tip before this node counts as catching up.
+pub const BEHIND_MARGIN: i64 = 6;
+
 /// How often the announcer looks for a new tip or new transactions.
 const ANNOUNCE_POLL: Duration = Duration::from_millis(100);
 
@@ -157,8 +160,11 @@ pub struct PeerHandle {
     pub outbox: mpsc::Sender<NetworkMessage>,
     /// What it reports.
     pub stats: Arc<Mutex<PeerStats>>,
-    /// The last block it is known to have (announced by it or to it).
+    /// The last block it is known to have: announced by it, or sent to it as a header or a
+    /// block (an `inv` sent to it proves nothing: it may not ask).
     pub best_known: Arc<Mutex<Option<BlockHash>>>,
+    /// The last tip announced to it, so each tip is announced once.
+    pub announced: Mutex<Option<BlockHash>>,
 }
 
 /// Everything the node's P2P side shares between connections.
@@ -390,26 +396,25 @@ impl P2p {
         children
     }
 
-    /// Announces the tip and new transactions whenever they change.
+    /// Announces the tip and new transactions whenever they change. A peer whose outbox was
+    /// full at the time is tried again at the next poll, so no peer misses a tip.
     async fn announce_loop(self: Arc<Self>) {
-        let mut announced_tip = lock(&self.state).chain().tip().1;
+        let mut tip: Option<(BlockHash, flux_tx::BlockHeader)> = None;
         let mut announced_txs: HashSet<Txid> = HashSet::new();
         loop {
             tokio::time::sleep(ANNOUNCE_POLL).await;
-            let (tip, tip_header, mempool) = {
+            let mempool: Vec<Txid> = {
                 let state = lock(&self.state);
-                let tip = state.chain().tip().1;
-                let header = if tip == announced_tip {
-                    None
-                } else {
-                    state.chain().header(&tip).ok().flatten()
-                };
-                let mempool: Vec<Txid> = state.mempool().iter().map(|entry| entry.txid).collect();
-                (tip, header, mempool)
+                let hash = state.chain().tip().1;
+                if tip.as_ref().is_none_or(|(known, _)| *known != hash)
+                    && let Ok(Some(header)) = state.chain().header(&hash)
+                {
+                    tip = Some((hash, header));
+                }
+                state.mempool().iter().map(|entry| entry.txid).collect()
             };
-            if let Some(header) = tip_header {
-                self.announce_block(tip, &header);
-                announced_tip = tip;
+            if let Some((hash, header)) = &tip {
+                self.announce_block(*hash, header);
             }
             let fresh: Vec<Txid> = mempool
                 .iter()
@@ -429,20 +434,31 @@ impl P2p {
     fn announce_block(&self, hash: BlockHash, header: &flux_tx::BlockHeader) {
         let peers = lock(&self.peers);
         for handle in peers.values() {
+            let mut announced = lock(&handle.announced);
             let mut best = lock(&handle.best_known);
-            if *best == Some(hash) {
+            if *announced == Some(hash) || *best == Some(hash) {
                 continue;
             }
-            let prefers_headers = lock(&handle.stats).prefers_headers;
-            let message = if prefers_headers && *best == Some(header.prev_block) {
+            let (version, prefers_headers) = {
+                let stats = lock(&handle.stats);
+                (stats.version, stats.prefers_headers)
+            };
+            if version == 0 {
+                // Still in its handshake.
+                continue;
+            }
+            let as_header = prefers_headers && *best == Some(header.prev_block);
+            let message = if as_header {
                 NetworkMessage::Headers(vec![header.clone()])
             } else {
                 NetworkMessage::Inv(vec![Inventory::Block(hash)])
             };
-            // A peer whose outbox is full is behind anyway; it asks for headers when it catches
-            // up.
+            // A peer whose outbox is full gets the announcement at a later poll.
             if handle.outbox.try_send(message).is_ok() {
-                *best = Some(hash);
+                *announced = Some(hash);
+                if as_header {
+                    *best = Some(hash);
+                }
             }
         }
     }
@@ -454,10 +470,21 @@ impl P2p {
             .collect();
         let peers = lock(&self.peers);
         for handle in peers.values() {
-            if lock(&handle.stats).relay_txs {
+            let stats = lock(&handle.stats);
+            if stats.version != 0 && stats.relay_txs {
                 let _ = handle.outbox.try_send(NetworkMessage::Inv(items.clone()));
             }
         }
+    }
+
+    /// Whether this node is still catching up: a peer announced headers more than
+    /// [`BEHIND_MARGIN`] blocks beyond the tip (this node's stand-in for fluxd's initial block
+    /// download, which looks at the tip's age).
+    pub fn is_behind(&self) -> bool {
+        let tip = i64::from(lock(&self.state).chain().tip().0.0);
+        lock(&self.peers)
+            .values()
+            .any(|handle| lock(&handle.stats).synced_headers > tip + BEHIND_MARGIN)
     }
 
     /// Peers connected (after their handshake).
@@ -581,12 +608,18 @@ impl P2p {
         match command {
             "add" => {
                 if !self.add_peer(addr) {
-                    return Err(RpcError::new(-23, "Error: Node already added"));
+                    return Err(RpcError::new(
+                        code::CLIENT_NODE_ALREADY_ADDED,
+                        "Error: Node already added",
+                    ));
                 }
             }
             "remove" => {
                 if !lock(&self.added).remove(&addr) {
-                    return Err(RpcError::new(-24, "Error: Node has not been added."));
+                    return Err(RpcError::new(
+                        code::CLIENT_NODE_NOT_ADDED,
+                        "Error: Node has not been added.",
+                    ));
                 }
             }
             "onetry" => self.try_peer(addr),

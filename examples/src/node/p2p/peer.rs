@@ -85,6 +85,7 @@ pub(super) async fn run(
             outbox: outbox.clone(),
             stats: Arc::clone(&stats),
             best_known: Arc::clone(&best_known),
+            announced: Mutex::new(None),
         },
     );
     let mut session = Session {
@@ -460,7 +461,10 @@ impl Session {
             if let Err(reason) = self.ask_headers(None).await {
                 return Flow::Disconnect(reason);
             }
-            return self.penalize(10, "headers that do not connect to a known block");
+            return self.penalize(
+                10,
+                &format!("headers whose first parent {} is unknown", first.prev_block),
+            );
         };
         let last = match self.take_headers(&headers, parent_height) {
             Ok(last) => last,
@@ -742,6 +746,11 @@ impl Session {
     async fn transaction(&mut self, tx: Transaction) -> Flow {
         let txid = tx.txid();
         self.asked_transactions.remove(&txid);
+        if self.p2p.is_behind() {
+            // fluxd drops transactions during initial block download (`main.cpp:7652-7657`):
+            // they are checked against a tip that is not the network's.
+            return Flow::Continue;
+        }
         let submitted = lock(&self.p2p.state).submit_transaction(tx);
         match submitted {
             Ok(_) | Err(MempoolError::AlreadyInMempool | MempoolError::AlreadyInChain) => {
