@@ -730,75 +730,22 @@ fn unusable_arguments_exit_2_before_connecting() {
     }
 }
 
-/// One JSON-RPC call to a `flux node` (its cookie from the data directory).
-fn node_rpc(rpc: SocketAddr, data_dir: &std::path::Path, method: &str, params: &Value) -> Value {
-    use std::io::{Read, Write};
-    let body = serde_json::json!({"jsonrpc": "1.0", "id": 1, "method": method, "params": params})
-        .to_string();
-    let Ok(cookie) = std::fs::read_to_string(data_dir.join(".cookie")) else {
-        return Value::Null;
-    };
-    let authorization = examples::node::rpc_auth::basic_header(&cookie);
-    let Ok(mut stream) = std::net::TcpStream::connect(rpc) else {
-        return Value::Null;
-    };
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: localhost\r\nAuthorization: {authorization}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let mut response = String::new();
-    if stream.write_all(request.as_bytes()).is_err()
-        || stream.read_to_string(&mut response).is_err()
-    {
-        return Value::Null;
-    }
-    response
-        .split_once("\r\n\r\n")
-        .and_then(|(_, body)| serde_json::from_str::<Value>(body).ok())
-        .map_or(Value::Null, |answer| answer["result"].clone())
-}
-
 #[test]
 fn a_real_flux_node_is_read_across_the_switch_to_proof_of_node() {
     let dir = tempfile::tempdir().unwrap();
-    let data_dir = dir.path().join("node");
-    let rpc = common::free_loopback_addr();
-    let p2p = common::free_loopback_addr();
-    let _node = common::KillOnDrop(
-        std::process::Command::new(env!("CARGO_BIN_EXE_flux"))
-            .args([
-                "node",
-                "--devnet",
-                "--block-interval-ms",
-                "50",
-                "--slot-secs",
-                "1",
-            ])
-            .args(["--app-runtime", "none", "--status-interval-ms", "5000"])
-            .args(["--rpc-bind", &rpc.to_string(), "--listen", &p2p.to_string()])
-            .arg("--datadir")
-            .arg(&data_dir)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("flux node starts"),
-    );
+    // 1-s slots (the shared node's default), no apps to run.
+    let node = common::node::Node::start(&dir.path().join("node"), &["--app-runtime", "none"]);
+    let p2p = node.p2p;
     // Past the switch: the node mines to 249, then its fluxnodes sign. Ten signed headers: with
     // the devnet's easy PON target a header checked with the wrong slot length still passes
     // about half the time, so fewer would hide a wrong --slot-secs.
     let wanted = u64::from(PON_HEIGHT + 10);
-    let started = std::time::Instant::now();
-    let height = loop {
-        let height = node_rpc(rpc, &data_dir, "getblockcount", &Value::Array(Vec::new()));
-        if height.as_u64().is_some_and(|height| height >= wanted) {
-            break height.as_u64().unwrap();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(180),
-            "the node did not reach height {wanted} (at {height})"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    node.wait_for(
+        &format!("height {wanted}"),
+        Duration::from_secs(180),
+        |node| node.height() >= wanted,
+    );
+    let height = node.height();
 
     let out = flux(&["peer", &p2p.to_string(), "--network", "devnet"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -832,7 +779,7 @@ fn a_real_flux_node_is_read_across_the_switch_to_proof_of_node() {
     assert_eq!(lines.len() as u64, height);
     for (index, line) in lines.iter().enumerate() {
         let at = index + 1;
-        let hash = node_rpc(rpc, &data_dir, "getblockhash", &serde_json::json!([at]));
+        let hash = node.hash_at(at as u64).unwrap();
         let era = if at >= PON_HEIGHT as usize {
             "pon"
         } else {
@@ -840,13 +787,13 @@ fn a_real_flux_node_is_read_across_the_switch_to_proof_of_node() {
         };
         let fields: Vec<&str> = line.split(' ').collect();
         assert_eq!(fields[0], at.to_string(), "{line}");
-        assert_eq!(fields[1], hash.as_str().unwrap(), "{line}");
+        assert_eq!(fields[1], hash, "{line}");
         assert_eq!(fields[2], era, "{line}");
         assert_eq!(fields[5..], ["ok"], "{line}");
     }
 
     // From block 100 without its height: the node serves the block, its coinbase says 100.
-    let from = node_rpc(rpc, &data_dir, "getblockhash", &serde_json::json!([100]));
+    let from = node.hash_at(100).unwrap();
     let out = flux(&[
         "peer",
         &p2p.to_string(),
@@ -854,7 +801,7 @@ fn a_real_flux_node_is_read_across_the_switch_to_proof_of_node() {
         "devnet",
         "headers",
         "--from",
-        from.as_str().unwrap(),
+        &from,
         "--count",
         "2",
     ]);
