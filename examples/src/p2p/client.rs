@@ -420,7 +420,8 @@ impl PeerClient {
         &self.peer
     }
 
-    /// The `version` this client sent (its timestamp is the one of its own message).
+    /// The `version` this client sent, built again from the same settings: every field is the
+    /// sent one but the timestamp, which may be a second later.
     pub fn sent_version(&self) -> &VersionMessage {
         &self.sent
     }
