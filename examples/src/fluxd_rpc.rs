@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use base64::Engine as _;
 use bytes::Bytes;
 use flux_tx::address::Address;
-use flux_tx::{BlockHash, FluxDecode, FluxEncode, Transaction, Txid};
+use flux_tx::{Block, BlockHash, FluxDecode, FluxEncode, Transaction, Txid};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
@@ -49,6 +49,22 @@ pub enum Auth {
     },
     /// The cookie file fluxd writes (`<datadir>/.cookie`: `__cookie__:<password>`).
     Cookie(PathBuf),
+}
+
+impl Auth {
+    /// `user:password` as one string (a cookie file's content is one too).
+    ///
+    /// # Errors
+    /// A message when there is no `:`.
+    pub fn from_credentials(credentials: &str) -> Result<Auth, String> {
+        let (user, password) = credentials
+            .split_once(':')
+            .ok_or_else(|| "credentials must be user:password".to_owned())?;
+        Ok(Auth::UserPassword {
+            user: user.to_owned(),
+            password: password.to_owned(),
+        })
+    }
 }
 
 /// Why a call failed.
@@ -289,6 +305,29 @@ impl FluxdClient {
             method: method.into(),
             reason: e.to_string(),
         })
+    }
+
+    /// `getblock <hash> 0`: the block's bytes, decoded, and checked to hash to `hash`.
+    ///
+    /// # Errors
+    /// [`RpcClientError`]; [`RpcClientError::Malformed`] when the bytes are not a block or not
+    /// that block.
+    pub async fn raw_block(&self, hash: &BlockHash) -> Result<Block, RpcClientError> {
+        const METHOD: &str = "getblock";
+        let text: String = self.call(METHOD, json!([hash.to_string(), 0])).await?;
+        let malformed = |reason: String| RpcClientError::Malformed {
+            method: METHOD.into(),
+            reason,
+        };
+        let bytes = hex::decode(text.trim()).map_err(|e| malformed(e.to_string()))?;
+        let block = Block::decode_exact(&bytes).map_err(|e| malformed(e.to_string()))?;
+        if block.hash() != *hash {
+            return Err(malformed(format!(
+                "asked for block {hash}, got block {}",
+                block.hash()
+            )));
+        }
+        Ok(block)
     }
 
     /// `getblockcount`.

@@ -3,8 +3,9 @@
 //! length are disconnected, a bad checksum is ignored, a header failing its proof of work and a
 //! transaction of an unknown format are banned, an oversize `inv` costs 20 and a second
 //! `version` 1 (each with `reject`), an unrequested block out of the blue is ignored, a flood of
-//! pings is answered ping by ping, and a peer that stalls mid-message is dropped after the
-//! timeout. The honest node's connection survives it all and it keeps syncing.
+//! pings is answered ping by ping, a peer that stalls mid-message or never says `version` is
+//! dropped after the timeout, and connections beyond the cap are closed on arrival. The honest
+//! node's connection survives it all and it keeps syncing.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::{ErrorKind, Read, Write};
@@ -190,6 +191,8 @@ fn a_hostile_peer_gets_fluxd_s_answers_and_an_honest_one_keeps_syncing() {
             "--peer-timeout-secs",
             &timeout,
             "--ban-loopback-peers",
+            "--max-peers",
+            "4",
         ],
     );
     let addr = node.p2p;
@@ -386,6 +389,21 @@ fn a_hostile_peer_gets_fluxd_s_answers_and_an_honest_one_keeps_syncing() {
         waited >= Duration::from_secs(PEER_TIMEOUT_SECS - 1),
         "dropped after {waited:?}, before the timeout"
     );
+
+    // At most four peers: with the honest one and three silent sockets, a fifth is closed on
+    // arrival; the silent ones are dropped when their handshake times out.
+    let silent: Vec<Raw> = (0..3).map(|_| Raw::connect(addr)).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut fifth = Raw::connect(addr);
+    assert!(
+        fifth.closed_within(Duration::from_secs(1)),
+        "a fifth peer let in"
+    );
+    let opened = Instant::now();
+    for mut peer in silent {
+        assert!(peer.closed_within(Duration::from_secs(PEER_TIMEOUT_SECS * 4)));
+    }
+    assert!(opened.elapsed() >= Duration::from_secs(PEER_TIMEOUT_SECS - 1));
 
     // Through all of it the honest node stayed connected and kept syncing.
     let tip = node.height();

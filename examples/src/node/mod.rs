@@ -30,6 +30,7 @@ pub mod wallet;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -43,7 +44,7 @@ use tokio::net::TcpListener;
 
 use methods::Methods;
 use operators::{MINER, OPERATORS};
-use rpc::{Params, RpcClient, RpcError};
+use rpc::{Params, RpcError};
 use state::{NodeState, StateError};
 
 /// What `flux node` was asked to do.
@@ -461,6 +462,29 @@ pub fn summary_line(state: &NodeState) -> String {
     )
 }
 
+/// fluxd's `setgenerate` (turns block making on or off) and `getgenerate`; `None` for any other
+/// method.
+fn generation_rpc(
+    producing: &AtomicBool,
+    method: &str,
+    params: Params<'_>,
+) -> Option<Result<Value, RpcError>> {
+    match method {
+        "getgenerate" => Some(Ok(Value::Bool(producing.load(Ordering::Relaxed)))),
+        "setgenerate" => Some(match params.0.first() {
+            Some(Value::Bool(on)) => {
+                producing.store(*on, Ordering::Relaxed);
+                Ok(Value::Null)
+            }
+            _ => Err(RpcError::new(
+                rpc::code::TYPE_ERROR,
+                "setgenerate takes true or false",
+            )),
+        }),
+        _ => None,
+    }
+}
+
 /// Runs a devnet node until `shutdown` completes (or the tip reaches `stop_at`).
 ///
 /// # Errors
@@ -529,9 +553,14 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
         network.add_peer(*peer);
     }
     let methods = Methods::new(Arc::clone(&state));
+    let producing = Arc::new(AtomicBool::new(config.produce));
     let handler = {
         let network = Arc::clone(&network);
+        let producing = Arc::clone(&producing);
         move |method: &str, params: Params<'_>| -> Result<Value, RpcError> {
+            if let Some(answer) = generation_rpc(&producing, method, params) {
+                return answer;
+            }
             network
                 .rpc(method, params)
                 .unwrap_or_else(|| methods.call(method, params))
@@ -552,6 +581,7 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
     let owner = format!("flux-devnet-{}", std::process::id());
     let work = {
         let state = Arc::clone(&state);
+        let producing = Arc::clone(&producing);
         let config = config.clone();
         let app = Arc::clone(&app);
         async move {
@@ -563,10 +593,23 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
                 }
                 let wait = match config.follow_rpc {
                     Some(peer) => {
-                        let client = match &config.follow_rpc_credentials {
-                            Some(credentials) => RpcClient::with_credentials(peer, credentials),
-                            None => RpcClient::new(peer),
+                        let auth = match &config.follow_rpc_credentials {
+                            Some(credentials) => crate::fluxd_rpc::Auth::from_credentials(
+                                credentials,
+                            )
+                            .map_err(|reason| NodeError::Io {
+                                what: "--follow-rpc-cookie".into(),
+                                source: std::io::Error::other(reason),
+                            })?,
+                            None => crate::fluxd_rpc::Auth::None,
                         };
+                        let client =
+                            crate::fluxd_rpc::FluxdClient::new(peer, auth).map_err(|error| {
+                                NodeError::Io {
+                                    what: "--follow-rpc".into(),
+                                    source: std::io::Error::other(error.to_string()),
+                                }
+                            })?;
                         match sync::sync_once(&state, &client).await {
                             Ok(0) => Duration::from_millis(250),
                             Ok(_) => Duration::ZERO,
@@ -577,7 +620,7 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
                         }
                     }
                     // Peers bring the blocks.
-                    None if !config.produce => Duration::from_millis(250),
+                    None if !producing.load(Ordering::Relaxed) => Duration::from_millis(250),
                     None if lock(&state).next_is_proof_of_node() => {
                         produce_on_worker(&state, "minter task", mint_block).await?;
                         // fluxd's minter polls every second; one poll per slot, early in it.
@@ -592,7 +635,7 @@ pub async fn run(config: NodeConfig, shutdown: impl Future<Output = ()>) -> Resu
                         }
                     }
                 };
-                let deploy_now = config.produce
+                let deploy_now = producing.load(Ordering::Relaxed)
                     && app.lock().unwrap_or_else(PoisonError::into_inner).is_none()
                     && config.app_runtime != apps::RuntimeChoice::None
                     && all_nodes_confirmed(&lock(&state));

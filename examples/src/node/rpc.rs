@@ -1,5 +1,5 @@
-//! A fluxd-compatible JSON-RPC endpoint over HTTP/1.1 on loopback, and the client the reference node
-//! uses to sync from another node.
+//! A fluxd-compatible JSON-RPC endpoint over HTTP/1.1 on loopback (the client side is
+//! [`crate::fluxd_rpc`]).
 //!
 //! fluxd speaks bitcoind's JSON-RPC 1.0 dialect (`src/rpc/server.cpp`, `src/httprpc.cpp`): a POST of
 //! `{"method", "params": [..], "id"}` answered by `{"result", "error", "id"}`, where an error is
@@ -16,16 +16,13 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
-use super::rpc_auth::{RpcAccess, Verdict, basic_header};
+use super::rpc_auth::{RpcAccess, Verdict};
 
 /// The largest request body the server reads (a `sendrawtransaction` of fluxd's largest
 /// transaction, hex-encoded, fits easily).
 pub const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
-
-/// The largest response body the client reads (a hex block of fluxd's 2 MB maximum, with room).
-pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 /// bitcoind/fluxd RPC error codes (`src/rpc/protocol.h`).
 pub mod code {
@@ -47,6 +44,10 @@ pub mod code {
     pub const VERIFY_REJECTED: i64 = -26;
     /// A transaction already in the chain (`RPC_VERIFY_ALREADY_IN_CHAIN`).
     pub const VERIFY_ALREADY_IN_CHAIN: i64 = -27;
+    /// `addnode add` for a node already added (`RPC_CLIENT_NODE_ALREADY_ADDED`).
+    pub const CLIENT_NODE_ALREADY_ADDED: i64 = -23;
+    /// `addnode remove` for a node never added (`RPC_CLIENT_NODE_NOT_ADDED`).
+    pub const CLIENT_NODE_NOT_ADDED: i64 = -24;
 }
 
 /// An error answer: a bitcoind error code and a message.
@@ -349,140 +350,10 @@ pub async fn serve(
     }
 }
 
-/// Why a call to another node failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ClientError {
-    /// The node could not be reached.
-    #[error("cannot reach {addr}: {source}")]
-    Connect {
-        /// The node's address.
-        addr: SocketAddr,
-        /// The socket error.
-        source: std::io::Error,
-    },
-    /// The HTTP exchange failed.
-    #[error("http error talking to {addr}: {source}")]
-    Http {
-        /// The node's address.
-        addr: SocketAddr,
-        /// The HTTP error.
-        source: hyper::Error,
-    },
-    /// The answer was not a JSON-RPC response.
-    #[error("malformed answer from {addr}: {reason}")]
-    Malformed {
-        /// The node's address.
-        addr: SocketAddr,
-        /// What was wrong.
-        reason: String,
-    },
-    /// The node answered with an error.
-    #[error(transparent)]
-    Rpc(#[from] RpcError),
-}
-
-/// A JSON-RPC client for one node (a new connection per call: sync is not chatty enough to need
-/// more, and a dropped connection then costs one call).
-#[derive(Debug, Clone)]
-pub struct RpcClient {
-    addr: SocketAddr,
-    /// The `Authorization` header value sent with every call.
-    authorization: Option<String>,
-}
-
-impl RpcClient {
-    /// A client for the node listening on `addr`, without credentials.
-    pub fn new(addr: SocketAddr) -> Self {
-        RpcClient {
-            addr,
-            authorization: None,
-        }
-    }
-
-    /// A client that authenticates with `credentials` (`user:password`, or a cookie file's
-    /// content).
-    pub fn with_credentials(addr: SocketAddr, credentials: &str) -> Self {
-        RpcClient {
-            addr,
-            authorization: Some(basic_header(credentials)),
-        }
-    }
-
-    /// The node's address.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Calls `method` with `params` and returns its result.
-    ///
-    /// # Errors
-    /// [`ClientError`] when the node is unreachable, the exchange fails, or the node answers with
-    /// an error.
-    pub async fn call(&self, method: &str, params: Value) -> Result<Value, ClientError> {
-        let addr = self.addr;
-        let stream = TcpStream::connect(addr)
-            .await
-            .map_err(|source| ClientError::Connect { addr, source })?;
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|source| ClientError::Http { addr, source })?;
-        tokio::spawn(connection);
-        let body = json!({"jsonrpc": "1.0", "id": "flux-rs", "method": method, "params": params});
-        let mut request = Request::post("/")
-            .header(hyper::header::HOST, addr.to_string())
-            .header(hyper::header::CONTENT_TYPE, "application/json");
-        if let Some(authorization) = &self.authorization {
-            request = request.header(hyper::header::AUTHORIZATION, authorization.as_str());
-        }
-        let request = request
-            .body(Full::new(Bytes::from(body.to_string())))
-            .map_err(|error| ClientError::Malformed {
-                addr,
-                reason: error.to_string(),
-            })?;
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|source| ClientError::Http { addr, source })?;
-        let bytes = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
-            .collect()
-            .await
-            .map_err(|error| ClientError::Malformed {
-                addr,
-                reason: error.to_string(),
-            })?
-            .to_bytes();
-        let mut answer: Value =
-            serde_json::from_slice(&bytes).map_err(|error| ClientError::Malformed {
-                addr,
-                reason: error.to_string(),
-            })?;
-        match answer.get("error") {
-            None | Some(Value::Null) => {}
-            Some(error) => {
-                let code = error.get("code").and_then(Value::as_i64).unwrap_or(0);
-                let message = error
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned();
-                return Err(RpcError::new(code, message).into());
-            }
-        }
-        answer
-            .get_mut("result")
-            .map(Value::take)
-            .ok_or_else(|| ClientError::Malformed {
-                addr,
-                reason: "no result".into(),
-            })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::node::rpc_auth::basic_header;
 
     fn echo(method: &str, params: Params<'_>) -> Result<Value, RpcError> {
         match method {
@@ -557,18 +428,28 @@ mod tests {
 
     #[tokio::test]
     async fn client_and_server_over_loopback() {
+        use crate::fluxd_rpc::{Auth, FluxdClient, RpcClientError};
+
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, server, credentials, _dir) = spawn_test_server(listener);
-        let client = RpcClient::with_credentials(addr, &credentials);
+        let client = FluxdClient::new(addr, Auth::from_credentials(&credentials).unwrap()).unwrap();
         assert_eq!(
-            client.call("getblockhash", json!([42])).await.unwrap(),
-            json!(42)
+            client
+                .call::<i64>("getblockhash", json!([42]))
+                .await
+                .unwrap(),
+            42
         );
-        match client.call("fail", json!([])).await {
-            Err(ClientError::Rpc(error)) => assert_eq!(error.code, code::INVALID_PARAMETER),
+        match client.call::<Value>("fail", json!([])).await {
+            Err(RpcClientError::Rpc { code, .. }) => assert_eq!(code, code::INVALID_PARAMETER),
             other => panic!("expected an rpc error, got {other:?}"),
         }
+        let stranger = FluxdClient::new(addr, Auth::None).unwrap();
+        assert!(matches!(
+            stranger.call::<Value>("getblockhash", json!([1])).await,
+            Err(RpcClientError::Unauthorized { .. })
+        ));
         stop.send(()).unwrap();
         server.await.unwrap();
     }

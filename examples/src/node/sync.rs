@@ -4,11 +4,9 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use flux_pow::BlockHeight;
-use flux_tx::{Block, FluxDecode};
-use serde_json::{Value, json};
 
-use super::rpc::{ClientError, RpcClient};
 use super::state::{NodeState, StateError};
+use crate::fluxd_rpc::{FluxdClient, RpcClientError};
 
 /// Blocks fetched per sync round before the state is settled and the summary can print.
 pub const BATCH: u32 = 500;
@@ -17,12 +15,9 @@ pub const BATCH: u32 = 500;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SyncError {
-    /// The peer did not answer as a node should.
+    /// The peer did not answer as a node should (unreachable, refused, or a malformed answer).
     #[error("{0}")]
-    Peer(#[from] ClientError),
-    /// The peer sent something that is not a block hash or block.
-    #[error("peer sent a malformed {0}")]
-    Malformed(&'static str),
+    Peer(#[from] RpcClientError),
     /// A block from the peer breaks a consensus rule: the peer is on another chain or lying.
     #[error("block {height} from the peer is invalid: {error}")]
     InvalidBlock {
@@ -43,13 +38,6 @@ fn lock(state: &Mutex<NodeState>) -> std::sync::MutexGuard<'_, NodeState> {
     state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-async fn remote_hash(client: &RpcClient, height: u32) -> Result<String, SyncError> {
-    match client.call("getblockhash", json!([height])).await? {
-        Value::String(hash) => Ok(hash),
-        _ => Err(SyncError::Malformed("block hash")),
-    }
-}
-
 /// One round: fetch and accept up to [`BATCH`] blocks the peer has beyond the last common block.
 /// Returns how many blocks were accepted.
 ///
@@ -57,21 +45,16 @@ async fn remote_hash(client: &RpcClient, height: u32) -> Result<String, SyncErro
 /// [`SyncError`].
 pub async fn sync_once(
     state: &Arc<Mutex<NodeState>>,
-    client: &RpcClient,
+    client: &FluxdClient,
 ) -> Result<u32, SyncError> {
-    let remote_height = client
-        .call("getblockcount", json!([]))
-        .await?
-        .as_u64()
-        .and_then(|height| u32::try_from(height).ok())
-        .ok_or(SyncError::Malformed("block count"))?;
+    let remote_height = client.block_count().await?;
     let local_height = lock(state).chain().tip().0.0;
     // Walk down from the lower tip until both chains agree (genesis always does).
     let mut common = local_height.min(remote_height);
     loop {
         let local = lock(state).chain().block_hash(BlockHeight(common))?;
-        let remote = remote_hash(client, common).await?;
-        if local.map(|hash| hash.to_string()) == Some(remote) || common == 0 {
+        let remote = client.block_hash(common).await?;
+        if local == Some(remote) || common == 0 {
             break;
         }
         common -= 1;
@@ -82,16 +65,8 @@ pub async fn sync_once(
     let last = remote_height.min(common.saturating_add(BATCH));
     let mut accepted = 0;
     for height in common + 1..=last {
-        let hash = remote_hash(client, height).await?;
-        let raw = client.call("getblock", json!([hash, 0])).await?;
-        let bytes = raw
-            .as_str()
-            .and_then(|text| hex::decode(text).ok())
-            .ok_or(SyncError::Malformed("block"))?;
-        let block = Block::decode_exact(&bytes).map_err(|_| SyncError::Malformed("block"))?;
-        if block.hash().to_string() != hash {
-            return Err(SyncError::Malformed("block (hash mismatch)"));
-        }
+        let hash = client.block_hash(height).await?;
+        let block = client.raw_block(&hash).await?;
         let mut guard = lock(state);
         guard
             .accept_block(&block)

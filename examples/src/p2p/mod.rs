@@ -1,6 +1,7 @@
 //! Speaking fluxd's peer-to-peer protocol over TCP, on top of the pure codecs of
 //! [`flux_tx::p2p`]: a bounded message reader and a writer ([`wire`]), and the `version`/`verack`
-//! handshake ([`handshake`]). The reference node ([`crate::node`]) and `flux peer` share them.
+//! handshake ([`handshake`]). The reference node ([`crate::node`]) and `flux peer` share them;
+//! `flux peer` drives them through a small header-downloading client ([`client`]).
 //!
 //! ```
 //! use examples::p2p::handshake::{LocalVersion, min_peer_version, user_agent};
@@ -23,5 +24,6 @@
 //! assert_eq!(ours.min_peer_version, 170_020);
 //! ```
 
+pub mod client;
 pub mod handshake;
 pub mod wire;

@@ -172,15 +172,6 @@ impl Node {
             .ok()
             .and_then(|hash| hash.as_str().map(str::to_owned))
     }
-
-    /// Sends a signal (`STOP`, `CONT`, `INT`, …) to the node's process.
-    pub fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .args([&format!("-{name}"), &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "kill -{name} failed");
-    }
 }
 
 /// A payment of 0.01 FLUX from the devnet miner's coinbase of block 2 to a fresh key, built on

@@ -22,6 +22,7 @@ mod keys;
 mod multisig;
 mod node;
 mod parallel;
+mod peer;
 mod pow;
 mod rewards;
 mod secret_key;
@@ -79,6 +80,9 @@ enum Command {
     Titan(titan::TitanCommand),
     /// The reference node: a devnet that mines, registers fluxnodes and serves JSON-RPC.
     Node(Box<node::NodeArgs>),
+    /// Talk to a fluxd-speaking peer: print its handshake, or download and verify headers
+    /// (flux-tx's P2P codecs, flux-consensus' header checks).
+    Peer(peer::PeerArgs),
     /// Fluxnode START and CONFIRM transactions: build, sign, print hex (flux-tx).
     #[command(subcommand)]
     Fluxnode(fluxnode::FluxnodeCommand),
@@ -99,6 +103,7 @@ fn main() -> ExitCode {
         Command::Supply(args) => supply::run(args),
         Command::Titan(command) => titan::run(command),
         Command::Node(args) => node::run_node(*args),
+        Command::Peer(args) => peer::run(args),
         Command::Tx(command) => tx::run_tx(command),
         Command::Block(command) => tx::run_block(command),
         Command::Header(command) => header::run(command),

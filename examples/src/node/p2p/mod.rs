@@ -608,12 +608,18 @@ impl P2p {
         match command {
             "add" => {
                 if !self.add_peer(addr) {
-                    return Err(RpcError::new(-23, "Error: Node already added"));
+                    return Err(RpcError::new(
+                        code::CLIENT_NODE_ALREADY_ADDED,
+                        "Error: Node already added",
+                    ));
                 }
             }
             "remove" => {
                 if !lock(&self.added).remove(&addr) {
-                    return Err(RpcError::new(-24, "Error: Node has not been added."));
+                    return Err(RpcError::new(
+                        code::CLIENT_NODE_NOT_ADDED,
+                        "Error: Node has not been added.",
+                    ));
                 }
             }
             "onetry" => self.try_peer(addr),
