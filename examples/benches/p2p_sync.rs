@@ -20,8 +20,9 @@
 //! - `headers: serving alone` and `headers: codec alone`: where the wire's time goes, the
 //!   serving node's `headers_after` over the stored chain (160 a call, as it answers
 //!   `getheaders`), and framing plus decoding those `headers` messages;
-//! - `headers: over loopback`: a client on [`examples::p2p`] handshakes with a node serving the
-//!   chain (`flux node` in this process, not producing) and downloads every header with
+//! - `headers: over loopback`: the researcher's client ([`examples::p2p::client`], on
+//!   [`examples::p2p::wire`] and [`examples::p2p::handshake`]) handshakes with a node serving
+//!   the chain (`flux node` in this process, not producing) and downloads every header with
 //!   `getheaders` (160 a reply), checking each as in the first mode; from the connect to the last
 //!   header;
 //! - `blocks: over loopback`: a second node, with an empty store, syncs the whole chain from the
@@ -40,20 +41,16 @@ use std::time::{Duration, Instant};
 use examples::node::p2p::peer::headers_after;
 use examples::node::prebuilt::{CHAIN_FILE, build_devnet_chain};
 use examples::node::{NodeConfig, apps, p2p, rpc, run};
-use examples::p2p::handshake::{Direction, LocalVersion, handshake, min_peer_version};
-use examples::p2p::wire::{MessageReader, MessageWriter, Received};
+use examples::p2p::client::{PeerClient, Start, Timeouts};
 use flux_consensus::check::header::check_header_for_height;
 use flux_consensus::{AcceptOutcome, Chain, Devnet, NetworkParams};
 use flux_pow::BlockHeight;
 use flux_tx::p2p::{
     LocatorRequest, MAX_HEADERS_RESULTS, MessageStatus, NetworkMessage, PROTOCOL_VERSION,
-    ServiceFlags, decode_message,
+    decode_message,
 };
 use flux_tx::{Block, BlockHash, BlockHeader};
 use tokio::net::TcpStream;
-
-/// How long the header client waits for any one message.
-const MESSAGE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Marks a cached chain directory as complete (written after the build returns).
 const COMPLETE_MARK: &str = "complete";
@@ -255,82 +252,27 @@ async fn wait_for_listener(addr: SocketAddr) {
     }
 }
 
-/// Downloads every header after genesis from `peer` with `getheaders`, checking each as
-/// [`validate_headers`] does. Returns how many headers came and how many bytes were received.
-async fn download_headers(peer: SocketAddr, devnet: &Devnet, genesis: &BlockHeader) -> (u64, u64) {
-    let stream = TcpStream::connect(peer).await.expect("connect to the node");
-    stream.set_nodelay(true).expect("TCP_NODELAY");
-    let (read, write) = stream.into_split();
-    let mut reader = MessageReader::new(read, devnet.message_start());
-    let mut writer = MessageWriter::new(write, devnet.message_start());
-    // Any value but the node's own: it only tells a connection to itself.
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(1, |elapsed| elapsed.as_nanos() as u64);
-    let local = LocalVersion {
-        version: PROTOCOL_VERSION,
-        // A client: the node does not ask it for headers.
-        services: ServiceFlags::NONE,
-        start_height: BlockHeight(0),
-        nonce,
-        relay: false,
-        min_peer_version: min_peer_version(devnet, BlockHeight(0)),
-    };
-    handshake(
-        &mut reader,
-        &mut writer,
-        &local,
-        peer,
-        Direction::Outbound,
-        MESSAGE_TIMEOUT,
-    )
-    .await
-    .expect("handshake");
-    let mut previous = genesis.hash();
-    let mut count: u32 = 0;
-    loop {
-        let request = LocatorRequest {
-            version: PROTOCOL_VERSION,
-            locator: vec![previous],
-            stop: BlockHash([0; 32]),
-        };
-        writer
-            .send(&NetworkMessage::GetHeaders(request), MESSAGE_TIMEOUT)
-            .await
-            .expect("send getheaders");
-        let headers = loop {
-            match reader
-                .next(MESSAGE_TIMEOUT, MESSAGE_TIMEOUT)
-                .await
-                .expect("read")
-            {
-                // The reply: it starts after `previous` (an announcement would not).
-                Received::Message(NetworkMessage::Headers(headers))
-                    if headers
-                        .first()
-                        .is_none_or(|first| first.prev_block == previous) =>
-                {
-                    break headers;
-                }
-                Received::Message(NetworkMessage::Ping(nonce)) => writer
-                    .send(&NetworkMessage::Pong(nonce), MESSAGE_TIMEOUT)
-                    .await
-                    .expect("send pong"),
-                _ => {}
-            }
-        };
-        for header in &headers {
-            count += 1;
-            assert_eq!(header.prev_block, previous, "header {count} links");
-            check_header_for_height(devnet, header, BlockHeight(count)).expect("a valid header");
-            previous = header.hash();
-        }
-        if headers.len() < MAX_HEADERS_RESULTS {
-            break;
-        }
-    }
-    writer.shutdown().await;
-    (u64::from(count), reader.received_bytes())
+/// Downloads the `count` headers after genesis from `peer` with the researcher's client
+/// ([`PeerClient::get_headers`]: `getheaders` from the last header received, each header checked
+/// as [`validate_headers`] does); returns how many came.
+async fn download_headers(peer: SocketAddr, devnet: &Devnet, count: u32) -> u64 {
+    let mut client = PeerClient::connect(devnet, &peer.to_string(), Timeouts::default())
+        .await
+        .expect("connect and handshake");
+    let summary = client
+        .get_headers(devnet, Start::Genesis, count, |checked| {
+            assert!(
+                checked.fault.is_none(),
+                "header {}: {:?}",
+                checked.height.0,
+                checked.fault
+            );
+        })
+        .await
+        .expect("the headers");
+    client.close().await;
+    assert_eq!(summary.invalid, 0);
+    u64::from(summary.received)
 }
 
 fn main() {
@@ -470,20 +412,15 @@ fn main() {
     );
     let tip = blocks.last().map(Block::hash).expect("a tip");
 
-    let mut wire_bytes = 0;
     let headers_over_wire = selected(headers_mode).then(|| {
         measure(headers_mode, "headers", runs, || {
             let started = Instant::now();
-            let (count, bytes) = runtime.block_on(download_headers(server_addr, &devnet, &genesis));
+            let count = runtime.block_on(download_headers(server_addr, &devnet, height));
             let took = started.elapsed();
             assert_eq!(count, u64::from(height), "every header came");
-            wire_bytes = bytes;
             (count, took)
         })
     });
-    if headers_over_wire.is_some() {
-        println!("{headers_mode}: {wire_bytes} bytes received per download");
-    }
 
     let blocks_over_wire = selected(blocks_mode).then(|| {
         measure(blocks_mode, "blocks", runs, || {
