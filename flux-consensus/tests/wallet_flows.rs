@@ -71,6 +71,9 @@ impl NetworkParams for NodeUpgradesDevnet {
     fn message_start(&self) -> [u8; 4] {
         Devnet::default().message_start()
     }
+    fn min_peer_protocol_version(&self) -> u32 {
+        Devnet::default().min_peer_protocol_version()
+    }
     fn checkpoints(&self) -> Vec<(BlockHeight, BlockHash)> {
         Devnet::default().checkpoints()
     }
