@@ -420,6 +420,14 @@ pub(crate) fn decode_block(bytes: &[u8]) -> Result<flux_tx::Block, StoreError> {
         .map_err(|error| StoreError::Corrupt(format!("block: {error}")))
 }
 
+/// The header at the front of a stored block, without decoding its transactions.
+pub(crate) fn decode_block_header(bytes: &[u8]) -> Result<flux_tx::BlockHeader, StoreError> {
+    use flux_tx::FluxDecode;
+    let mut input = bytes;
+    flux_tx::BlockHeader::flux_decode(&mut input)
+        .map_err(|error| StoreError::Corrupt(format!("block header: {error}")))
+}
+
 pub(crate) fn encode_block(block: &flux_tx::Block) -> Vec<u8> {
     block.encoded()
 }

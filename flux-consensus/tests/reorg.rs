@@ -89,6 +89,24 @@ fn a_heavier_branch_takes_over_with_exact_state_and_back() {
         b_blocks.iter().map(Block::hash).collect::<Vec<_>>()
     );
     assert_same_state(&main.chain, &branch_b.chain);
+    // The headers a node serves now follow branch B, and stop at its tip.
+    let served = main
+        .chain
+        .best_chain_headers(BlockHeight(201), 160)
+        .unwrap();
+    let expected: Vec<_> = b_blocks
+        .iter()
+        .map(|block| (block.hash(), block.header.clone()))
+        .collect();
+    assert_eq!(served, expected);
+    assert_eq!(
+        main.chain
+            .header(&disconnected[0])
+            .unwrap()
+            .map(|h| h.hash()),
+        Some(disconnected[0]),
+        "a block off the best chain keeps its header"
+    );
     // Work is kept per block on both branches: the new tip's is the best, and a block of the
     // abandoned branch still has the lighter work it had.
     let tip_work = main.chain.chain_work(&main.chain.tip().1).unwrap();

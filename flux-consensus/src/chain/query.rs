@@ -12,8 +12,8 @@ use super::{Chain, TxLocation};
 use crate::check::header::median_time_past;
 use crate::check::utxo::Coin;
 use crate::store::{
-    BLOCKS, INDEX, MAIN, NODE_KEYS, StoreError, TX_INDEX, UTXOS, decode_block, decode_coin,
-    decode_hash, decode_tx_location,
+    BLOCKS, INDEX, MAIN, NODE_KEYS, StoreError, TX_INDEX, UTXOS, decode_block, decode_block_header,
+    decode_coin, decode_hash, decode_tx_location,
 };
 
 impl Chain {
@@ -51,7 +51,38 @@ impl Chain {
     ///
     /// As [`Chain::block`].
     pub fn header(&self, hash: &BlockHash) -> Result<Option<BlockHeader>, StoreError> {
-        Ok(self.block(hash)?.map(|block| block.header))
+        let read = self.db.begin_read()?;
+        let blocks = read.open_table(BLOCKS)?;
+        match blocks.get(hash.0.as_slice())? {
+            Some(bytes) => Ok(Some(decode_block_header(bytes.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Up to `max` best-chain headers from height `start` up, with their hashes, read in one
+    /// store transaction (what a node serves for `getheaders`).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] on a read failure or a corrupt record.
+    pub fn best_chain_headers(
+        &self,
+        start: BlockHeight,
+        max: usize,
+    ) -> Result<Vec<(BlockHash, BlockHeader)>, StoreError> {
+        let read = self.db.begin_read()?;
+        let main = read.open_table(MAIN)?;
+        let blocks = read.open_table(BLOCKS)?;
+        let mut headers = Vec::new();
+        for entry in main.range(start.0..)?.take(max) {
+            let (_, hash) = entry?;
+            let hash = decode_hash(hash.value())?;
+            let bytes = blocks
+                .get(hash.0.as_slice())?
+                .ok_or_else(|| StoreError::Corrupt(format!("best-chain block {hash} missing")))?;
+            headers.push((hash, decode_block_header(bytes.value())?));
+        }
+        Ok(headers)
     }
 
     /// The height of a stored block (any branch).

@@ -845,18 +845,11 @@ pub fn headers_after(
         .find(|hash| chain.is_in_best_chain(hash).unwrap_or(false))
         .and_then(|hash| chain.block_height(hash).ok().flatten())
         .map_or(1, |height| height.0 + 1);
-    let tip = chain.tip().0.0;
     let mut headers = Vec::new();
-    for height in start..=tip {
-        if headers.len() >= max {
-            break;
-        }
-        let Some(hash) = chain.block_hash(BlockHeight(height)).ok().flatten() else {
-            break;
-        };
-        let Some(header) = chain.header(&hash).ok().flatten() else {
-            break;
-        };
+    for (hash, header) in chain
+        .best_chain_headers(BlockHeight(start), max)
+        .unwrap_or_default()
+    {
         headers.push(header);
         if hash == request.stop {
             break;
