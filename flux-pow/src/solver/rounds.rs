@@ -160,32 +160,28 @@ fn generate_rows<const W: usize>(
                         // read of those words on store forwarding.
                         hash = core::array::from_fn(|i| twist_sum[i] & TWIST_KEEP[i]);
                     }
+                    // The output as bytes, followed by zeros that the last slice's words may
+                    // run into (they are masked off below).
+                    let mut bytes = [0u8; 64 + SLICE_PADDING];
+                    for (chunk, word) in bytes.chunks_exact_mut(4).zip(hash) {
+                        chunk.copy_from_slice(&word.to_le_bytes());
+                    }
                     for r in 0..per_hash {
                         let index = g * per_hash + r;
                         if index >= shape.leaves {
                             break;
                         }
                         // The slice as MSB-first words; only the first W + 1 can reach the row.
-                        let mut slice_words = [0u32; MAX_WORDS + 1];
+                        // Slices need not start on a word (200,9: 25 bytes each), so each word is
+                        // one unaligned big-endian load.
                         let first_byte = r as usize * slice_len;
-                        if slice_len.is_multiple_of(4) {
-                            let first_word = first_byte / 4;
-                            for (i, word) in slice_words.iter_mut().take(slice_len / 4).enumerate()
-                            {
-                                *word = hash[first_word + i].swap_bytes();
-                            }
-                        } else {
-                            let byte = |at: usize| (hash[at / 4] >> ((at % 4) * 8)) as u8;
-                            for (i, word) in slice_words.iter_mut().enumerate() {
-                                let mut be = [0u8; 4];
-                                for (j, b) in be.iter_mut().enumerate() {
-                                    let offset = i * 4 + j;
-                                    if offset < slice_len {
-                                        *b = byte(first_byte + offset);
-                                    }
-                                }
-                                *word = u32::from_be_bytes(be);
-                            }
+                        let mut slice_words = [0u32; MAX_WORDS + 1];
+                        for (i, word) in slice_words.iter_mut().take(W + 1).enumerate() {
+                            let at = first_byte + 4 * i;
+                            *word = bytes
+                                .get(at..at + 4)
+                                .and_then(|be| be.try_into().ok())
+                                .map_or(0, u32::from_be_bytes);
                         }
                         // Bits past the k+1 digits (125,4: the last 3 of 128) are not part of the
                         // leaf; the dropped tail of the last digit is not stored.
@@ -209,6 +205,10 @@ fn generate_rows<const W: usize>(
         .collect();
     transpose(outputs, shape.parts)
 }
+
+/// Zero bytes after a hash output: the words of its last slice read up to `4 * (MAX_WORDS + 1)`
+/// bytes from the slice's first byte, past the output's end.
+const SLICE_PADDING: usize = 4 * (MAX_WORDS + 1);
 
 /// The bits of each word of a ZelHash group sum that are kept: all but the low three bits of
 /// every 16th byte, which is the top byte of every 4th little-endian word.
