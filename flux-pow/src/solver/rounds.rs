@@ -264,24 +264,68 @@ fn share_a_child(origins: &Origins, a: usize, b: usize, left: u32, right: u32) -
         && (l0 == r0 || l1 == r1 || l0 == r1 || l1 == r0)
 }
 
-/// Whether loaded rows `a` and `b` of `level` share a child ([`share_a_child`]; never at level
-/// 0, whose rows are distinct leaves); such pairs are counted in the context.
-#[inline(always)]
-fn overlapping<const W: usize>(
-    ctx: &RoundContext<'_>,
-    level: u32,
-    rows: &BucketRows<W>,
-    origins: &Origins,
-    a: usize,
-    b: usize,
-) -> bool {
-    let tree_mask = low_mask(ctx.shape.tree_bits(level));
-    let entry = |row: usize| rows[row % MAX_BUCKET_ROWS][W - 1] & tree_mask;
-    let overlap = level > 0 && share_a_child(origins, a, b, entry(a), entry(b));
-    if overlap {
-        ctx.overlapping_rows.fetch_add(1, Ordering::Relaxed);
+/// The check of [`share_a_child`] for one round, set up once: not at level 0, whose rows are
+/// distinct leaves.
+#[derive(Clone, Copy)]
+struct OverlapCheck {
+    /// Whether the rows are above level 0.
+    enabled: bool,
+    /// The tree entry bits of a row's last word.
+    tree_mask: u32,
+}
+
+impl OverlapCheck {
+    fn for_level(shape: &Shape, level: u32) -> OverlapCheck {
+        OverlapCheck {
+            enabled: level > 0,
+            tree_mask: low_mask(shape.tree_bits(level)),
+        }
     }
-    overlap
+
+    /// Whether loaded rows `a` and `b` share a child ([`share_a_child`]); such pairs are
+    /// counted in the context.
+    #[inline(always)]
+    fn overlapping<const W: usize>(
+        self,
+        ctx: &RoundContext<'_>,
+        rows: &BucketRows<W>,
+        origins: &Origins,
+        a: usize,
+        b: usize,
+    ) -> bool {
+        let entry = |row: usize| rows[row % MAX_BUCKET_ROWS][W - 1] & self.tree_mask;
+        let overlap = self.enabled && share_a_child(origins, a, b, entry(a), entry(b));
+        if overlap {
+            ctx.overlapping_rows.fetch_add(1, Ordering::Relaxed);
+        }
+        overlap
+    }
+}
+
+/// Writes the candidate pairs of row `b` with each of its key's recent rows (see
+/// [`NO_RECENT_ROWS`]) to `out` (four entries), as `a << 16 | b`, the most recent first.
+#[inline(always)]
+fn write_candidates(out: &mut [u32], recent: u64, b: u16) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(out) = out.first_chunk_mut::<CHAIN_DEPTH>() {
+        use core::arch::x86_64::{
+            _mm_cvtsi64_si128, _mm_set1_epi16, _mm_storeu_si128, _mm_unpacklo_epi16,
+        };
+        // Interleaving the four 16-bit rows with `b` gives the four little-endian words
+        // `a << 16 | b` at once.
+        // SAFETY: SSE2 is part of every x86-64 CPU (the target's baseline), and `out` is four
+        // writable `u32`s (16 bytes), all the unaligned store requires.
+        #[allow(unsafe_code)]
+        unsafe {
+            let pairs =
+                _mm_unpacklo_epi16(_mm_set1_epi16(b as i16), _mm_cvtsi64_si128(recent as i64));
+            _mm_storeu_si128(out.as_mut_ptr().cast(), pairs);
+        }
+        return;
+    }
+    for (i, pair) in out.iter_mut().take(CHAIN_DEPTH).enumerate() {
+        *pair = (((recent >> (16 * i)) as u32 & 0xFFFF) << 16) | u32::from(b);
+    }
 }
 
 /// Per-thread scratch space for processing one bucket.
@@ -432,10 +476,8 @@ impl BucketScratch {
             let key = leading_bits(row[0], key_bits) as usize % KEY_SLOTS;
             let recent = recent_with_key[key];
             let seen = usize::from(seen_with_key[key]);
-            let candidates: [u32; CHAIN_DEPTH] =
-                core::array::from_fn(|i| (((recent >> (16 * i)) as u32 & 0xFFFF) << 16) | b as u32);
             let at = found % PAIR_BATCH;
-            pairs[at..at + CHAIN_DEPTH].copy_from_slice(&candidates);
+            write_candidates(&mut pairs[at..at + CHAIN_DEPTH], recent, b as u16);
             found += seen.min(CHAIN_DEPTH);
             if seen > CHAIN_DEPTH {
                 let oldest_recent = (recent >> (16 * (CHAIN_DEPTH - 1))) as u16;
@@ -486,6 +528,7 @@ fn collide_rows<const WI: usize, const WO: usize>(
     let masks = hash_masks::<WI>(shape.hash_bits(level));
     let (key_bits, bucket_bits, digit_bits) = (shape.key_bits(), shape.bucket_bits, shape.cbl);
     let tree_bits = shape.tree_bits(level);
+    let overlap = OverlapCheck::for_level(&shape, level);
     let outputs: Vec<Vec<Chunk>> = input
         .parts
         .par_iter_mut()
@@ -511,7 +554,7 @@ fn collide_rows<const WI: usize, const WO: usize>(
                         ctx.zero_rows.fetch_add(1, Ordering::Relaxed);
                         return;
                     }
-                    if overlapping(ctx, level, rows, origins, a, b) {
+                    if overlap.overlapping(ctx, rows, origins, a, b) {
                         return;
                     }
                     // The collided digit is at most 25 bits (Shape::new), so the next
@@ -558,6 +601,7 @@ fn final_rows<const W: usize>(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<
     let final_key_bits = shape.hash_bits(level).clamp(shape.key_bits(), MAX_KEY_BITS);
     let masks = hash_masks::<W>(shape.hash_bits(level));
     let tree_bits = shape.tree_bits(level);
+    let overlap = OverlapCheck::for_level(&shape, level);
     let per_part: Vec<Vec<(usize, u32)>> = input
         .parts
         .par_iter_mut()
@@ -573,7 +617,7 @@ fn final_rows<const W: usize>(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<
                     if differ != 0 {
                         return;
                     }
-                    if !overlapping(ctx, level, rows, origins, a, b) {
+                    if !overlap.overlapping(ctx, rows, origins, a, b) {
                         found.push((part_index, Shape::pair_entry(local, a, b)));
                     }
                 });
@@ -667,6 +711,32 @@ mod tests {
                 chained == brute,
                 "{rows} rows, {key_bits} key bits: pairs differ"
             );
+        }
+    }
+
+    /// Each recent row is paired with `b`, the most recent first, whatever the row numbers
+    /// (the SIMD form on x86-64 against the formula).
+    #[test]
+    fn candidates_pair_each_recent_row_with_the_new_one() {
+        let recent = 0x0800_0007_1234_FFFFu64;
+        let mut out = [0u32; 5];
+        write_candidates(&mut out, recent, 0x0ABC);
+        assert_eq!(
+            out,
+            [0xFFFF_0ABC, 0x1234_0ABC, 0x0007_0ABC, 0x0800_0ABC, 0],
+            "{out:08x?}"
+        );
+        let mut state = 0x1234_5678_9ABC_DEF1u64;
+        for _ in 0..1000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let b = (state >> 48) as u16;
+            write_candidates(&mut out, state, b);
+            for (i, &pair) in out.iter().take(4).enumerate() {
+                assert_eq!(pair >> 16, ((state >> (16 * i)) & 0xFFFF) as u32);
+                assert_eq!(pair & 0xFFFF, u32::from(b));
+            }
         }
     }
 
