@@ -391,7 +391,7 @@ impl BucketScratch {
             let end = chunk.starts[bucket + 1] as usize;
             wanted += end.saturating_sub(start);
             let copied = chunk.rows.copy_rows::<W>(start, end, &mut table[loaded..]);
-            // At most 64 parts (`PART_LOG2`), so a producer fits a byte.
+            // At most 256 parts (`MAX_PART_LOG2`), so a producer fits a byte.
             self.origins[loaded..loaded + copied].fill(producer as u8);
             loaded += copied;
             // Each chunk is read bucket after bucket, 64 streams at once: more than the
