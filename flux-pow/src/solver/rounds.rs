@@ -247,6 +247,15 @@ type BucketRows<const W: usize> = [[u32; W]; MAX_BUCKET_ROWS];
 /// with a key in one word, the most recent in the low 16 bits, [`NO_ROW`] where there are fewer.
 const NO_RECENT_ROWS: u64 = 0x0001_0001_0001_0001 * NO_ROW as u64;
 
+/// How many of the [`CHAIN_DEPTH`] entries of a key's recent rows (see [`NO_RECENT_ROWS`]) hold
+/// a row: they fill from the low end, and an entry holding a row (below [`NO_ROW`]) differs
+/// from [`NO_ROW`], so this counts the entries from the highest one that differs down.
+#[inline(always)]
+fn recent_rows(recent: u64) -> usize {
+    let filled_bits = u64::BITS - (recent ^ NO_RECENT_ROWS).leading_zeros();
+    filled_bits.div_ceil(16) as usize
+}
+
 /// The producer of every loaded row of a bucket (see [`BucketScratch::load`]).
 type Origins = [u8; MAX_BUCKET_ROWS];
 
@@ -339,8 +348,6 @@ struct BucketScratch {
     origins: Box<[u8; MAX_BUCKET_ROWS]>,
     /// Per collision key, the last [`CHAIN_DEPTH`] rows seen with it (see [`NO_RECENT_ROWS`]).
     recent_with_key: Box<[u64; KEY_SLOTS]>,
-    /// Per collision key, the number of rows seen with it.
-    seen_with_key: Box<[u16; KEY_SLOTS]>,
     /// Per row, the previous row with the same key (followed only past the recent ones). A
     /// power of two long, like every table here, so a masked index needs no bounds check.
     previous_with_key: Box<[u16; MAX_BUCKET_ROWS]>,
@@ -356,7 +363,6 @@ impl Default for BucketScratch {
             loaded: 0,
             origins: Box::new([0; MAX_BUCKET_ROWS]),
             recent_with_key: Box::new([NO_RECENT_ROWS; KEY_SLOTS]),
-            seen_with_key: Box::new([0; KEY_SLOTS]),
             previous_with_key: Box::new([NO_ROW; MAX_BUCKET_ROWS]),
             pairs: Box::new([0; PAIR_BATCH + CHAIN_DEPTH]),
         }
@@ -450,7 +456,6 @@ impl BucketScratch {
             loaded,
             origins,
             recent_with_key,
-            seen_with_key,
             previous_with_key,
             pairs,
         } = self;
@@ -459,7 +464,6 @@ impl BucketScratch {
         };
         let key_bits = key_bits.min(MAX_KEY_BITS);
         recent_with_key[..1 << key_bits].fill(NO_RECENT_ROWS);
-        seen_with_key[..1 << key_bits].fill(0);
         let mut hand_out = |pairs: &[u32]| {
             for &packed in pairs {
                 let a = (packed >> 16) as usize % MAX_BUCKET_ROWS;
@@ -475,11 +479,12 @@ impl BucketScratch {
             }
             let key = leading_bits(row[0], key_bits) as usize % KEY_SLOTS;
             let recent = recent_with_key[key];
-            let seen = usize::from(seen_with_key[key]);
             let at = found % PAIR_BATCH;
             write_candidates(&mut pairs[at..at + CHAIN_DEPTH], recent, b as u16);
-            found += seen.min(CHAIN_DEPTH);
-            if seen > CHAIN_DEPTH {
+            let earlier = recent_rows(recent);
+            found += earlier;
+            // All four recent rows taken: older ones may follow the chain.
+            if earlier == CHAIN_DEPTH {
                 let oldest_recent = (recent >> (16 * (CHAIN_DEPTH - 1))) as u16;
                 let mut a = previous_with_key[usize::from(oldest_recent) % MAX_BUCKET_ROWS];
                 while a != NO_ROW {
@@ -494,7 +499,6 @@ impl BucketScratch {
             }
             previous_with_key[b % MAX_BUCKET_ROWS] = recent as u16;
             recent_with_key[key] = (recent << 16) | b as u64;
-            seen_with_key[key] = seen_with_key[key].saturating_add(1);
         }
         hand_out(&pairs[..found]);
     }
@@ -711,6 +715,23 @@ mod tests {
                 chained == brute,
                 "{rows} rows, {key_bits} key bits: pairs differ"
             );
+        }
+    }
+
+    /// The recent rows of a key are counted from none to four, whatever rows they are
+    /// (row 0 and the last row included).
+    #[test]
+    fn recent_rows_are_counted_as_they_fill() {
+        for rows in [[0u16, 0, 0, 0], [2047, 5, 2047, 0], [1, 2, 3, 4]] {
+            let mut recent = NO_RECENT_ROWS;
+            assert_eq!(recent_rows(recent), 0);
+            for (count, &row) in rows.iter().enumerate() {
+                recent = (recent << 16) | u64::from(row);
+                assert_eq!(recent_rows(recent), count + 1, "{recent:016x}");
+            }
+            // A fifth row pushes the oldest out: still four.
+            recent = (recent << 16) | 9;
+            assert_eq!(recent_rows(recent), 4);
         }
     }
 
