@@ -483,11 +483,7 @@ pub(crate) struct Staging {
     part_shift: u32,
     /// The local bucket's bits of a global bucket.
     local_mask: u32,
-    /// Rows staged per global bucket: counted as they are pushed, so grouping them needs no
-    /// pass over the streams of its own.
-    bucket_rows: Vec<u32>,
-    /// Per local bucket of the part being grouped, the next free slot.
-    cursors: Vec<u32>,
+    counts: Vec<u32>,
 }
 
 /// How far past the end of a staging stream a push asks for the line it will soon write (eight
@@ -512,8 +508,6 @@ impl Staging {
         self.part_shift = shape.bucket_bits - shape.part_bits;
         self.local_mask = low_mask(self.part_shift);
         self.streams.resize_with(shape.parts, Stream::default);
-        // Left all zero by the last drain (or new).
-        self.bucket_rows.resize(1 << shape.bucket_bits, 0);
         let per_stream = rows / shape.parts;
         let wanted = per_stream + per_stream / 8 + 64;
         // A replacement gets more slack still, so that the next, slightly larger part does
@@ -531,11 +525,7 @@ impl Staging {
     pub fn push<const W: usize>(&mut self, bucket: u32, row: [u32; W]) {
         let part = (bucket >> self.part_shift) as usize;
         let local = bucket & self.local_mask;
-        if let (Some(stream), Some(count)) = (
-            self.streams.get_mut(part),
-            self.bucket_rows.get_mut(bucket as usize),
-        ) {
-            *count += 1;
+        if let Some(stream) = self.streams.get_mut(part) {
             let mut record = [local; MAX_WORDS + 1];
             record[1..=W].copy_from_slice(&row);
             stream.records.extend_from_slice(&record[..=W]);
@@ -548,42 +538,47 @@ impl Staging {
         }
     }
 
-    /// Groups each stream's rows by bucket (a stable counting sort on the counts taken by
-    /// [`Staging::push`]) into one chunk per destination part, its pages taken from `pool`.
-    /// Leaves the staging area empty.
+    /// Groups each stream's rows by bucket (a stable counting sort) into one chunk per
+    /// destination part, its pages taken from `pool`. Leaves the staging area empty.
     pub fn drain_into_chunks<const W: usize>(
         &mut self,
         shape: &Shape,
         pool: &BufferPool,
     ) -> Vec<Chunk> {
-        let buckets = shape.buckets_per_part;
-        self.bucket_rows.resize(shape.parts * buckets, 0);
         let mut chunks = Vec::with_capacity(shape.parts);
-        for (stream, counts) in self
-            .streams
-            .iter_mut()
-            .zip(self.bucket_rows.chunks_exact_mut(buckets))
-        {
+        for part in 0..shape.parts {
+            let Some(stream) = self.streams.get_mut(part) else {
+                chunks.push(Chunk {
+                    starts: vec![0; shape.buckets_per_part + 1],
+                    ..Chunk::default()
+                });
+                continue;
+            };
+            // counts[b + 1] counts bucket b; then counts[b] becomes bucket b's next free slot.
+            self.counts.clear();
+            self.counts.resize(shape.buckets_per_part + 1, 0);
             let records = stream.records.chunks_exact(W + 1);
             let mut rows = pool.take_rows::<W>(records.len());
-            // The rows will land all over the chunk, each line a miss: ask for its lines first.
+            // The rows will land all over the chunk, each line a miss: while counting, ask for
+            // the chunk's lines in order, about as fast as the counting reads the stream.
             let rows_per_line = (16 / W).max(1);
-            for index in (0..rows.rows()).step_by(rows_per_line) {
-                prefetch(rows.row_address::<W>(index));
+            for (index, record) in records.enumerate() {
+                self.counts[record[0] as usize + 1] += 1;
+                if index % rows_per_line == 0 {
+                    prefetch(rows.row_address::<W>(index));
+                }
             }
-            let mut starts = Vec::with_capacity(buckets + 1);
+            let mut starts = Vec::with_capacity(shape.buckets_per_part + 1);
             let mut total = 0u32;
             starts.push(0);
-            for count in counts.iter_mut() {
-                total += core::mem::take(count);
+            for count in &mut self.counts[1..] {
+                total += *count;
                 starts.push(total);
             }
-            self.cursors.clear();
-            self.cursors.extend_from_slice(&starts[..buckets]);
-            for record in records {
-                let Some(next) = self.cursors.get_mut(record[0] as usize) else {
-                    continue;
-                };
+            self.counts[..shape.buckets_per_part]
+                .copy_from_slice(&starts[..shape.buckets_per_part]);
+            for record in stream.records.chunks_exact(W + 1) {
+                let next = &mut self.counts[record[0] as usize];
                 if let Some(row) = rows.row_mut::<W>(*next as usize) {
                     row.copy_from_slice(&record[1..]);
                 }
@@ -592,11 +587,6 @@ impl Staging {
             stream.records.clear();
             chunks.push(Chunk { starts, rows });
         }
-        // Parts without a stream (a staging area never reserved) are empty.
-        chunks.resize_with(shape.parts, || Chunk {
-            starts: vec![0; buckets + 1],
-            ..Chunk::default()
-        });
         chunks
     }
 }
