@@ -219,12 +219,12 @@ impl PagedRows {
         self.rows
     }
 
-    /// Row `index` for writing, if it is below [`PagedRows::rows`].
+    /// Row `index` for writing (it must be below [`PagedRows::rows`]).
     #[inline(always)]
-    pub fn row_mut<const W: usize>(&mut self, index: usize) -> Option<&mut [u32; W]> {
+    pub fn row_mut<const W: usize>(&mut self, index: usize) -> &mut [u32; W] {
         let per_page = PAGE_WORDS / W;
-        let (page_rows, _) = self.pages.get_mut(index / per_page)?.as_chunks_mut::<W>();
-        page_rows.get_mut(index % per_page)
+        let (page_rows, _) = self.pages[index / per_page].as_chunks_mut::<W>();
+        &mut page_rows[index % per_page]
     }
 
     /// The address of row `index` (null if it does not exist), for a cache hint.
@@ -487,8 +487,9 @@ pub(crate) struct Staging {
 }
 
 /// How far past the end of a staging stream a push asks for the line it will soon write (eight
-/// lines): a producer writes 64 streams at once, more than the hardware prefetchers follow, and
-/// without the hint every new line of a stream is a miss that stalls the stores behind it.
+/// lines): a producer writes 16 to 64 streams at once, more than the hardware prefetchers
+/// follow, and without the hint every new line of a stream is a miss that stalls the stores
+/// behind it.
 const STAGING_PREFETCH_WORDS: usize = 128;
 
 /// The staged rows bound for one destination part, each as its local bucket followed by the
@@ -579,9 +580,8 @@ impl Staging {
                 .copy_from_slice(&starts[..shape.buckets_per_part]);
             for record in stream.records.chunks_exact(W + 1) {
                 let next = &mut self.counts[record[0] as usize];
-                if let Some(row) = rows.row_mut::<W>(*next as usize) {
-                    row.copy_from_slice(&record[1..]);
-                }
+                rows.row_mut::<W>(*next as usize)
+                    .copy_from_slice(&record[1..]);
                 *next += 1;
             }
             stream.records.clear();
@@ -626,7 +626,7 @@ mod tests {
         let mut rows = pool.take_rows::<3>(1000);
         assert_eq!(rows.rows(), 1000);
         for i in 0..1000u32 {
-            *rows.row_mut::<3>(i as usize).unwrap() = [i, i + 1, i + 2];
+            *rows.row_mut::<3>(i as usize) = [i, i + 1, i + 2];
         }
         assert_eq!(rows.row::<3>(682), Some(&[682, 683, 684]));
         assert_eq!(rows.row::<3>(1000), None);
