@@ -99,22 +99,28 @@ impl Midstate {
 
     /// The last block with `le32(g)` in place.
     fn block_for(&self, g: u32) -> [u64; 16] {
-        let mut block = self.block;
-        let word = self.index_offset / 8;
+        core::array::from_fn(|word| self.block_word(g, word))
+    }
+
+    /// Word `word` of the last block with `le32(g)` in place.
+    #[inline(always)]
+    fn block_word(&self, g: u32, word: usize) -> u64 {
+        let index_word = self.index_offset / 8;
         let shift = (self.index_offset % 8) * 8;
         let index = u64::from(g);
-        block[word] |= index << shift;
-        if shift > 32 {
-            block[word + 1] |= index >> (64 - shift);
+        let base = self.block[word % 16];
+        if word == index_word {
+            base | index << shift
+        } else if word == index_word + 1 && shift > 32 {
+            base | index >> (64 - shift)
+        } else {
+            base
         }
-        block
     }
 
     /// The plain (untwisted) hashes of `first_g .. first_g + LANES`, as the 8 little-endian
     /// words of each BLAKE2b output (bytes past the digest length are not part of the hash).
     pub fn hash_lanes(&self, first_g: u32) -> [[u64; 8]; LANES] {
-        let blocks: [[u64; 16]; LANES] =
-            core::array::from_fn(|lane| self.block_for(first_g.wrapping_add(lane as u32)));
         let mut out = [[0u64; 8]; LANES];
         #[cfg(target_arch = "x86_64")]
         {
@@ -123,13 +129,22 @@ impl Midstate {
                 // `#[target_feature]` function.
                 #[allow(unsafe_code)]
                 unsafe {
-                    compress_avx2(&self.h, &blocks, self.total_len, &mut out);
+                    compress_avx2(self, first_g, &mut out);
                 }
                 return out;
             }
         }
+        let blocks: [[u64; 16]; LANES] =
+            core::array::from_fn(|lane| self.block_for(first_g.wrapping_add(lane as u32)));
         compress::<LANES>(&self.h, &blocks, self.total_len, true, &mut out);
         out
+    }
+
+    /// The words of the last block that hold (part of) `le32(g)`: the index may straddle two.
+    fn index_words(&self) -> (usize, usize) {
+        let word = self.index_offset / 8;
+        let straddles = self.index_offset % 8 > 4;
+        (word, if straddles { word + 1 } else { word })
     }
 }
 
@@ -173,26 +188,21 @@ impl BatchHasher {
 /// auto-vectorised form of [`compress`] ran slower than a scalar BLAKE2b.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn compress_avx2(
-    h: &[u64; 8],
-    blocks: &[[u64; 16]; LANES],
-    counter: u128,
-    out: &mut [[u64; 8]; LANES],
-) {
-    for (group, outputs) in blocks.chunks_exact(4).zip(out.chunks_exact_mut(4)) {
-        avx2::compress_final_4(h, group, counter, outputs);
+fn compress_avx2(midstate: &Midstate, first_g: u32, out: &mut [[u64; 8]; LANES]) {
+    for (group, outputs) in out.chunks_exact_mut(4).enumerate() {
+        avx2::compress_final_4(midstate, first_g.wrapping_add(4 * group as u32), outputs);
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use core::arch::x86_64::{
-        __m256i, _mm256_add_epi64, _mm256_extract_epi64, _mm256_or_si256, _mm256_set_epi64x,
-        _mm256_set1_epi64x, _mm256_shuffle_epi8, _mm256_shuffle_epi32, _mm256_srli_epi64,
+        __m256i, _mm256_add_epi64, _mm256_or_si256, _mm256_set_epi64x, _mm256_set1_epi64x,
+        _mm256_shuffle_epi8, _mm256_shuffle_epi32, _mm256_srli_epi64, _mm256_storeu_si256,
         _mm256_xor_si256,
     };
 
-    use super::{IV, SIGMA};
+    use super::{IV, Midstate, SIGMA};
 
     /// Four lanes of one state word.
     type Lanes = __m256i;
@@ -272,30 +282,23 @@ mod avx2 {
         })*};
     }
 
-    #[inline]
+    /// The compression of the final block of `midstate` for the four indices `first_g ..
+    /// first_g + 4`, into `out` (four outputs). Only the words holding the index differ
+    /// between the four blocks: the others are one broadcast each.
     #[target_feature(enable = "avx2")]
-    fn lane(x: Lanes, lane: usize) -> u64 {
-        (match lane {
-            0 => _mm256_extract_epi64::<0>(x),
-            1 => _mm256_extract_epi64::<1>(x),
-            2 => _mm256_extract_epi64::<2>(x),
-            _ => _mm256_extract_epi64::<3>(x),
-        }) as u64
-    }
-
-    /// The compression of the final block for four messages (`blocks.len() == 4`) from the same
-    /// chaining value `h`.
-    #[target_feature(enable = "avx2")]
-    pub(super) fn compress_final_4(
-        h: &[u64; 8],
-        blocks: &[[u64; 16]],
-        counter: u128,
-        out: &mut [[u64; 8]],
-    ) {
+    pub(super) fn compress_final_4(midstate: &Midstate, first_g: u32, out: &mut [[u64; 8]]) {
+        let (low_word, high_word) = midstate.index_words();
         let m: [Lanes; 16] = core::array::from_fn(|word| {
-            let word_of = |lane: usize| blocks[lane][word] as i64;
-            _mm256_set_epi64x(word_of(3), word_of(2), word_of(1), word_of(0))
+            if word == low_word || word == high_word {
+                let word_of =
+                    |lane: u32| midstate.block_word(first_g.wrapping_add(lane), word) as i64;
+                _mm256_set_epi64x(word_of(3), word_of(2), word_of(1), word_of(0))
+            } else {
+                splat(midstate.block[word])
+            }
         });
+        let h = &midstate.h;
+        let counter = midstate.total_len;
         let mut v: [Lanes; 16] = core::array::from_fn(|i| match i {
             0..8 => splat(h[i]),
             12 => splat(IV[4] ^ counter as u64),
@@ -305,12 +308,20 @@ mod avx2 {
         });
         // Spelled out round by round so that every message index is a constant.
         rounds!(v, m, 0 1 2 3 4 5 6 7 8 9 10 11);
-        let words: [Lanes; 8] = core::array::from_fn(|i| {
-            _mm256_xor_si256(splat(h[i]), _mm256_xor_si256(v[i], v[i + 8]))
-        });
-        for (lane_index, lane_out) in out.iter_mut().enumerate() {
+        // Stored word by word, then read lane by lane: cheaper than extracting each lane.
+        let mut words = [[0u64; 4]; 8];
+        for (i, stored) in words.iter_mut().enumerate() {
+            let word = _mm256_xor_si256(splat(h[i]), _mm256_xor_si256(v[i], v[i + 8]));
+            // SAFETY: `stored` is 32 writable bytes; the unaligned store has no other
+            // requirement.
+            #[allow(unsafe_code)]
+            unsafe {
+                _mm256_storeu_si256(stored.as_mut_ptr().cast(), word);
+            }
+        }
+        for (lane, lane_out) in out.iter_mut().enumerate() {
             for (word_out, word) in lane_out.iter_mut().zip(&words) {
-                *word_out = lane(*word, lane_index);
+                *word_out = word[lane % 4];
             }
         }
     }
@@ -398,7 +409,7 @@ mod tests {
     fn lanes_match_blake2b_simd_and_the_portable_form_for_every_set_and_input_length() {
         for params in EquihashParams::ALL {
             for len in [
-                0usize, 1, 12, 100, 124, 125, 127, 128, 129, 140, 252, 256, 300,
+                0usize, 1, 5, 12, 13, 100, 101, 124, 125, 127, 128, 129, 134, 140, 252, 256, 300,
             ] {
                 let input: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
                 let Some(mid) = Midstate::new(&params, &input) else {

@@ -51,8 +51,16 @@ pub(crate) const MAX_WORDS: usize = 8;
 /// log2 of the average bucket size the shape aims for.
 const TARGET_BUCKET_LOG2: u32 = 10;
 
-/// log2 of the number of parts a level is split into (at most).
-const PART_LOG2: u32 = 6;
+/// log2 of the number of parts a level is split into, unless the tree entries need more (see
+/// [`Shape::new`]). Every producer writes one stream per part and every bucket is gathered from
+/// one segment per producer, so the fewer parts the less bookkeeping a row costs (200,9: 4.95 G
+/// instructions a nonce with 16 parts, 5.17 G with 64); 16 still leave a two- or four-core
+/// machine enough units to balance.
+const PART_LOG2: u32 = 4;
+
+/// log2 of the most parts a level is split into: a producer must fit the byte that
+/// [`crate::solver`]'s rounds keep per row.
+const MAX_PART_LOG2: u32 = 8;
 
 /// Hash bits the final round compares (beyond the bucket) at most. Dropping the rest of the last
 /// digit makes every row narrower; the price is about `2^(cbl + 10 - 32)` extra final candidates
@@ -98,7 +106,14 @@ impl Shape {
         if bucket_bits > 16 || cbl > 25 {
             return None;
         }
-        let part_bits = bucket_bits.min(PART_LOG2);
+        // A pair entry holds the local bucket and two slots in 32 bits: buckets with more
+        // local bits than that (125,4's 16 bucket bits) need more, smaller parts.
+        let part_bits = PART_LOG2
+            .max((bucket_bits + 2 * SLOT_BITS).saturating_sub(32))
+            .min(bucket_bits);
+        if part_bits > MAX_PART_LOG2 {
+            return None;
+        }
         let parts = 1u32 << part_bits;
         let leaves = 1u32 << (cbl + 1);
         let indices_per_hash = params.indices_per_hash_output();
@@ -472,8 +487,9 @@ pub(crate) struct Staging {
 }
 
 /// How far past the end of a staging stream a push asks for the line it will soon write (eight
-/// lines): a producer writes 64 streams at once, more than the hardware prefetchers follow, and
-/// without the hint every new line of a stream is a miss that stalls the stores behind it.
+/// lines): a producer writes 16 to 64 streams at once, more than the hardware prefetchers
+/// follow, and without the hint every new line of a stream is a miss that stalls the stores
+/// behind it.
 const STAGING_PREFETCH_WORDS: usize = 128;
 
 /// The staged rows bound for one destination part, each as its local bucket followed by the
@@ -744,6 +760,9 @@ mod tests {
             assert!(shape.leaves as usize / buckets <= 1024);
             assert_eq!(shape.parts * shape.buckets_per_part, buckets);
             assert!(shape.leaves_per_producer * shape.parts as u32 >= shape.leaves);
+            // A producer fits a byte, and a pair entry (local bucket, two slots) a word.
+            assert!(shape.parts <= 256, "{params}");
+            assert!(shape.tree_bits(1) <= 32, "{params}");
             // The final round compares at least 32 bits (or every bit there is).
             let last = shape.hash_bits(shape.k - 1);
             assert!(last >= 32 || shape.dropped_bits == 0, "{params}");

@@ -545,8 +545,11 @@ mod tests {
         let first = held[0];
         // 2^17 leaves of 3-word rows (1.5 MiB) at the very least.
         assert!(first >= 3 << 17, "{held:?}");
+        // A solve's peak follows its row counts, which differ from nonce to nonce by a few
+        // percent (more with fewer, larger parts); memory that is not taken back would add a
+        // whole solve's worth every nonce.
         assert!(
-            held.iter().all(|&words| words <= first + first / 20),
+            held.iter().all(|&words| words <= first + first / 10),
             "{held:?}"
         );
     }

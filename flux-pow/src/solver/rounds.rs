@@ -160,32 +160,28 @@ fn generate_rows<const W: usize>(
                         // read of those words on store forwarding.
                         hash = core::array::from_fn(|i| twist_sum[i] & TWIST_KEEP[i]);
                     }
+                    // The output as bytes, followed by zeros that the last slice's words may
+                    // run into (they are masked off below).
+                    let mut bytes = [0u8; 64 + SLICE_PADDING];
+                    for (chunk, word) in bytes.chunks_exact_mut(4).zip(hash) {
+                        chunk.copy_from_slice(&word.to_le_bytes());
+                    }
                     for r in 0..per_hash {
                         let index = g * per_hash + r;
                         if index >= shape.leaves {
                             break;
                         }
                         // The slice as MSB-first words; only the first W + 1 can reach the row.
-                        let mut slice_words = [0u32; MAX_WORDS + 1];
+                        // Slices need not start on a word (200,9: 25 bytes each), so each word is
+                        // one unaligned big-endian load.
                         let first_byte = r as usize * slice_len;
-                        if slice_len.is_multiple_of(4) {
-                            let first_word = first_byte / 4;
-                            for (i, word) in slice_words.iter_mut().take(slice_len / 4).enumerate()
-                            {
-                                *word = hash[first_word + i].swap_bytes();
-                            }
-                        } else {
-                            let byte = |at: usize| (hash[at / 4] >> ((at % 4) * 8)) as u8;
-                            for (i, word) in slice_words.iter_mut().enumerate() {
-                                let mut be = [0u8; 4];
-                                for (j, b) in be.iter_mut().enumerate() {
-                                    let offset = i * 4 + j;
-                                    if offset < slice_len {
-                                        *b = byte(first_byte + offset);
-                                    }
-                                }
-                                *word = u32::from_be_bytes(be);
-                            }
+                        let mut slice_words = [0u32; MAX_WORDS + 1];
+                        for (i, word) in slice_words.iter_mut().take(W + 1).enumerate() {
+                            let at = first_byte + 4 * i;
+                            *word = bytes
+                                .get(at..at + 4)
+                                .and_then(|be| be.try_into().ok())
+                                .map_or(0, u32::from_be_bytes);
                         }
                         // Bits past the k+1 digits (125,4: the last 3 of 128) are not part of the
                         // leaf; the dropped tail of the last digit is not stored.
@@ -209,6 +205,10 @@ fn generate_rows<const W: usize>(
         .collect();
     transpose(outputs, shape.parts)
 }
+
+/// Zero bytes after a hash output: the words of its last slice read up to `4 * (MAX_WORDS + 1)`
+/// bytes from the slice's first byte, past the output's end.
+const SLICE_PADDING: usize = 4 * (MAX_WORDS + 1);
 
 /// The bits of each word of a ZelHash group sum that are kept: all but the low three bits of
 /// every 16th byte, which is the top byte of every 4th little-endian word.
@@ -247,6 +247,15 @@ type BucketRows<const W: usize> = [[u32; W]; MAX_BUCKET_ROWS];
 /// with a key in one word, the most recent in the low 16 bits, [`NO_ROW`] where there are fewer.
 const NO_RECENT_ROWS: u64 = 0x0001_0001_0001_0001 * NO_ROW as u64;
 
+/// How many of the [`CHAIN_DEPTH`] entries of a key's recent rows (see [`NO_RECENT_ROWS`]) hold
+/// a row: they fill from the low end, and an entry holding a row (below [`NO_ROW`]) differs
+/// from [`NO_ROW`], so this counts the entries from the highest one that differs down.
+#[inline(always)]
+fn recent_rows(recent: u64) -> usize {
+    let filled_bits = u64::BITS - (recent ^ NO_RECENT_ROWS).leading_zeros();
+    filled_bits.div_ceil(16) as usize
+}
+
 /// The producer of every loaded row of a bucket (see [`BucketScratch::load`]).
 type Origins = [u8; MAX_BUCKET_ROWS];
 
@@ -264,24 +273,68 @@ fn share_a_child(origins: &Origins, a: usize, b: usize, left: u32, right: u32) -
         && (l0 == r0 || l1 == r1 || l0 == r1 || l1 == r0)
 }
 
-/// Whether loaded rows `a` and `b` of `level` share a child ([`share_a_child`]; never at level
-/// 0, whose rows are distinct leaves); such pairs are counted in the context.
-#[inline(always)]
-fn overlapping<const W: usize>(
-    ctx: &RoundContext<'_>,
-    level: u32,
-    rows: &BucketRows<W>,
-    origins: &Origins,
-    a: usize,
-    b: usize,
-) -> bool {
-    let tree_mask = low_mask(ctx.shape.tree_bits(level));
-    let entry = |row: usize| rows[row % MAX_BUCKET_ROWS][W - 1] & tree_mask;
-    let overlap = level > 0 && share_a_child(origins, a, b, entry(a), entry(b));
-    if overlap {
-        ctx.overlapping_rows.fetch_add(1, Ordering::Relaxed);
+/// The check of [`share_a_child`] for one round, set up once: not at level 0, whose rows are
+/// distinct leaves.
+#[derive(Clone, Copy)]
+struct OverlapCheck {
+    /// Whether the rows are above level 0.
+    enabled: bool,
+    /// The tree entry bits of a row's last word.
+    tree_mask: u32,
+}
+
+impl OverlapCheck {
+    fn for_level(shape: &Shape, level: u32) -> OverlapCheck {
+        OverlapCheck {
+            enabled: level > 0,
+            tree_mask: low_mask(shape.tree_bits(level)),
+        }
     }
-    overlap
+
+    /// Whether loaded rows `a` and `b` share a child ([`share_a_child`]); such pairs are
+    /// counted in the context.
+    #[inline(always)]
+    fn overlapping<const W: usize>(
+        self,
+        ctx: &RoundContext<'_>,
+        rows: &BucketRows<W>,
+        origins: &Origins,
+        a: usize,
+        b: usize,
+    ) -> bool {
+        let entry = |row: usize| rows[row % MAX_BUCKET_ROWS][W - 1] & self.tree_mask;
+        let overlap = self.enabled && share_a_child(origins, a, b, entry(a), entry(b));
+        if overlap {
+            ctx.overlapping_rows.fetch_add(1, Ordering::Relaxed);
+        }
+        overlap
+    }
+}
+
+/// Writes the candidate pairs of row `b` with each of its key's recent rows (see
+/// [`NO_RECENT_ROWS`]) to `out` (four entries), as `a << 16 | b`, the most recent first.
+#[inline(always)]
+fn write_candidates(out: &mut [u32], recent: u64, b: u16) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(out) = out.first_chunk_mut::<CHAIN_DEPTH>() {
+        use core::arch::x86_64::{
+            _mm_cvtsi64_si128, _mm_set1_epi16, _mm_storeu_si128, _mm_unpacklo_epi16,
+        };
+        // Interleaving the four 16-bit rows with `b` gives the four little-endian words
+        // `a << 16 | b` at once.
+        // SAFETY: SSE2 is part of every x86-64 CPU (the target's baseline), and `out` is four
+        // writable `u32`s (16 bytes), all the unaligned store requires.
+        #[allow(unsafe_code)]
+        unsafe {
+            let pairs =
+                _mm_unpacklo_epi16(_mm_set1_epi16(b as i16), _mm_cvtsi64_si128(recent as i64));
+            _mm_storeu_si128(out.as_mut_ptr().cast(), pairs);
+        }
+        return;
+    }
+    for (i, pair) in out.iter_mut().take(CHAIN_DEPTH).enumerate() {
+        *pair = (((recent >> (16 * i)) as u32 & 0xFFFF) << 16) | u32::from(b);
+    }
 }
 
 /// Per-thread scratch space for processing one bucket.
@@ -295,8 +348,6 @@ struct BucketScratch {
     origins: Box<[u8; MAX_BUCKET_ROWS]>,
     /// Per collision key, the last [`CHAIN_DEPTH`] rows seen with it (see [`NO_RECENT_ROWS`]).
     recent_with_key: Box<[u64; KEY_SLOTS]>,
-    /// Per collision key, the number of rows seen with it.
-    seen_with_key: Box<[u16; KEY_SLOTS]>,
     /// Per row, the previous row with the same key (followed only past the recent ones). A
     /// power of two long, like every table here, so a masked index needs no bounds check.
     previous_with_key: Box<[u16; MAX_BUCKET_ROWS]>,
@@ -312,7 +363,6 @@ impl Default for BucketScratch {
             loaded: 0,
             origins: Box::new([0; MAX_BUCKET_ROWS]),
             recent_with_key: Box::new([NO_RECENT_ROWS; KEY_SLOTS]),
-            seen_with_key: Box::new([0; KEY_SLOTS]),
             previous_with_key: Box::new([NO_ROW; MAX_BUCKET_ROWS]),
             pairs: Box::new([0; PAIR_BATCH + CHAIN_DEPTH]),
         }
@@ -347,7 +397,7 @@ impl BucketScratch {
             let end = chunk.starts[bucket + 1] as usize;
             wanted += end.saturating_sub(start);
             let copied = chunk.rows.copy_rows::<W>(start, end, &mut table[loaded..]);
-            // At most 64 parts (`PART_LOG2`), so a producer fits a byte.
+            // At most 256 parts (`MAX_PART_LOG2`), so a producer fits a byte.
             self.origins[loaded..loaded + copied].fill(producer as u8);
             loaded += copied;
             // Each chunk is read bucket after bucket, 64 streams at once: more than the
@@ -406,7 +456,6 @@ impl BucketScratch {
             loaded,
             origins,
             recent_with_key,
-            seen_with_key,
             previous_with_key,
             pairs,
         } = self;
@@ -415,7 +464,6 @@ impl BucketScratch {
         };
         let key_bits = key_bits.min(MAX_KEY_BITS);
         recent_with_key[..1 << key_bits].fill(NO_RECENT_ROWS);
-        seen_with_key[..1 << key_bits].fill(0);
         let mut hand_out = |pairs: &[u32]| {
             for &packed in pairs {
                 let a = (packed >> 16) as usize % MAX_BUCKET_ROWS;
@@ -431,13 +479,12 @@ impl BucketScratch {
             }
             let key = leading_bits(row[0], key_bits) as usize % KEY_SLOTS;
             let recent = recent_with_key[key];
-            let seen = usize::from(seen_with_key[key]);
-            let candidates: [u32; CHAIN_DEPTH] =
-                core::array::from_fn(|i| (((recent >> (16 * i)) as u32 & 0xFFFF) << 16) | b as u32);
             let at = found % PAIR_BATCH;
-            pairs[at..at + CHAIN_DEPTH].copy_from_slice(&candidates);
-            found += seen.min(CHAIN_DEPTH);
-            if seen > CHAIN_DEPTH {
+            write_candidates(&mut pairs[at..at + CHAIN_DEPTH], recent, b as u16);
+            let earlier = recent_rows(recent);
+            found += earlier;
+            // All four recent rows taken: older ones may follow the chain.
+            if earlier == CHAIN_DEPTH {
                 let oldest_recent = (recent >> (16 * (CHAIN_DEPTH - 1))) as u16;
                 let mut a = previous_with_key[usize::from(oldest_recent) % MAX_BUCKET_ROWS];
                 while a != NO_ROW {
@@ -452,7 +499,6 @@ impl BucketScratch {
             }
             previous_with_key[b % MAX_BUCKET_ROWS] = recent as u16;
             recent_with_key[key] = (recent << 16) | b as u64;
-            seen_with_key[key] = seen_with_key[key].saturating_add(1);
         }
         hand_out(&pairs[..found]);
     }
@@ -486,6 +532,7 @@ fn collide_rows<const WI: usize, const WO: usize>(
     let masks = hash_masks::<WI>(shape.hash_bits(level));
     let (key_bits, bucket_bits, digit_bits) = (shape.key_bits(), shape.bucket_bits, shape.cbl);
     let tree_bits = shape.tree_bits(level);
+    let overlap = OverlapCheck::for_level(&shape, level);
     let outputs: Vec<Vec<Chunk>> = input
         .parts
         .par_iter_mut()
@@ -511,7 +558,7 @@ fn collide_rows<const WI: usize, const WO: usize>(
                         ctx.zero_rows.fetch_add(1, Ordering::Relaxed);
                         return;
                     }
-                    if overlapping(ctx, level, rows, origins, a, b) {
+                    if overlap.overlapping(ctx, rows, origins, a, b) {
                         return;
                     }
                     // The collided digit is at most 25 bits (Shape::new), so the next
@@ -558,6 +605,7 @@ fn final_rows<const W: usize>(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<
     let final_key_bits = shape.hash_bits(level).clamp(shape.key_bits(), MAX_KEY_BITS);
     let masks = hash_masks::<W>(shape.hash_bits(level));
     let tree_bits = shape.tree_bits(level);
+    let overlap = OverlapCheck::for_level(&shape, level);
     let per_part: Vec<Vec<(usize, u32)>> = input
         .parts
         .par_iter_mut()
@@ -573,7 +621,7 @@ fn final_rows<const W: usize>(ctx: &RoundContext<'_>, input: &mut Level) -> Vec<
                     if differ != 0 {
                         return;
                     }
-                    if !overlapping(ctx, level, rows, origins, a, b) {
+                    if !overlap.overlapping(ctx, rows, origins, a, b) {
                         found.push((part_index, Shape::pair_entry(local, a, b)));
                     }
                 });
@@ -667,6 +715,49 @@ mod tests {
                 chained == brute,
                 "{rows} rows, {key_bits} key bits: pairs differ"
             );
+        }
+    }
+
+    /// The recent rows of a key are counted from none to four, whatever rows they are
+    /// (row 0 and the last row included).
+    #[test]
+    fn recent_rows_are_counted_as_they_fill() {
+        for rows in [[0u16, 0, 0, 0], [2047, 5, 2047, 0], [1, 2, 3, 4]] {
+            let mut recent = NO_RECENT_ROWS;
+            assert_eq!(recent_rows(recent), 0);
+            for (count, &row) in rows.iter().enumerate() {
+                recent = (recent << 16) | u64::from(row);
+                assert_eq!(recent_rows(recent), count + 1, "{recent:016x}");
+            }
+            // A fifth row pushes the oldest out: still four.
+            recent = (recent << 16) | 9;
+            assert_eq!(recent_rows(recent), 4);
+        }
+    }
+
+    /// Each recent row is paired with `b`, the most recent first, whatever the row numbers
+    /// (the SIMD form on x86-64 against the formula).
+    #[test]
+    fn candidates_pair_each_recent_row_with_the_new_one() {
+        let recent = 0x0800_0007_1234_FFFFu64;
+        let mut out = [0u32; 5];
+        write_candidates(&mut out, recent, 0x0ABC);
+        assert_eq!(
+            out,
+            [0xFFFF_0ABC, 0x1234_0ABC, 0x0007_0ABC, 0x0800_0ABC, 0],
+            "{out:08x?}"
+        );
+        let mut state = 0x1234_5678_9ABC_DEF1u64;
+        for _ in 0..1000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let b = (state >> 48) as u16;
+            write_candidates(&mut out, state, b);
+            for (i, &pair) in out.iter().take(4).enumerate() {
+                assert_eq!(pair >> 16, ((state >> (16 * i)) & 0xFFFF) as u32);
+                assert_eq!(pair & 0xFFFF, u32::from(b));
+            }
         }
     }
 
