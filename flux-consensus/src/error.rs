@@ -427,6 +427,30 @@ pub enum TransactionError {
 }
 
 impl TransactionError {
+    /// Whether the rule looks at the chain the transaction is checked against (its height, the
+    /// upgrades then active, the coins and fluxnodes it holds), so the same transaction may pass
+    /// on a tip one block away: a peer relaying it has not shown bad faith.
+    pub fn depends_on_the_tip(&self) -> bool {
+        matches!(
+            self,
+            TransactionError::OverwinterNotActive
+                | TransactionError::SaplingFormatRequired
+                | TransactionError::FluxnodeNotActive
+                | TransactionError::P2shNodesNotActive
+                | TransactionError::BitFeaturesNotActive(_)
+                | TransactionError::DelegatesNotActive
+                | TransactionError::Expired { .. }
+                | TransactionError::NonFinal
+                | TransactionError::MissingOrSpent { .. }
+                | TransactionError::PrematureCoinbaseSpend { .. }
+                | TransactionError::FluxnodeBadCollateral { .. }
+                | TransactionError::FluxnodeCollateralTooYoung { .. }
+                | TransactionError::FluxnodeCollateralNotOwned { .. }
+                | TransactionError::BenchmarkTierTooLow { .. }
+                | TransactionError::FluxnodeList(_)
+        )
+    }
+
     /// fluxd's peer penalty for the rule.
     pub fn misbehavior_score(&self) -> u32 {
         match self {
@@ -599,5 +623,26 @@ impl BlockError {
             BlockError::KnownInvalid(_) => 0,
             _ => 100,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_rules_about_the_chain_depend_on_the_tip() {
+        let young = TransactionError::FluxnodeCollateralTooYoung {
+            collateral: OutPoint {
+                txid: flux_tx::Txid([1; 32]),
+                index: 0,
+            },
+            depth: 99,
+        };
+        assert!(young.depends_on_the_tip());
+        assert!(TransactionError::NonFinal.depends_on_the_tip());
+        assert!(!TransactionError::NoInputs.depends_on_the_tip());
+        assert!(!TransactionError::FluxnodeBadSignature.depends_on_the_tip());
+        assert!(!TransactionError::NullPrevout.depends_on_the_tip());
     }
 }

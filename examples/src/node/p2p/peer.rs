@@ -764,10 +764,15 @@ impl Session {
                 {
                     return Flow::Disconnect(reason);
                 }
-                self.penalize(
-                    rule.misbehavior_score(),
-                    &format!("transaction {txid}: {reason}"),
-                )
+                // Peers a block apart check loose transactions against different tips, so a
+                // rule that depends on the tip costs nothing: otherwise two honest nodes drop
+                // each other over a START racing its collateral's 100th confirmation.
+                let points = if rule.depends_on_the_tip() {
+                    0
+                } else {
+                    rule.misbehavior_score()
+                };
+                self.penalize(points, &format!("transaction {txid}: {reason}"))
             }
             Err(error) => {
                 let reason = error.to_string();
