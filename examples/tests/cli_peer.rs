@@ -300,6 +300,15 @@ fn ok_line(header: &BlockHeader, height: u32) -> String {
     )
 }
 
+/// Runs `flux` with `args`, checks it exits with `code` having printed nothing on stdout, and
+/// returns its stderr.
+fn stderr_of_exit(args: &[&str], code: i32) -> String {
+    let out = flux(args);
+    assert_eq!(out.status.code(), Some(code), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    text(&out.stderr)
+}
+
 #[test]
 fn the_handshake_is_printed_as_one_json_object() {
     let peer = spawn_peer(chain()[..3].to_vec(), Mode::Honest);
@@ -583,24 +592,19 @@ fn a_header_that_breaks_a_rule_is_printed_with_it_and_the_exit_code_is_1() {
 fn a_peer_on_another_network_is_named_and_exits_2() {
     // fluxd's answer to another network's magic: it hangs up without a word.
     let devnet_peer = spawn_peer(chain()[..3].to_vec(), Mode::Honest);
-    let out = flux(&["peer", &devnet_peer.target(), "--network", "main"]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    let stderr = stderr_of_exit(&["peer", &devnet_peer.target(), "--network", "main"], 2);
     assert!(
         stderr.contains("closed the connection during the handshake")
             && stderr.contains("--network"),
         "{stderr}"
     );
-    assert!(out.stdout.is_empty());
 
     // A peer that speaks first, in testnet's magic, is named.
     let testnet_peer = spawn_peer(
         Vec::from([chain()[0].clone()]),
         Mode::Foreign(TESTNET_MAGIC),
     );
-    let out = flux(&["peer", &testnet_peer.target(), "--network", "devnet"]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    let stderr = stderr_of_exit(&["peer", &testnet_peer.target(), "--network", "devnet"], 2);
     assert!(
         stderr.contains("is on test") && stderr.contains("(--network test)"),
         "{stderr}"
@@ -610,9 +614,10 @@ fn a_peer_on_another_network_is_named_and_exits_2() {
 #[test]
 fn a_closed_port_is_refused_with_exit_2() {
     let addr = common::free_loopback_addr();
-    let out = flux(&["peer", &addr.to_string(), "--network", "devnet", "headers"]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    let stderr = stderr_of_exit(
+        &["peer", &addr.to_string(), "--network", "devnet", "headers"],
+        2,
+    );
     assert!(
         stderr.contains(&format!("connection to {addr} refused")),
         "{stderr}"
@@ -622,16 +627,17 @@ fn a_closed_port_is_refused_with_exit_2() {
 #[test]
 fn a_peer_that_never_answers_times_out_with_exit_2() {
     let mute = spawn_peer(chain()[..3].to_vec(), Mode::Mute);
-    let out = flux(&[
-        "peer",
-        &mute.target(),
-        "--network",
-        "devnet",
-        "--timeout",
-        "1",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    let stderr = stderr_of_exit(
+        &[
+            "peer",
+            &mute.target(),
+            "--network",
+            "devnet",
+            "--timeout",
+            "1",
+        ],
+        2,
+    );
     assert!(
         stderr.contains("did not complete the handshake within 1s"),
         "{stderr}"
@@ -639,17 +645,18 @@ fn a_peer_that_never_answers_times_out_with_exit_2() {
 
     // A node in initial block download: a handshake, then silence on getheaders.
     let syncing = spawn_peer(chain()[..3].to_vec(), Mode::SilentAfterHandshake);
-    let out = flux(&[
-        "peer",
-        &syncing.target(),
-        "--network",
-        "devnet",
-        "headers",
-        "--timeout",
-        "1",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    let stderr = stderr_of_exit(
+        &[
+            "peer",
+            &syncing.target(),
+            "--network",
+            "devnet",
+            "headers",
+            "--timeout",
+            "1",
+        ],
+        2,
+    );
     assert!(
         stderr.contains("did not answer getheaders within 1s"),
         "{stderr}"
@@ -675,24 +682,24 @@ fn a_reply_that_cannot_be_verified_or_read_is_an_error() {
 fn a_start_block_the_peer_does_not_have_is_an_error() {
     let peer = spawn_peer(chain()[..10].to_vec(), Mode::Honest);
     let unknown = BlockHash([0x33; 32]);
-    let out = flux(&[
-        "peer",
-        &peer.target(),
-        "--network",
-        "devnet",
-        "headers",
-        "--from",
-        &unknown.to_string(),
-        "--from-height",
-        "5",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    let stderr = stderr_of_exit(
+        &[
+            "peer",
+            &peer.target(),
+            "--network",
+            "devnet",
+            "headers",
+            "--from",
+            &unknown.to_string(),
+            "--from-height",
+            "5",
+        ],
+        2,
+    );
     assert!(
         stderr.contains(&format!("does not have block {unknown}")),
         "{stderr}"
     );
-    assert!(out.stdout.is_empty());
 }
 
 #[test]
