@@ -25,6 +25,7 @@ mod parallel;
 mod peer;
 mod pow;
 mod rewards;
+mod rpc;
 mod secret_key;
 mod supply;
 mod supply_chart;
@@ -83,6 +84,8 @@ enum Command {
     /// Talk to a fluxd-speaking peer: print its handshake, or download and verify headers
     /// (flux-tx's P2P codecs, flux-consensus' header checks).
     Peer(peer::PeerArgs),
+    /// One JSON-RPC call to a running node, with the cookie of its data directory by default.
+    Rpc(rpc::RpcArgs),
     /// Fluxnode START and CONFIRM transactions: build, sign, print hex (flux-tx).
     #[command(subcommand)]
     Fluxnode(fluxnode::FluxnodeCommand),
@@ -104,6 +107,7 @@ fn main() -> ExitCode {
         Command::Titan(command) => titan::run(command),
         Command::Node(args) => node::run_node(*args),
         Command::Peer(args) => peer::run(args),
+        Command::Rpc(args) => rpc::run(args),
         Command::Tx(command) => tx::run_tx(command),
         Command::Block(command) => tx::run_block(command),
         Command::Header(command) => header::run(command),

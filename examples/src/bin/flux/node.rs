@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use crate::rpc::read_secret;
 use clap::Args;
 use examples::node::apps::{self, RuntimeChoice};
 use examples::node::{NodeConfig, run};
@@ -140,11 +141,6 @@ pub fn run_node(args: NodeArgs) -> ExitCode {
             eprintln!("error: --slot-secs: {error}");
             return ExitCode::from(2);
         }
-    };
-    let read_secret = |path: &PathBuf, what: &str| -> Result<String, String> {
-        std::fs::read_to_string(path)
-            .map(|text| text.lines().next().unwrap_or("").trim().to_owned())
-            .map_err(|error| format!("cannot read {what} {}: {error}", path.display()))
     };
     let mut rpc_allow = Vec::new();
     for range in &args.rpc_allow_ip {
