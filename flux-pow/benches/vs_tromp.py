@@ -12,7 +12,11 @@ into a scratch directory outside the repository and builds it there:
 
 Newer GCC (12+) rejects an alignment attribute in his bundled BLAKE2 header on structs the
 solver never uses; the build makes that macro empty in the scratch copy (nothing else changes).
-125,4 has no Tromp build (64-byte digests, 16-byte slices and the twist; see the pow spec, §8).
+125,4 has no Tromp build (64-byte digests, 16-byte slices and the twist; see the pow spec, §8):
+for it (and any set without one) the script runs flux-pow alone, `--rounds` random headers of
+`--nonces` nonces each, and prints the median, min and max per nonce, the median of each phase
+(hashing, the collision rounds, the final round, the candidate checks) and the peak resident
+memory of the solving process, the figures of the issue's 125,4 goal.
 
 Method: for each parameter set and thread count, `--rounds` rounds; each round draws a random
 header and runs both solvers on the same `--nonces` consecutive nonces (the little-endian word
@@ -25,6 +29,8 @@ the minimal encoding, and every run's two solution sets are compared.
 Usage:
   python3 flux-pow/benches/vs_tromp.py --build-tromp --tromp-src PATH [--params 200,9 144,5]
       [--threads 1 2] [--nonces 5] [--rounds 3]
+  python3 flux-pow/benches/vs_tromp.py --params 125,4 --threads 2 --nonces 10 --rounds 1
+      (flux-pow alone: no Tromp build needed)
   python3 flux-pow/benches/vs_tromp.py --vectors OUT.json --tromp-src PATH --build-tromp
       (writes Tromp's solution sets for the solver tests' headers)
 
@@ -42,6 +48,7 @@ import statistics
 import subprocess
 import sys
 import tarfile
+import tempfile
 import io
 import time
 
@@ -52,6 +59,9 @@ TROMP_BUILDS = {
     (200, 9): ("eqasm1", "eqasm", "ZcashPoW"),
     (144, 5): ("eq14451", "eq1445", "ZelProof"),
 }
+
+# The sets `flux pow solve` takes; those without a Tromp build are timed on their own.
+SOLVABLE = [(200, 9), (144, 5), (125, 4), (96, 5), (48, 5)]
 
 
 def load():
@@ -115,17 +125,63 @@ def with_nonce(header, nonce):
     return header[:108] + nonce.to_bytes(4, "little") + header[112:]
 
 
+def run_flux_detailed(flux, n, k, header, nonces, threads):
+    """Per-nonce seconds, per-nonce phase seconds, the set of solutions (hex) and the peak
+    resident memory of the process in bytes."""
+    # Output goes to files and the child is reaped with wait4, whose usage is this one
+    # process's own (the children's total of getrusage would include the cargo build's).
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(
+            [flux, "pow", "solve", str(n), str(k), header.hex(), "--nonces", str(nonces),
+             "--threads", str(threads)],
+            stdout=out, stderr=err, text=True,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    peak = usage.ru_maxrss * 1024  # kilobytes on Linux
+    if process.returncode != 0:
+        sys.exit(f"flux pow solve failed:\n{stderr}")
+    found = re.findall(r"solution\(s\) in ([0-9.]+) s .*?phases ([0-9. ]+) s\)", stderr)
+    if len(found) != nonces:
+        sys.exit(f"unexpected flux output:\n{stderr}")
+    times = [float(total) for total, _ in found]
+    phases = [[float(p) for p in listed.split()] for _, listed in found]
+    return times, phases, set(stdout.split()), peak
+
+
 def run_flux(flux, n, k, header, nonces, threads):
     """Per-nonce seconds and the set of solutions (hex)."""
-    out = subprocess.run(
-        [flux, "pow", "solve", str(n), str(k), header.hex(), "--nonces", str(nonces),
-         "--threads", str(threads)],
-        check=True, capture_output=True, text=True,
-    )
-    times = [float(m) for m in re.findall(r"solution\(s\) in ([0-9.]+) s", out.stderr)]
-    if len(times) != nonces:
-        sys.exit(f"unexpected flux output:\n{out.stderr}")
-    return times, set(out.stdout.split())
+    times, _, solutions, _ = run_flux_detailed(flux, n, k, header, nonces, threads)
+    return times, solutions
+
+
+def flux_alone(args, flux, n, k):
+    """flux-pow on its own (no Tromp build for the set): per-nonce and per-phase medians and
+    the peak memory."""
+    rng = random.Random(args.seed)
+    for threads in args.threads:
+        times, phases, warm, peak, loads = [], [], [], 0, [load()]
+        for _ in range(args.rounds):
+            header = with_nonce(bytes(rng.getrandbits(8) for _ in range(140)), 0)
+            run_times, run_phases, _, run_peak = run_flux_detailed(
+                flux, n, k, header, args.nonces + 1, threads)
+            warm.append(run_times[0])
+            times.extend(run_times[1:])
+            phases.extend(run_phases[1:])
+            peak = max(peak, run_peak)
+            loads.append(load())
+        columns = min(len(p) for p in phases)
+        phase_medians = [statistics.median(p[i] for p in phases) for i in range(columns)]
+        print(f"{n},{k} on {threads} thread(s), flux-pow alone, load average "
+              f"{' -> '.join(loads)}:")
+        print(f"  flux-pow: {summary(times)}; warm-up nonce median "
+              f"{statistics.median(warm):.3f} s")
+        print(f"  phase medians (hashing, collision rounds, final round, candidates): "
+              f"{' '.join(f'{m:.3f}' for m in phase_medians)} s")
+        print(f"  peak resident memory: {peak / 2**30:.3f} GiB")
 
 
 def run_tromp(tromp_dir, n, k, header, nonces, threads):
@@ -157,6 +213,9 @@ def compare(args, flux, tromp_dir):
     rng = random.Random(args.seed)
     for params in args.params:
         n, k = map(int, params.split(","))
+        if (n, k) not in TROMP_BUILDS:
+            flux_alone(args, flux, n, k)
+            continue
         for threads in args.threads:
             ours, theirs, warm_ours, warm_theirs = [], [], [], []
             loads, same = [load()], True
@@ -216,7 +275,8 @@ def vectors(args, tromp_dir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--params", nargs="+", default=["200,9"],
-                        help="200,9 and/or 144,5 (Tromp's 144,5 needs ~10 s a nonce)")
+                        help="200,9 and/or 144,5 against Tromp (his 144,5 needs ~10 s a "
+                             "nonce); 125,4 or 48,5 flux-pow alone")
     parser.add_argument("--threads", nargs="+", type=int,
                         default=[1, os.cpu_count() or 1])
     parser.add_argument("--nonces", type=int, default=5, help="timed nonces per run")
@@ -230,8 +290,12 @@ def main():
     parser.add_argument("--vectors", help="write Tromp's solution sets for the tests here")
     args = parser.parse_args()
     for params in args.params:
-        if tuple(map(int, params.split(","))) not in TROMP_BUILDS:
-            sys.exit(f"no Tromp build for {params}")
+        if tuple(map(int, params.split(","))) not in SOLVABLE:
+            sys.exit(f"unknown parameter set {params} (one of "
+                     f"{', '.join(f'{n},{k}' for n, k in SOLVABLE)})")
+    if args.vectors and any(tuple(map(int, p.split(","))) not in TROMP_BUILDS
+                            for p in args.params):
+        sys.exit("--vectors needs Tromp's builds: 200,9 and 144,5 only")
     if args.build_tromp:
         if not args.tromp_src:
             sys.exit("--build-tromp needs --tromp-src")
