@@ -5,12 +5,13 @@
 //! verifier under test: every served header is one the chain accepted, and each broken one is
 //! broken here by hand for one rule.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use examples::p2p::client::{DownloadEnd, PeerClient, Start, Timeouts};
 use examples::p2p::wire::{MessageReader, MessageWriter, Received};
 use flux_pow::BlockHeight;
 use flux_tx::p2p::{
@@ -194,11 +195,17 @@ async fn serve(
         .map(|(height, block)| (block.hash(), height))
         .collect();
     let mut ping_nonce = 0x1000u64;
+    // Requests that arrived while the peer waited for a pong, answered in order afterwards (a
+    // client may send its next `getheaders` before the reply to the last one, as fluxd allows).
+    let mut queued: VecDeque<NetworkMessage> = VecDeque::new();
     loop {
-        let message = match reader.next(LONG, LONG).await {
-            Ok(Received::Message(message)) => message,
-            Ok(_) => continue,
-            Err(_) => return,
+        let message = match queued.pop_front() {
+            Some(message) => message,
+            None => match reader.next(LONG, LONG).await {
+                Ok(Received::Message(message)) => message,
+                Ok(_) => continue,
+                Err(_) => return,
+            },
         };
         match message {
             NetworkMessage::GetHeaders(_) if mode == Mode::Compact => {
@@ -240,6 +247,7 @@ async fn serve(
                             pongs.fetch_add(1, Ordering::SeqCst);
                             break;
                         }
+                        Ok(Received::Message(other)) => queued.push_back(other),
                         Ok(_) => {}
                         Err(_) => return,
                     }
@@ -586,6 +594,45 @@ fn a_header_that_breaks_a_rule_is_printed_with_it_and_the_exit_code_is_1() {
         lines[3]
     );
     assert!(text(&out.stderr).contains("did not follow"));
+}
+
+#[test]
+fn a_download_that_ends_early_leaves_no_reply_behind_for_the_next_request() {
+    // The download asks for the second batch before it checks the first; the first breaks
+    // its chain at height 5, so the reply to that second request is never used.
+    let mut blocks = chain().to_vec();
+    blocks[5].header.prev_block = BlockHash([7; 32]);
+    let peer = spawn_peer(blocks.clone(), Mode::Honest);
+    let devnet = flux_consensus::Devnet::default();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let timeouts = Timeouts::all(Duration::from_secs(30));
+        let mut client = PeerClient::connect(&devnet, &peer.target(), timeouts)
+            .await
+            .expect("handshake");
+        let summary = client
+            .get_headers(&devnet, Start::Genesis, 400, |_| {})
+            .await
+            .expect("a download that ends at the broken link");
+        assert_eq!(summary.end, DownloadEnd::BrokenLink);
+        assert_eq!(summary.received, 5);
+        // Each later request gets its own reply, not the one left unread.
+        let after_200 = client
+            .request_headers(vec![blocks[200].hash()])
+            .await
+            .expect("headers after 200");
+        assert_eq!(after_200[0].prev_block, blocks[200].hash());
+        assert_eq!(after_200.len(), blocks.len() - 201);
+        let block = client
+            .request_block(blocks[3].hash())
+            .await
+            .expect("block 3");
+        assert_eq!(block.hash(), blocks[3].hash());
+        client.close().await;
+    });
 }
 
 #[test]

@@ -360,6 +360,9 @@ pub struct PeerClient {
     peer: VersionMessage,
     local_time_at_handshake: i64,
     timeouts: Timeouts,
+    /// `getheaders` sent whose replies have not been read: a download asks for the next batch
+    /// before it checks the current one, and one that ends early leaves that reply unread.
+    unread_header_replies: u32,
 }
 
 impl PeerClient {
@@ -412,6 +415,7 @@ impl PeerClient {
             peer: done.peer,
             local_time_at_handshake: unix_now(),
             timeouts,
+            unread_header_replies: 0,
         })
     }
 
@@ -450,16 +454,43 @@ impl PeerClient {
         &mut self,
         locator: Vec<BlockHash>,
     ) -> Result<Vec<BlockHeader>, ClientError> {
+        self.skip_unread_header_replies().await?;
+        self.send_getheaders(locator).await?;
+        self.read_headers_reply().await
+    }
+
+    /// Reads and drops the replies to `getheaders` an earlier download sent but did not need
+    /// (it ended early): they come before the reply to anything asked now.
+    async fn skip_unread_header_replies(&mut self) -> Result<(), ClientError> {
+        while self.unread_header_replies > 0 {
+            self.read_headers_reply().await?;
+        }
+        Ok(())
+    }
+
+    /// Sends one `getheaders` with `locator` (its reply is read by
+    /// [`PeerClient::read_headers_reply`]).
+    async fn send_getheaders(&mut self, locator: Vec<BlockHash>) -> Result<(), ClientError> {
         let request = NetworkMessage::GetHeaders(LocatorRequest {
             version: CLIENT_PROTOCOL_VERSION,
             locator,
             stop: BlockHash::ZERO,
         });
-        let limit = self.timeouts.reply;
         self.writer
-            .send(&request, limit)
+            .send(&request, self.timeouts.reply)
             .await
             .map_err(ClientError::Wire)?;
+        self.unread_header_replies += 1;
+        Ok(())
+    }
+
+    /// Reads the reply to the oldest `getheaders` not answered yet, answering pings and reading
+    /// past other messages meanwhile.
+    async fn read_headers_reply(&mut self) -> Result<Vec<BlockHeader>, ClientError> {
+        let limit = self.timeouts.reply;
+        // Whatever ends this read (a reply, an error that ends the connection's use) ends the
+        // wait for that reply.
+        self.unread_header_replies = self.unread_header_replies.saturating_sub(1);
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
@@ -511,6 +542,7 @@ impl PeerClient {
     /// [`ClientError::BlockMismatch`] when its transactions are not the header's, or the
     /// connection failed.
     pub async fn request_block(&mut self, hash: BlockHash) -> Result<Block, ClientError> {
+        self.skip_unread_header_replies().await?;
         let limit = self.timeouts.reply;
         self.writer
             .send(
@@ -580,7 +612,9 @@ impl PeerClient {
     }
 
     /// Downloads up to `count` headers after `start`, one `getheaders` per
-    /// [`MAX_HEADERS_RESULTS`], until `count` arrived or a reply is short (the peer's tip).
+    /// [`MAX_HEADERS_RESULTS`], until `count` arrived or a reply is short (the peer's tip). The
+    /// next `getheaders` goes out as a full reply arrives, before its headers are checked, so
+    /// the peer's work and the checks overlap.
     /// Each header is checked as a header of its height on `params`' network
     /// ([`check_header_for_height`]: the version and era; the Equihash parameter set, solution
     /// and target for proof of work; the signature size, PON hash and emergency rules for proof
@@ -617,9 +651,19 @@ impl PeerClient {
             invalid: 0,
             end: DownloadEnd::CountReached,
         };
+        self.skip_unread_header_replies().await?;
+        self.send_getheaders(vec![previous]).await?;
         while summary.received < count {
-            let headers = self.request_headers(vec![previous]).await?;
+            let headers = self.read_headers_reply().await?;
             let full_batch = headers.len() >= MAX_HEADERS_RESULTS;
+            // The next batch is asked for before this one is checked, after its last header, so
+            // that the peer prepares it meanwhile. If this batch fails its checks, the reply to
+            // that request is read and dropped by the next request.
+            let more_wanted = full_batch
+                && u64::from(summary.received) + (headers.len() as u64) < u64::from(count);
+            if more_wanted && let Some(last) = headers.last() {
+                self.send_getheaders(vec![last.hash()]).await?;
+            }
             for header in headers {
                 if summary.received == count {
                     break;
