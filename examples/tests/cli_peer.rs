@@ -293,6 +293,13 @@ async fn serve(
     }
 }
 
+/// `flux peer TARGET --network devnet ARGS...`.
+fn flux_peer_devnet(target: &str, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["peer", target, "--network", "devnet"];
+    all.extend_from_slice(args);
+    flux(&all)
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).unwrap()
 }
@@ -320,7 +327,7 @@ fn stderr_of_exit(args: &[&str], code: i32) -> String {
 #[test]
 fn the_handshake_is_printed_as_one_json_object() {
     let peer = spawn_peer(chain()[..3].to_vec(), Mode::Honest);
-    let out = flux(&["peer", &peer.target(), "--network", "devnet"]);
+    let out = flux_peer_devnet(&peer.target(), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
@@ -362,15 +369,7 @@ fn headers_across_the_switch_to_proof_of_node_are_all_ok() {
     let tip = chain.len() - 1;
     let peer = spawn_peer(chain.to_vec(), Mode::Honest);
     // More than the chain holds: two getheaders (160, then the short rest), ending at the tip.
-    let out = flux(&[
-        "peer",
-        &peer.target(),
-        "--network",
-        "devnet",
-        "headers",
-        "--count",
-        "1000",
-    ]);
+    let out = flux_peer_devnet(&peer.target(), &["headers", "--count", "1000"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let expected: Vec<String> = (1..=tip)
         .map(|height| ok_line(&chain[height].header, u32::try_from(height).unwrap()))
@@ -388,19 +387,18 @@ fn headers_across_the_switch_to_proof_of_node_are_all_ok() {
 
     // From a block the caller names with its height, for a count that ends mid-batch.
     let from = 240;
-    let out = flux(&[
-        "peer",
+    let out = flux_peer_devnet(
         &peer.target(),
-        "--network",
-        "devnet",
-        "headers",
-        "--from",
-        &chain[from].hash().to_string(),
-        "--from-height",
-        &from.to_string(),
-        "--count",
-        "15",
-    ]);
+        &[
+            "headers",
+            "--from",
+            &chain[from].hash().to_string(),
+            "--from-height",
+            &from.to_string(),
+            "--count",
+            "15",
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let expected: Vec<String> = (from + 1..=from + 15)
         .map(|height| ok_line(&chain[height].header, u32::try_from(height).unwrap()))
@@ -409,17 +407,10 @@ fn headers_across_the_switch_to_proof_of_node_are_all_ok() {
 
     // The same headers checked as a devnet of 1-second slots: their PON hashes are another
     // network's, and the tool says which setting to look at.
-    let out = flux(&[
-        "peer",
+    let out = flux_peer_devnet(
         &peer.target(),
-        "--network",
-        "devnet",
-        "--slot-secs",
-        "1",
-        "headers",
-        "--count",
-        "1000",
-    ]);
+        &["--slot-secs", "1", "headers", "--count", "1000"],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("(high-hash)"), "{stdout}");
@@ -443,17 +434,16 @@ fn without_from_height_the_height_is_read_from_the_peers_block() {
     let peer = spawn_peer(chain.to_vec(), Mode::Honest);
     // 200 is pushed as two bytes (c8 00: the top bit needs a sign byte), 5 as OP_5.
     for from in [200usize, 5] {
-        let out = flux(&[
-            "peer",
+        let out = flux_peer_devnet(
             &peer.target(),
-            "--network",
-            "devnet",
-            "headers",
-            "--from",
-            &chain[from].hash().to_string(),
-            "--count",
-            "3",
-        ]);
+            &[
+                "headers",
+                "--from",
+                &chain[from].hash().to_string(),
+                "--count",
+                "3",
+            ],
+        );
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         assert!(
             text(&out.stderr).contains(&format!(
@@ -471,17 +461,10 @@ fn without_from_height_the_height_is_read_from_the_peers_block() {
 
     // A block the peer does not have: fluxd sends nothing.
     let unknown = BlockHash([0x44; 32]);
-    let out = flux(&[
-        "peer",
+    let out = flux_peer_devnet(
         &peer.target(),
-        "--network",
-        "devnet",
-        "--timeout",
-        "1",
-        "headers",
-        "--from",
-        &unknown.to_string(),
-    ]);
+        &["--timeout", "1", "headers", "--from", &unknown.to_string()],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains(&format!("the peer sent no block {unknown} within 1s")),
@@ -493,15 +476,10 @@ fn without_from_height_the_height_is_read_from_the_peers_block() {
     let mut swapped = chain.to_vec();
     swapped[200].transactions = chain[201].transactions.clone();
     let liar = spawn_peer(swapped, Mode::Honest);
-    let out = flux(&[
-        "peer",
+    let out = flux_peer_devnet(
         &liar.target(),
-        "--network",
-        "devnet",
-        "headers",
-        "--from",
-        &chain[200].hash().to_string(),
-    ]);
+        &["headers", "--from", &chain[200].hash().to_string()],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains("does not match its header's merkle root"),
@@ -520,7 +498,7 @@ fn a_header_that_breaks_a_rule_is_printed_with_it_and_the_exit_code_is_1() {
         solution[10] ^= 0x01;
     }
     let peer = spawn_peer(broken.clone(), Mode::Honest);
-    let out = flux(&["peer", &peer.target(), "--network", "devnet", "headers"]);
+    let out = flux_peer_devnet(&peer.target(), &["headers"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
@@ -550,17 +528,16 @@ fn a_header_that_breaks_a_rule_is_printed_with_it_and_the_exit_code_is_1() {
     }
     assert_eq!(oversized[bad].hash(), chain[bad].hash());
     let peer = spawn_peer(oversized, Mode::Honest);
-    let out = flux(&[
-        "peer",
+    let out = flux_peer_devnet(
         &peer.target(),
-        "--network",
-        "devnet",
-        "headers",
-        "--from",
-        &chain[245].hash().to_string(),
-        "--from-height",
-        "245",
-    ]);
+        &[
+            "headers",
+            "--from",
+            &chain[245].hash().to_string(),
+            "--from-height",
+            "245",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
@@ -579,7 +556,7 @@ fn a_header_that_breaks_a_rule_is_printed_with_it_and_the_exit_code_is_1() {
     let mut unlinked = chain[..=8].to_vec();
     unlinked[4].header.prev_block = BlockHash([0x11; 32]);
     let peer = spawn_peer(unlinked.clone(), Mode::Honest);
-    let out = flux(&["peer", &peer.target(), "--network", "devnet", "headers"]);
+    let out = flux_peer_devnet(&peer.target(), &["headers"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
@@ -717,7 +694,7 @@ fn a_reply_that_cannot_be_verified_or_read_is_an_error() {
         (Mode::Truncated, "headers message that does not decode"),
     ] {
         let peer = spawn_peer(chain()[..5].to_vec(), mode);
-        let out = flux(&["peer", &peer.target(), "--network", "devnet", "headers"]);
+        let out = flux_peer_devnet(&peer.target(), &["headers"]);
         assert_eq!(out.status.code(), Some(2), "{mode:?}");
         let stderr = text(&out.stderr);
         assert!(stderr.contains(expected), "{mode:?}: {stderr}");
@@ -801,7 +778,7 @@ fn a_real_flux_node_is_read_across_the_switch_to_proof_of_node() {
     );
     let height = node.height();
 
-    let out = flux(&["peer", &p2p.to_string(), "--network", "devnet"]);
+    let out = flux_peer_devnet(&p2p.to_string(), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let json: Value = serde_json::from_str(&text(&out.stdout)).unwrap();
     assert_eq!(json["version"], 170_021);
@@ -816,17 +793,16 @@ fn a_real_flux_node_is_read_across_the_switch_to_proof_of_node() {
     assert!(json["start_height"].as_u64().unwrap() >= height, "{json}");
 
     // Every header to `height`, as the node's RPC names them; its slots are 1 s long.
-    let out = flux(&[
-        "peer",
+    let out = flux_peer_devnet(
         &p2p.to_string(),
-        "--network",
-        "devnet",
-        "--slot-secs",
-        "1",
-        "headers",
-        "--count",
-        &height.to_string(),
-    ]);
+        &[
+            "--slot-secs",
+            "1",
+            "headers",
+            "--count",
+            &height.to_string(),
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
@@ -848,17 +824,10 @@ fn a_real_flux_node_is_read_across_the_switch_to_proof_of_node() {
 
     // From block 100 without its height: the node serves the block, its coinbase says 100.
     let from = node.hash_at(100).unwrap();
-    let out = flux(&[
-        "peer",
+    let out = flux_peer_devnet(
         &p2p.to_string(),
-        "--network",
-        "devnet",
-        "headers",
-        "--from",
-        &from,
-        "--count",
-        "2",
-    ]);
+        &["headers", "--from", &from, "--count", "2"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("is at height 100 (its coinbase)"));
     assert!(

@@ -6,7 +6,6 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use examples::fluxd_rpc::{Auth, FluxdClient, RpcClientError};
@@ -14,42 +13,7 @@ use flux_tx::{FluxDecode, Transaction};
 use serde_json::{Value, json};
 
 mod common;
-use common::{KillOnDrop, free_loopback_addr};
-
-struct Node {
-    _child: KillOnDrop,
-    addr: SocketAddr,
-}
-
-fn start_node(dir: &tempfile::TempDir) -> Node {
-    let addr = free_loopback_addr();
-    let child = Command::new(env!("CARGO_BIN_EXE_flux"))
-        .args([
-            "node",
-            "--devnet",
-            "--block-interval-ms",
-            "200",
-            "--app-runtime",
-            "none",
-            "--no-listen",
-        ])
-        .args([
-            "--status-interval-ms",
-            "60000",
-            "--rpc-bind",
-            &addr.to_string(),
-            "--datadir",
-        ])
-        .arg(dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("flux node starts");
-    Node {
-        _child: KillOnDrop(child),
-        addr,
-    }
-}
+use common::node::Node;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -61,7 +25,8 @@ fn runtime() -> tokio::runtime::Runtime {
 #[test]
 fn typed_calls_against_the_reference_node() {
     let dir = tempfile::tempdir().unwrap();
-    let node = start_node(&dir);
+    let node = Node::start(dir.path(), &["--app-runtime", "none"]);
+    let addr = SocketAddr::from(([127, 0, 0, 1], node.port));
     // The node's RPC takes its cookie (written into the data directory at start) by default.
     let cookie = dir.path().join(".cookie");
     let start = Instant::now();
@@ -72,7 +37,7 @@ fn typed_calls_against_the_reference_node() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    let client = FluxdClient::new(node.addr, Auth::Cookie(cookie)).unwrap();
+    let client = FluxdClient::new(addr, Auth::Cookie(cookie)).unwrap();
     runtime().block_on(async {
         let start = Instant::now();
         let height = loop {
